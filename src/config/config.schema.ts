@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+const booleanFromString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+/** Every environment variable the service reads. `.env.example` documents each one. */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CORS_ORIGINS: commaList.default([]),
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+
+    JWT_SECRET: z.string().min(1).optional(),
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+    LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    LOGIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(50),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+
+    VAULT_KEYS: z.string().min(1).optional(),
+    VAULT_ACTIVE_KEY_ID: z.string().min(1).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test') {
+      if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set to at least 32 characters outside development' });
+      }
+      if (!env.VAULT_KEYS) {
+        ctx.addIssue({ code: 'custom', path: ['VAULT_KEYS'], message: 'must be set outside development (keyId:base64-32-byte-key,...)' });
+      }
+    }
+    if (env.VAULT_KEYS) {
+      const problem = findVaultKeysProblem(env.VAULT_KEYS);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['VAULT_KEYS'], message: problem });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export function findVaultKeysProblem(raw: string): string | undefined {
+  for (const entry of raw.split(',')) {
+    const [keyId, encoded] = entry.trim().split(':');
+    if (!keyId || !encoded || !/^[A-Za-z0-9_-]{1,32}$/.test(keyId)) {
+      return 'each entry must be keyId:base64key with keyId of letters, digits, _ or -';
+    }
+    if (Buffer.from(encoded, 'base64').length !== 32) {
+      return `key "${keyId}" must decode from base64 to exactly 32 bytes`;
+    }
+  }
+  return undefined;
+}
+
+export { booleanFromString };

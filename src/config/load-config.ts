@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { envSchema, type Env } from './config.schema.js';
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  publicUrl: string | undefined;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+}
+
+export type DatabaseConfig =
+  | { engine: 'pglite'; dataDir: string }
+  | { engine: 'postgres'; url: string; poolMax: number };
+
+export interface AuthConfig {
+  jwtSecret: string | undefined;
+  jwtTtlSeconds: number;
+  loginMaxAttemptsPerAccount: number;
+  loginMaxAttemptsPerIp: number;
+  loginWindowSeconds: number;
+}
+
+export interface VaultConfig {
+  /** keyId → 32-byte key; undefined means "development: generate and keep one in the data dir". */
+  keys: Map<string, Buffer> | undefined;
+  activeKeyId: string | undefined;
+}
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  http: HttpConfig;
+  database: DatabaseConfig;
+  auth: AuthConfig;
+  vault: VaultConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the whole environment once; every problem is reported together. */
+export function loadConfig(source: Record<string, string | undefined>): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map(describeIssue));
+  }
+  const env = parsed.data;
+  const vaultKeys = env.VAULT_KEYS ? parseVaultKeys(env.VAULT_KEYS) : undefined;
+  const activeKeyId = env.VAULT_ACTIVE_KEY_ID ?? (vaultKeys ? [...vaultKeys.keys()].at(-1) : undefined);
+  if (vaultKeys && activeKeyId && !vaultKeys.has(activeKeyId)) {
+    throw new ConfigError([`VAULT_ACTIVE_KEY_ID: "${activeKeyId}" is not one of the ids in VAULT_KEYS`]);
+  }
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      publicUrl: env.PUBLIC_URL,
+      corsOrigins: env.CORS_ORIGINS,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    },
+    database: env.DATABASE_URL
+      ? { engine: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+      : { engine: 'pglite', dataDir: env.PGLITE_DATA_DIR },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwtTtlSeconds: env.JWT_TTL_SECONDS,
+      loginMaxAttemptsPerAccount: env.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
+      loginMaxAttemptsPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,
+      loginWindowSeconds: env.LOGIN_WINDOW_SECONDS,
+    },
+    vault: { keys: vaultKeys, activeKeyId },
+  };
+}
+
+export function parseVaultKeys(raw: string): Map<string, Buffer> {
+  const keys = new Map<string, Buffer>();
+  for (const entry of raw.split(',')) {
+    const [keyId, encoded] = entry.trim().split(':');
+    if (keyId && encoded) keys.set(keyId, Buffer.from(encoded, 'base64'));
+  }
+  return keys;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const name = issue.path.join('.') || '(environment)';
+  return `${name}: ${issue.message}`;
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { AppConfig } from '../config/index.js';
+import { systemClock, type Clock } from '../platform/clock/clock.js';
+import type { KeyRing } from '../platform/crypto/index.js';
+import type { Database } from '../platform/db/index.js';
+import { createHttpServer, type HttpServer } from '../platform/http/index.js';
+import { generateId, type IdGenerator } from '../platform/ids/ids.js';
+import type { Logger } from '../platform/log/index.js';
+import { registerHealthRoutes } from '../modules/health/index.js';
+import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registerTenantsRoutes, type PasswordHasher, type TenantsDeps } from '../modules/tenants/index.js';
+import { createVault, type Vault } from '../modules/vault/index.js';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MIGRATIONS_FOLDER = join(REPO_ROOT, 'migrations');
+export const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface WireOptions {
+  config: AppConfig;
+  database: Database;
+  logger: Logger;
+  jwtSecret: string;
+  keyRing: KeyRing;
+  clock?: Clock;
+  generateId?: IdGenerator;
+  passwords?: PasswordHasher;
+}
+
+export interface Wired {
+  app: HttpServer;
+  database: Database;
+  vault: Vault;
+  tenants: TenantsDeps;
+  logger: Logger;
+}
+
+/** Builds every collaborator once and connects modules; the only place that knows all of them. */
+export async function wireApp(options: WireOptions): Promise<Wired> {
+  const clock = options.clock ?? systemClock;
+  const ids = options.generateId ?? generateId;
+  const tenants: TenantsDeps = {
+    database: options.database,
+    clock,
+    generateId: ids,
+    passwords: options.passwords ?? argon2PasswordHasher,
+    sessions: createSessionTokens({ secret: options.jwtSecret, ttlSeconds: options.config.auth.jwtTtlSeconds, now: () => clock.now() }),
+    loginLimits: {
+      maxAttemptsPerAccount: options.config.auth.loginMaxAttemptsPerAccount,
+      maxAttemptsPerIp: options.config.auth.loginMaxAttemptsPerIp,
+      windowSeconds: options.config.auth.loginWindowSeconds,
+    },
+  };
+  const vault = createVault({ keyRing: options.keyRing, generateId: ids, clock });
+  const app = await createHttpServer({
+    logger: options.logger,
+    bodyLimitBytes: options.config.http.bodyLimitBytes,
+    corsOrigins: options.config.http.corsOrigins,
+    version: VERSION,
+    authenticator: createAuthenticator(tenants),
+  });
+  registerHealthRoutes(app, { database: options.database, version: VERSION, migrationsFolder: MIGRATIONS_FOLDER, startedAt: clock.now(), now: () => clock.now() });
+  registerTenantsRoutes(app, tenants);
+  return { app, database: options.database, vault, tenants, logger: options.logger };
+}

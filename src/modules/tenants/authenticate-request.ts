@@ -1,0 +1,63 @@
+import type { FastifyRequest } from 'fastify';
+import { isSameSecret, sha256Hex } from '../../platform/crypto/index.js';
+import type { Authenticator, LocationRole, Principal, UserRole } from '../../platform/http/index.js';
+import type { TenantsDeps } from './tenants.deps.js';
+import { findActiveApiKeyByPrefix, findUserById, isLocationRole, listMembershipsOfUser, markApiKeyUsed } from './tenants.repo.js';
+import { parseSecretCode } from './secret-codes.js';
+
+/**
+ * Accepts `Authorization: Bearer <jwt>` or an API key (`x-api-key: sbk_…` or `Authorization: Bearer sbk_…`).
+ * The user's roles are read on every request, so a removed user or role loses access at once.
+ */
+export function createAuthenticator(deps: TenantsDeps): Authenticator {
+  return {
+    async authenticate(request: FastifyRequest) {
+      const credential = readCredential(request);
+      if (!credential) return undefined;
+      if (credential.startsWith('sbk_')) return authenticateApiKey(deps, credential);
+      const userId = await deps.sessions.verify(credential);
+      return userId ? loadUserPrincipal(deps, userId) : undefined;
+    },
+  };
+}
+
+export async function loadUserPrincipal(deps: TenantsDeps, userId: string): Promise<Principal | undefined> {
+  return deps.database.system(async (tx) => {
+    const user = await findUserById(tx, userId);
+    if (!user) return undefined;
+    const role = user.role as UserRole;
+    const hasAllLocations = role === 'platform_admin' || role === 'agency_admin';
+    const locations = hasAllLocations
+      ? ('*' as const)
+      : new Map((await listMembershipsOfUser(tx, user.id)).map((membership) => [membership.locationId, membership.role as LocationRole]));
+    return { kind: 'user', userId: user.id, apiKeyId: undefined, companyId: user.companyId, role, locations } satisfies Principal;
+  });
+}
+
+async function authenticateApiKey(deps: TenantsDeps, key: string): Promise<Principal | undefined> {
+  const parsed = parseSecretCode(key, 'sbk');
+  if (!parsed) return undefined;
+  return deps.database.system(async (tx) => {
+    const apiKey = await findActiveApiKeyByPrefix(tx, parsed.prefix);
+    if (!apiKey || !isSameSecret(apiKey.keyHash, sha256Hex(key))) return undefined;
+    await markApiKeyUsed(tx, apiKey.id, deps.clock.now());
+    const role: LocationRole = isLocationRole(apiKey.role) ? apiKey.role : 'location_member';
+    return {
+      kind: 'api_key',
+      userId: undefined,
+      apiKeyId: apiKey.id,
+      companyId: apiKey.companyId,
+      role: 'member',
+      locations: new Map([[apiKey.locationId, role]]),
+    } satisfies Principal;
+  });
+}
+
+function readCredential(request: FastifyRequest): string | undefined {
+  const apiKeyHeader = request.headers['x-api-key'];
+  if (typeof apiKeyHeader === 'string' && apiKeyHeader.length > 0) return apiKeyHeader.trim();
+  const authorization = request.headers.authorization;
+  if (typeof authorization !== 'string') return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+  return match?.[1];
+}

@@ -1,0 +1,3 @@
+export { createVault, rotateVaultKeys } from './vault.js';
+export type { Vault, VaultDeps, RotationReport } from './vault.js';
+export * as vaultTables from './vault.tables.js';

@@ -1,0 +1,82 @@
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+
+/** Drizzle handle shared by both drivers; modules write SQL against this type only. */
+export type Db = PgDatabase<PgQueryResultHKT>;
+export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
+/** Anything queries can run on: the root handle or an open transaction. */
+export type Executor = Db | Tx;
+
+export type DatabaseEngine = 'pglite' | 'postgres';
+
+/** Who a transaction acts for. Row-Level Security policies read these settings. */
+export interface TenantScope {
+  companyId: string;
+  /** '*' = every location of the company. */
+  locationIds: '*' | readonly string[];
+  isPlatformAdmin?: boolean;
+}
+
+export const APP_ROLE = 'switchboard_app';
+
+export interface Database {
+  readonly engine: DatabaseEngine;
+  /** Root handle. It bypasses RLS: use only in system code (workers, auth lookups, migrations). */
+  readonly db: Db;
+  /** A transaction with no tenant restrictions (system work). */
+  system<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A transaction under the non-superuser app role with the tenant set transaction-locally. */
+  tenant<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createDatabase(engine: DatabaseEngine, db: Db, closeDriver: () => Promise<void>): Database {
+  let isClosed = false;
+  return {
+    engine,
+    db,
+    system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    tenant: (scope, work) =>
+      db.transaction(async (rawTx) => {
+        const tx = rawTx as unknown as Tx;
+        await applyTenantScope(tx, scope);
+        return work(tx);
+      }),
+    async ping(timeoutMs = 2000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([db.execute(sql`select 1`), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      await closeDriver();
+    },
+  };
+}
+
+/** Transaction-local settings (PGlite is one session: a session-level SET would leak to everyone). */
+export async function applyTenantScope(tx: Executor, scope: TenantScope): Promise<void> {
+  const locationIds = scope.locationIds === '*' ? '*' : scope.locationIds.join(',');
+  await tx.execute(sql`select
+    set_config('role', ${APP_ROLE}, true),
+    set_config('app.company_id', ${scope.companyId}, true),
+    set_config('app.location_ids', ${locationIds}, true),
+    set_config('app.platform_admin', ${scope.isPlatformAdmin ? 'on' : 'off'}, true)`);
+}
+
+export async function queryRows<T extends Record<string, unknown>>(
+  executor: Executor,
+  query: ReturnType<typeof sql>,
+): Promise<T[]> {
+  const result = await executor.execute(query);
+  return (result as unknown as { rows: T[] }).rows;
+}

@@ -1,0 +1,6 @@
+export { createHttpServer } from './create-http-server.js';
+export type { HttpServer, HttpServerOptions } from './create-http-server.js';
+export { buildErrorBody, sendError, errorBodySchema, errorResponses } from './error-body.js';
+export type { ErrorBody } from './error-body.js';
+export { tenantScopeOf, canAccessLocation, isLocationAdmin, isPlatformAdmin } from './principal.js';
+export type { Principal, Authenticator, UserRole, LocationRole } from './principal.js';

@@ -1,0 +1,2 @@
+export { succeed, fail } from './result.js';
+export type { Result, Failure } from './result.js';
