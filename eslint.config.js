@@ -16,11 +16,19 @@ export const config = tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Only src/main reads process.env; take config as a parameter.' },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Use named exports (house style).' },
       ],
     },
+  },
+  {
+    files: ['src/main/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
+    rules: { 'no-restricted-properties': 'off' },
   },
 );
 

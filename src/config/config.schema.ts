@@ -1,9 +1,5 @@
 import { z } from 'zod';
 
-const booleanFromString = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
-
 const commaList = z
   .string()
   .transform((value) =>
@@ -40,21 +36,25 @@ export const envSchema = z
 
     VAULT_KEYS: z.string().min(1).optional(),
     VAULT_ACTIVE_KEY_ID: z.string().min(1).optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test') {
-      if (!env.JWT_SECRET || env.JWT_SECRET.length < 32) {
-        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set to at least 32 characters outside development' });
-      }
-      if (!env.VAULT_KEYS) {
-        ctx.addIssue({ code: 'custom', path: ['VAULT_KEYS'], message: 'must be set outside development (keyId:base64-32-byte-key,...)' });
-      }
-    }
-    if (env.VAULT_KEYS) {
-      const problem = findVaultKeysProblem(env.VAULT_KEYS);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['VAULT_KEYS'], message: problem });
-    }
   });
+
+/**
+ * Rules that span variables. They read the raw strings so they are reported together with every
+ * other problem (zod skips object refinements once a field has failed).
+ */
+export function findCrossFieldProblems(raw: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const nodeEnv = raw.NODE_ENV ?? 'development';
+  if (nodeEnv !== 'development' && nodeEnv !== 'test') {
+    if (!raw.JWT_SECRET || raw.JWT_SECRET.length < 32) problems.push('JWT_SECRET: must be set to at least 32 characters outside development');
+    if (!raw.VAULT_KEYS) problems.push('VAULT_KEYS: must be set outside development (keyId:base64-32-byte-key,...)');
+  }
+  if (raw.VAULT_KEYS) {
+    const problem = findVaultKeysProblem(raw.VAULT_KEYS);
+    if (problem) problems.push(`VAULT_KEYS: ${problem}`);
+  }
+  return problems;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -71,4 +71,3 @@ export function findVaultKeysProblem(raw: string): string | undefined {
   return undefined;
 }
 
-export { booleanFromString };

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { envSchema, type Env } from './config.schema.js';
+import type { z } from 'zod';
+import { envSchema, findCrossFieldProblems, type Env } from './config.schema.js';
 
 export interface HttpConfig {
   host: string;
@@ -48,9 +48,8 @@ export class ConfigError extends Error {
 export function loadConfig(source: Record<string, string | undefined>): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map(describeIssue));
-  }
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map(describeIssue)), ...findCrossFieldProblems(cleaned)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const vaultKeys = env.VAULT_KEYS ? parseVaultKeys(env.VAULT_KEYS) : undefined;
   const activeKeyId = env.VAULT_ACTIVE_KEY_ID ?? (vaultKeys ? [...vaultKeys.keys()].at(-1) : undefined);

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findFreePort, spawnEntry, waitFor } from './support/spawn-service.js';
+
+const root = mkdtempSync(join(tmpdir(), 'sb-process-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('the service as a process (embedded PGlite)', () => {
+  it('refuses a second process on the same data dir, keeps the first serving, and shuts down gracefully on SIGTERM', async () => {
+    const port = await findFreePort();
+    const env = { PGLITE_DATA_DIR: join(root, 'pglite'), PORT: String(port), HOST: '127.0.0.1' };
+    const first = spawnEntry('all.ts', env);
+    try {
+      await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/api/status`)).ok ? true : undefined), 60_000, 'first service');
+      expect(first.output()).toContain(`/docs`);
+      const registered = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'persist@example.test', password: 'long-enough-password', name: 'P', companyName: 'Persist Co' }),
+      });
+      expect(registered.status).toBe(201);
+
+      const second = spawnEntry('all.ts', { ...env, PORT: String(await findFreePort()) });
+      const code = await second.exited;
+      expect(code).toBe(3);
+      expect(second.output()).toMatch(/already in use by process \d+/);
+
+      const stillUp = await fetch(`http://127.0.0.1:${port}/api/status`);
+      expect(stillUp.status).toBe(200);
+
+      first.process.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+    } finally {
+      first.process.kill('SIGKILL');
+    }
+
+    // Data survives the restart, and the lock was released.
+    const third = spawnEntry('all.ts', env);
+    try {
+      await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/api/status`)).ok ? true : undefined), 60_000, 'restarted service');
+      const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'persist@example.test', password: 'long-enough-password' }),
+      });
+      expect(login.status).toBe(200);
+      third.process.kill('SIGTERM');
+      expect(await third.exited).toBe(0);
+    } finally {
+      third.process.kill('SIGKILL');
+    }
+  });
+
+  it('stops with one message listing every configuration problem', async () => {
+    const bad = spawnEntry('all.ts', { NODE_ENV: 'production', PORT: 'nope', JWT_SECRET: 'short', PGLITE_DATA_DIR: join(root, 'unused') });
+    expect(await bad.exited).toBe(2);
+    const output = bad.output();
+    expect(output).toContain('Invalid configuration');
+    expect(output).toContain('PORT');
+    expect(output).toContain('JWT_SECRET');
+    expect(output).toContain('VAULT_KEYS');
+  });
+});

@@ -1,0 +1,44 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/index.js';
+import { KeyRing, generateVaultKey } from '../../src/platform/crypto/index.js';
+import type { Database } from '../../src/platform/db/index.js';
+import { createLogger } from '../../src/platform/log/index.js';
+import { wireApp, type Wired } from '../../src/main/wire.js';
+import { createTestDatabase } from './test-database.js';
+
+export interface TestApp extends Wired {
+  /** Every log line the app wrote, for asserting that secrets never appear. */
+  logs: string[];
+  keyRing: KeyRing;
+  close(): Promise<void>;
+}
+
+/** The real app wired to a database of this test file's own; requests go through app.inject(). */
+export async function createTestApp(options: { env?: Record<string, string>; database?: Database } = {}): Promise<TestApp> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env });
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const logger = createLogger({ level: config.logLevel, destination });
+  const database = options.database ?? (await createTestDatabase());
+  const keyRing = new KeyRing(new Map([['test1', Buffer.from(generateVaultKey(), 'base64')]]), 'test1');
+  const wired = await wireApp({ config, database, logger, jwtSecret: 'test-secret-that-is-at-least-32-characters-long', keyRing });
+  await wired.app.ready();
+  return {
+    ...wired,
+    logs,
+    keyRing,
+    async close() {
+      await wired.app.close();
+      await database.close();
+    },
+  };
+}
+
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openDatabase, type Database } from '../../src/platform/db/index.js';
+
+/** A migrated database of this test file's own: a PGlite copy of the template, or a new PostgreSQL database. */
+export async function createTestDatabase(): Promise<Database> {
+  const target = inject('testDatabase');
+  if (target.engine === 'pglite') {
+    const blob = new Blob([readFileSync(target.templatePath)]);
+    return openDatabase({ engine: 'pglite-memory', loadDataDir: blob });
+  }
+  const name = `sb_test_${randomBytes(6).toString('hex')}`;
+  await withAdminClient(target.adminUrl, (client) => client.query(`create database ${name} template ${target.templateName}`));
+  const parsed = new URL(target.adminUrl);
+  parsed.pathname = `/${name}`;
+  const database = await openDatabase({ engine: 'postgres', url: parsed.toString(), poolMax: 10 });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await withAdminClient(target.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+export function testDatabaseEngine(): 'pglite' | 'postgres' {
+  return inject('testDatabase').engine;
+}
+
+async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
