@@ -1,0 +1,2 @@
+export { ProcessorRegistry } from './processor-registry.js';
+export type { WebhookEvent, WebhookProcessor, ProcessOutcome } from './processor-registry.js';
