@@ -1,0 +1,239 @@
+import { asRecord, fail, failValidation, ok, readNumber, readString, type ApiResult, type RequestContext, type RouteDefinition } from './http-kit.js';
+import { emitEvent, requireLocationAccess, requireRecordLocation, toIso, type SandboxRuntime } from './sandbox-runtime.js';
+import type { LocationData, Opportunity, OpportunityStatus } from './sandbox-store.js';
+import { buildOpportunityPayload, type OpportunityEventType } from './webhook-payloads.js';
+
+const STATUSES: readonly OpportunityStatus[] = ['open', 'won', 'lost', 'abandoned'];
+const MAX_LIMIT = 100;
+
+function toOpportunityJson(data: LocationData, opportunity: Opportunity): Record<string, unknown> {
+  const { createdAtMs: _createdAtMs, ...json } = opportunity;
+  const contact = data.contacts.get(opportunity.contactId);
+  return {
+    ...json,
+    lastActionDate: opportunity.updatedAt,
+    contact: contact ? { id: contact.id, name: contact.name, companyName: contact.companyName, email: contact.email, phone: contact.phone, tags: contact.tags } : { id: opportunity.contactId },
+    notes: [],
+    tasks: [],
+    calendarEvents: [],
+    followers: [],
+  };
+}
+
+function readStatus(value: unknown, isRequired: boolean): OpportunityStatus | undefined {
+  if (value === undefined && !isRequired) return undefined;
+  if (typeof value !== 'string' || !STATUSES.includes(value as OpportunityStatus)) failValidation(['status must be one of the following values: open, won, lost, abandoned']);
+  return value as OpportunityStatus;
+}
+
+function readOpportunityCustomFields(raw: unknown): { id: string; fieldValue: unknown }[] | undefined {
+  if (!Array.isArray(raw)) return undefined;
+  return raw.map(asRecord).flatMap((entry) => {
+    const id = readString(entry, 'id') ?? readString(entry, 'key');
+    return id ? [{ id, fieldValue: entry['field_value'] ?? entry['fieldValue'] ?? '' }] : [];
+  });
+}
+
+function createOpportunity(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const body = asRecord(context.body);
+  const problems: string[] = [];
+  for (const field of ['pipelineId', 'locationId', 'name', 'contactId'] as const) if (!readString(body, field)) problems.push(`${field} should not be empty`);
+  if (body['status'] === undefined) problems.push('status must be one of the following values: open, won, lost, abandoned');
+  if (problems.length > 0) failValidation(problems);
+  const { location, data } = requireLocationAccess(runtime, context, readString(body, 'locationId'));
+  const status = readStatus(body['status'], true) ?? 'open';
+  const pipeline = data.pipelines.get(readString(body, 'pipelineId') ?? '');
+  if (!pipeline) fail(400, 'Pipeline not found');
+  const contactId = readString(body, 'contactId') ?? '';
+  if (!data.contacts.has(contactId)) fail(400, 'Contact not found');
+  const stageId = readString(body, 'pipelineStageId') ?? pipeline.stages[0]?.id ?? '';
+  if (!pipeline.stages.some((stage) => stage.id === stageId)) fail(400, 'Pipeline stage not found');
+  if (!location.settings.allowDuplicateOpportunity) {
+    for (const existing of data.opportunities.values()) {
+      if (existing.contactId === contactId && existing.pipelineId === pipeline.id && existing.status === 'open') fail(400, 'Can not create duplicate opportunity for the contact.');
+    }
+  }
+  const nowIso = toIso(context.nowMs);
+  const opportunity: Opportunity = {
+    id: runtime.random.createGhlId(),
+    name: readString(body, 'name') ?? '',
+    monetaryValue: readNumber(body, 'monetaryValue') ?? 0,
+    pipelineId: pipeline.id,
+    pipelineStageId: stageId,
+    assignedTo: readString(body, 'assignedTo') ?? '',
+    status,
+    source: readString(body, 'source') ?? 'api',
+    lastStatusChangeAt: nowIso,
+    lastStageChangeAt: nowIso,
+    createdAt: nowIso,
+    updatedAt: nowIso,
+    contactId,
+    locationId: location.id,
+    lostReasonId: '',
+    customFields: readOpportunityCustomFields(body['customFields']) ?? [],
+    createdAtMs: context.nowMs,
+  };
+  data.opportunities.set(opportunity.id, opportunity);
+  runtime.store.indexRecord(opportunity.id, location.id);
+  // GHL fans a create out into OpportunityCreate + OpportunityUpdate (highlevel-api-docs issue #27).
+  emitEvent(runtime, location.id, buildOpportunityPayload('OpportunityCreate', opportunity));
+  emitEvent(runtime, location.id, buildOpportunityPayload('OpportunityUpdate', opportunity));
+  return ok({ opportunity: toOpportunityJson(data, opportunity) }, 201);
+}
+
+function findOpportunity(runtime: SandboxRuntime, context: RequestContext): { data: LocationData; opportunity: Opportunity } {
+  const id = context.params['id'] ?? '';
+  const { data } = requireRecordLocation(runtime, context, id, 'Opportunity');
+  const opportunity = data.opportunities.get(id);
+  if (!opportunity) fail(404, 'Opportunity not found');
+  return { data, opportunity };
+}
+
+/** Applies changes and sends OpportunityUpdate plus one specific event per changed aspect. */
+export function changeOpportunity(runtime: SandboxRuntime, data: LocationData, opportunity: Opportunity, changes: Partial<Opportunity>, nowMs: number): Opportunity {
+  const nowIso = toIso(nowMs);
+  const events: OpportunityEventType[] = [];
+  if (changes.pipelineId !== undefined && changes.pipelineId !== opportunity.pipelineId && !data.pipelines.has(changes.pipelineId)) fail(400, 'Pipeline not found');
+  const pipeline = data.pipelines.get(changes.pipelineId ?? opportunity.pipelineId);
+  if (changes.pipelineStageId !== undefined && !pipeline?.stages.some((stage) => stage.id === changes.pipelineStageId)) fail(400, 'Pipeline stage not found');
+  if (changes.status !== undefined && changes.status !== opportunity.status) {
+    events.push('OpportunityStatusUpdate');
+    opportunity.lastStatusChangeAt = nowIso;
+  }
+  if ((changes.pipelineStageId !== undefined && changes.pipelineStageId !== opportunity.pipelineStageId) || (changes.pipelineId !== undefined && changes.pipelineId !== opportunity.pipelineId)) {
+    events.push('OpportunityStageUpdate');
+    opportunity.lastStageChangeAt = nowIso;
+  }
+  if (changes.assignedTo !== undefined && changes.assignedTo !== opportunity.assignedTo) events.push('OpportunityAssignedToUpdate');
+  if (changes.monetaryValue !== undefined && changes.monetaryValue !== opportunity.monetaryValue) events.push('OpportunityMonetaryValueUpdate');
+  Object.assign(opportunity, changes);
+  if (changes.pipelineId !== undefined && changes.pipelineStageId === undefined && pipeline && !pipeline.stages.some((stage) => stage.id === opportunity.pipelineStageId)) {
+    opportunity.pipelineStageId = pipeline.stages[0]?.id ?? '';
+  }
+  opportunity.updatedAt = nowIso;
+  emitEvent(runtime, opportunity.locationId, buildOpportunityPayload('OpportunityUpdate', opportunity));
+  for (const type of events) emitEvent(runtime, opportunity.locationId, buildOpportunityPayload(type, opportunity));
+  return opportunity;
+}
+
+function updateOpportunity(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { data, opportunity } = findOpportunity(runtime, context);
+  const body = asRecord(context.body);
+  const changes: Partial<Opportunity> = {};
+  for (const field of ['pipelineId', 'name', 'pipelineStageId', 'assignedTo'] as const) {
+    const value = readString(body, field);
+    if (value !== undefined) changes[field] = value;
+  }
+  const status = readStatus(body['status'], false);
+  if (status) changes.status = status;
+  const monetaryValue = readNumber(body, 'monetaryValue');
+  if (monetaryValue !== undefined) changes.monetaryValue = monetaryValue;
+  const customFields = readOpportunityCustomFields(body['customFields']);
+  if (customFields) changes.customFields = customFields;
+  changeOpportunity(runtime, data, opportunity, changes, context.nowMs);
+  return ok({ opportunity: toOpportunityJson(data, opportunity) });
+}
+
+function updateOpportunityStatus(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { data, opportunity } = findOpportunity(runtime, context);
+  const body = asRecord(context.body);
+  const status = readStatus(body['status'], true) ?? 'open';
+  const changes: Partial<Opportunity> = { status };
+  const lostReasonId = readString(body, 'lostReasonId');
+  if (lostReasonId !== undefined) changes.lostReasonId = lostReasonId;
+  changeOpportunity(runtime, data, opportunity, changes, context.nowMs);
+  return ok({ succeded: true });
+}
+
+function deleteOpportunity(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { data, opportunity } = findOpportunity(runtime, context);
+  data.opportunities.delete(opportunity.id);
+  runtime.store.locationIdByRecordId.delete(opportunity.id);
+  emitEvent(runtime, opportunity.locationId, buildOpportunityPayload('OpportunityDelete', opportunity));
+  emitEvent(runtime, opportunity.locationId, buildOpportunityPayload('OpportunityUpdate', opportunity));
+  return ok({ succeded: true });
+}
+
+function searchOpportunities(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const query = context.query;
+  const locationId = query.get('location_id') ?? undefined;
+  if (!locationId) failValidation(['location_id should not be empty']);
+  const { data } = requireLocationAccess(runtime, context, locationId);
+  const limit = Number(query.get('limit') ?? '20');
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) failValidation([`limit must not be greater than ${MAX_LIMIT}`]);
+  const status = query.get('status');
+  if (status && status !== 'all' && !STATUSES.includes(status as OpportunityStatus)) failValidation(['status must be one of the following values: open, won, lost, abandoned, all']);
+  const pipelineId = query.get('pipeline_id');
+  const stageId = query.get('pipeline_stage_id');
+  const contactId = query.get('contact_id');
+  const assignedTo = query.get('assigned_to');
+  const id = query.get('id');
+  const needle = query.get('q')?.toLowerCase();
+  const order = query.get('order') ?? 'added_desc';
+  const isAscending = order.endsWith('_asc');
+  let rows = [...data.opportunities.values()].filter(
+    (opportunity) =>
+      (!status || status === 'all' || opportunity.status === status) &&
+      (!pipelineId || opportunity.pipelineId === pipelineId) &&
+      (!stageId || opportunity.pipelineStageId === stageId) &&
+      (!contactId || opportunity.contactId === contactId) &&
+      (!assignedTo || opportunity.assignedTo === assignedTo) &&
+      (!id || opportunity.id === id) &&
+      (!needle || opportunity.name.toLowerCase().includes(needle) || (data.contacts.get(opportunity.contactId)?.email.includes(needle) ?? false)),
+  );
+  rows.sort((a, b) => {
+    const order = a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return isAscending ? order : -order;
+  });
+  const total = rows.length;
+  const startAfter = query.get('startAfter');
+  const startAfterId = query.get('startAfterId');
+  const page = Number(query.get('page') ?? '1') || 1;
+  if (startAfter && startAfterId) {
+    const cursorMs = Number(startAfter);
+    rows = rows.filter((opportunity) => {
+      const order = opportunity.createdAtMs - cursorMs || (opportunity.id < startAfterId ? -1 : opportunity.id > startAfterId ? 1 : 0);
+      return isAscending ? order > 0 : order < 0;
+    });
+  } else {
+    rows = rows.slice((page - 1) * limit);
+  }
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows[pageRows.length - 1];
+  const meta: Record<string, unknown> = { total, currentPage: page };
+  if (last && rows.length > limit) {
+    const next = new URL(`${runtime.baseUrl}/opportunities/search`);
+    for (const [key, value] of query) if (key !== 'startAfter' && key !== 'startAfterId' && key !== 'page') next.searchParams.set(key, value);
+    next.searchParams.set('startAfter', String(last.createdAtMs));
+    next.searchParams.set('startAfterId', last.id);
+    meta['nextPageUrl'] = next.toString();
+    meta['startAfterId'] = last.id;
+    meta['startAfter'] = last.createdAtMs;
+    meta['nextPage'] = page + 1;
+  }
+  if (page > 1) meta['prevPage'] = page - 1;
+  return ok({ opportunities: pageRows.map((opportunity) => toOpportunityJson(data, opportunity)), meta, aggregations: {} });
+}
+
+export function createOpportunityRoutes(runtime: SandboxRuntime): RouteDefinition[] {
+  const read = { family: 'opportunities', tokenRequirement: 'location', scope: 'opportunities.readonly' } as const;
+  const write = { family: 'opportunities', tokenRequirement: 'location', scope: 'opportunities.write' } as const;
+  return [
+    {
+      method: 'GET', path: '/opportunities/pipelines', ...read,
+      handle: (context) => ok({ pipelines: [...requireLocationAccess(runtime, context, context.query.get('locationId') ?? undefined).data.pipelines.values()] }),
+    },
+    { method: 'GET', path: '/opportunities/search', ...read, handle: (context) => searchOpportunities(runtime, context) },
+    {
+      method: 'GET', path: '/opportunities/:id', ...read,
+      handle: (context) => {
+        const { data, opportunity } = findOpportunity(runtime, context);
+        return ok({ opportunity: toOpportunityJson(data, opportunity) });
+      },
+    },
+    { method: 'POST', path: '/opportunities/', ...write, handle: (context) => createOpportunity(runtime, context) },
+    { method: 'PUT', path: '/opportunities/:id', ...write, handle: (context) => updateOpportunity(runtime, context) },
+    { method: 'PUT', path: '/opportunities/:id/status', ...write, handle: (context) => updateOpportunityStatus(runtime, context) },
+    { method: 'DELETE', path: '/opportunities/:id', ...write, handle: (context) => deleteOpportunity(runtime, context) },
+  ];
+}

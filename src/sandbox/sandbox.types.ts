@@ -1,0 +1,97 @@
+/**
+ * Fault injection settings. Every share is a number between 0 and 1. Settable globally or per
+ * location, at start (`SandboxOptions.faults`) or at run time (`setFaults`, `POST /sandbox/faults`).
+ */
+export interface FaultConfig {
+  /** Added latency before every API answer. */
+  latencyMs?: number;
+  /** Random extra latency in [0, latencyJitterMs). */
+  latencyJitterMs?: number;
+  /** Share of API requests answered with a 5xx (status from `serverErrorStatus`, default 500). */
+  serverErrorRate?: number;
+  serverErrorStatus?: 500 | 502 | 503 | 504;
+  /** Share of API requests answered 429 whatever the real budget says (a "429 storm"). */
+  rateLimitStormRate?: number;
+  /** When true at the moment it is set, every live access and refresh token of the scope is revoked (one shot). */
+  revokeTokens?: boolean;
+  /** Share of webhook deliveries sent twice (same webhookId, same body). */
+  webhookDuplicateRate?: number;
+  /** Share of webhook deliveries held back by `webhookReorderDelayMs` so later events overtake them. */
+  webhookReorderRate?: number;
+  webhookReorderDelayMs?: number;
+  /** Share of webhook deliveries silently never sent. */
+  webhookDropRate?: number;
+}
+
+/** Rate limits per (app, location or company); GHL documents 100 / 10 s and 200,000 / day. */
+export interface RateLimitConfig {
+  burstMax: number;
+  burstWindowMs: number;
+  dailyMax: number;
+}
+
+/**
+ * Behaviour the reference marks UNCONFIRMED. Each default is the most plausible reading;
+ * docs/sandbox.md lists them.
+ */
+export interface SandboxQuirks {
+  /** Send the legacy RSA `x-wh-signature` header next to Ed25519 (deprecation date is a CONFLICT in the reference). */
+  sendLegacyRsaSignature: boolean;
+  /** Echo `state` back on the consent redirect (undocumented by GHL). */
+  echoState: boolean;
+  /** Accept `Version: 2023-02-21` on every family (the official SDK sends it) besides each spec's enum. */
+  acceptSdkVersion: boolean;
+  /** Keep the original `webhookId` and `timestamp` on 429 retries. */
+  retryKeepsWebhookId: boolean;
+  /** Multi-location consent yields a Company token (bulk installation is on by default at GHL). */
+  bulkInstallYieldsCompanyToken: boolean;
+  /** `GET /conversations/{id}/messages` nests the page under `messages` (SDK) instead of the spec's flat body (CONFLICT). */
+  nestConversationMessages: boolean;
+}
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  seed?: number;
+  locations?: number;
+  contacts?: number;
+  opportunities?: number;
+  appointments?: number;
+  conversations?: number;
+  invoices?: number;
+  accessTokenTtlSeconds?: number;
+  clientId?: string;
+  clientSecret?: string;
+  webhookUrl?: string;
+  webhookRetryIntervalMs?: number;
+  faults?: FaultConfig;
+  /** Extension: override GHL's documented rate limits (benchmarks raise them). */
+  rateLimits?: Partial<RateLimitConfig>;
+  /** Extension: UNCONFIRMED behaviour switches. */
+  quirks?: Partial<SandboxQuirks>;
+  /** Extension: max concurrent webhook deliveries (default 64). */
+  webhookConcurrency?: number;
+  /** Extension: install the app on every location at start (no consent needed; no INSTALL webhook is sent). */
+  preinstalled?: boolean;
+}
+
+export interface SandboxStats {
+  requests: number;
+  webhooksDelivered: number;
+  webhooksFailed: number;
+  rateLimited: number;
+}
+
+export interface SandboxHandle {
+  baseUrl: string;
+  authorizeUrl: string;
+  clientId: string;
+  clientSecret: string;
+  companyId: string;
+  locationIds: string[];
+  webhookPublicKeys: { ed25519Pem: string; rsaPem: string };
+  setWebhookUrl(url: string): void;
+  setFaults(faults: FaultConfig, locationId?: string): void;
+  stats(): SandboxStats;
+  close(): Promise<void>;
+}
