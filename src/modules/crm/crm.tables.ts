@@ -1,0 +1,329 @@
+import { bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { companyTenantPolicy, locationTenantPolicy } from '../../platform/db/index.js';
+
+/*
+ * Local copies of GHL entities, written by webhook processors (and later by setup sync). Every table
+ * follows one shape so one upsert statement can keep the rules for all of them:
+ * - `ghl_id` is GHL's id, unique per location; `id` is ours.
+ * - `source_updated_at` is GHL's own change time (dateUpdated/updatedAt, else the delivery timestamp);
+ *   `source_event_at` is the delivery's `timestamp`, used only to order two versions with the same
+ *   change time. A version older than the stored one is never applied.
+ * - Deletes are soft and final: `deleted_at` is a tombstone that later (or replayed) updates cannot clear.
+ * - `raw` is the last payload applied, for fields without a column.
+ * No foreign keys to tenants' tables: rows are keyed by location so they can be distributed by it.
+ */
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const sourceColumns = () => ({
+  sourceUpdatedAt: timestamptz('source_updated_at').notNull(),
+  sourceEventAt: timestamptz('source_event_at'),
+  raw: jsonb('raw').notNull(),
+  deletedAt: timestamptz('deleted_at'),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
+const locationKeys = () => ({
+  id: text('id').primaryKey(),
+  companyId: text('company_id').notNull(),
+  locationId: text('location_id').notNull(),
+  ghlId: text('ghl_id').notNull(),
+});
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    ...locationKeys(),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    fullName: text('full_name'),
+    email: text('email'),
+    phone: text('phone'),
+    companyName: text('company_name'),
+    tags: text('tags').array().notNull().default([]),
+    isDnd: boolean('is_dnd').notNull().default(false),
+    dndSettings: jsonb('dnd_settings'),
+    source: text('source'),
+    assignedTo: text('assigned_to'),
+    customFields: jsonb('custom_fields').notNull().default([]),
+    dateAdded: timestamptz('date_added'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('contacts_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('contacts_location_email_idx').on(table.locationId, table.email),
+    locationTenantPolicy('contacts'),
+  ],
+).enableRLS();
+
+export const notes = pgTable(
+  'notes',
+  {
+    ...locationKeys(),
+    contactGhlId: text('contact_ghl_id'),
+    body: text('body'),
+    dateAdded: timestamptz('date_added'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('notes_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('notes_location_contact_idx').on(table.locationId, table.contactGhlId),
+    locationTenantPolicy('notes'),
+  ],
+).enableRLS();
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    ...locationKeys(),
+    contactGhlId: text('contact_ghl_id'),
+    assignedTo: text('assigned_to'),
+    title: text('title'),
+    body: text('body'),
+    dueAt: timestamptz('due_at'),
+    /** Null while open; set by TaskComplete (or a payload that says completed). */
+    completedAt: timestamptz('completed_at'),
+    dateAdded: timestamptz('date_added'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('tasks_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('tasks_location_contact_idx').on(table.locationId, table.contactGhlId),
+    locationTenantPolicy('tasks'),
+  ],
+).enableRLS();
+
+export const opportunities = pgTable(
+  'opportunities',
+  {
+    ...locationKeys(),
+    name: text('name'),
+    pipelineId: text('pipeline_id'),
+    pipelineStageId: text('pipeline_stage_id'),
+    /** open | won | lost | abandoned */
+    status: text('status'),
+    monetaryValueCents: bigint('monetary_value_cents', { mode: 'number' }),
+    contactGhlId: text('contact_ghl_id'),
+    assignedTo: text('assigned_to'),
+    source: text('source'),
+    dateAdded: timestamptz('date_added'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('opportunities_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('opportunities_location_pipeline_idx').on(table.locationId, table.pipelineId, table.pipelineStageId),
+    index('opportunities_location_contact_idx').on(table.locationId, table.contactGhlId),
+    locationTenantPolicy('opportunities'),
+  ],
+).enableRLS();
+
+export const appointments = pgTable(
+  'appointments',
+  {
+    ...locationKeys(),
+    calendarId: text('calendar_id'),
+    contactGhlId: text('contact_ghl_id'),
+    groupId: text('group_id'),
+    title: text('title'),
+    /** GHL appointmentStatus: confirmed | cancelled | showed | noshow | invalid | new … */
+    status: text('status'),
+    assignedUserId: text('assigned_user_id'),
+    address: text('address'),
+    notes: text('notes'),
+    source: text('source'),
+    startTime: timestamptz('start_time'),
+    endTime: timestamptz('end_time'),
+    dateAdded: timestamptz('date_added'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('appointments_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('appointments_location_start_idx').on(table.locationId, table.startTime),
+    index('appointments_location_contact_idx').on(table.locationId, table.contactGhlId),
+    locationTenantPolicy('appointments'),
+  ],
+).enableRLS();
+
+/**
+ * One per GHL conversation. Two kinds of events write it: messages move the `last_message_*` fields
+ * (ordered by `last_message_at`), ConversationUnreadUpdate moves unread/starred/inbox (ordered by
+ * `source_updated_at`, null until such an event arrived).
+ */
+export const conversations = pgTable(
+  'conversations',
+  {
+    ...locationKeys(),
+    contactGhlId: text('contact_ghl_id'),
+    lastMessageGhlId: text('last_message_ghl_id'),
+    lastMessageBody: text('last_message_body'),
+    lastMessageType: text('last_message_type'),
+    lastMessageDirection: text('last_message_direction'),
+    lastMessageAt: timestamptz('last_message_at'),
+    unreadCount: integer('unread_count'),
+    isStarred: boolean('is_starred'),
+    isInbox: boolean('is_inbox'),
+    sourceUpdatedAt: timestamptz('source_updated_at'),
+    sourceEventAt: timestamptz('source_event_at'),
+    raw: jsonb('raw').notNull(),
+    deletedAt: timestamptz('deleted_at'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('conversations_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('conversations_location_last_message_idx').on(table.locationId, table.lastMessageAt),
+    index('conversations_location_contact_idx').on(table.locationId, table.contactGhlId),
+    locationTenantPolicy('conversations'),
+  ],
+).enableRLS();
+
+export const messages = pgTable(
+  'messages',
+  {
+    ...locationKeys(),
+    /** Our conversations.id. */
+    conversationId: text('conversation_id').notNull(),
+    conversationGhlId: text('conversation_ghl_id').notNull(),
+    contactGhlId: text('contact_ghl_id'),
+    /** inbound | outbound */
+    direction: text('direction'),
+    /** Webhook short names: SMS, CALL, Email, VoiceMail, FB, IG, GMB, Live Chat … */
+    messageType: text('message_type'),
+    body: text('body'),
+    contentType: text('content_type'),
+    status: text('status'),
+    subject: text('subject'),
+    attachments: jsonb('attachments').notNull().default([]),
+    callDurationSeconds: integer('call_duration_seconds'),
+    callStatus: text('call_status'),
+    emailMessageId: text('email_message_id'),
+    threadId: text('thread_id'),
+    userGhlId: text('user_ghl_id'),
+    source: text('source'),
+    dateAdded: timestamptz('date_added'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('messages_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('messages_location_conversation_idx').on(table.locationId, table.conversationId, table.dateAdded),
+    locationTenantPolicy('messages'),
+  ],
+).enableRLS();
+
+export const invoices = pgTable(
+  'invoices',
+  {
+    ...locationKeys(),
+    invoiceNumber: text('invoice_number'),
+    name: text('name'),
+    title: text('title'),
+    /** draft | sent | payment_processing | paid | void | partially_paid */
+    status: text('status'),
+    currency: text('currency'),
+    totalCents: bigint('total_cents', { mode: 'number' }),
+    subtotalCents: bigint('subtotal_cents', { mode: 'number' }),
+    discountCents: bigint('discount_cents', { mode: 'number' }),
+    amountPaidCents: bigint('amount_paid_cents', { mode: 'number' }),
+    amountDueCents: bigint('amount_due_cents', { mode: 'number' }),
+    contactGhlId: text('contact_ghl_id'),
+    contactName: text('contact_name'),
+    contactEmail: text('contact_email'),
+    issueDate: date('issue_date', { mode: 'string' }),
+    dueDate: date('due_date', { mode: 'string' }),
+    isLiveMode: boolean('is_live_mode'),
+    ghlCreatedAt: timestamptz('ghl_created_at'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('invoices_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('invoices_location_contact_idx').on(table.locationId, table.contactGhlId),
+    locationTenantPolicy('invoices'),
+  ],
+).enableRLS();
+
+export const orders = pgTable(
+  'orders',
+  {
+    ...locationKeys(),
+    status: text('status'),
+    fulfillmentStatus: text('fulfillment_status'),
+    currency: text('currency'),
+    amountCents: bigint('amount_cents', { mode: 'number' }),
+    subtotalCents: bigint('subtotal_cents', { mode: 'number' }),
+    discountCents: bigint('discount_cents', { mode: 'number' }),
+    taxCents: bigint('tax_cents', { mode: 'number' }),
+    shippingCents: bigint('shipping_cents', { mode: 'number' }),
+    contactGhlId: text('contact_ghl_id'),
+    sourceType: text('source_type'),
+    sourceName: text('source_name'),
+    isLiveMode: boolean('is_live_mode'),
+    ghlCreatedAt: timestamptz('ghl_created_at'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('orders_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('orders_location_contact_idx').on(table.locationId, table.contactGhlId),
+    locationTenantPolicy('orders'),
+  ],
+).enableRLS();
+
+export const products = pgTable(
+  'products',
+  {
+    ...locationKeys(),
+    name: text('name'),
+    description: text('description'),
+    productType: text('product_type'),
+    isAvailableInStore: boolean('is_available_in_store'),
+    imageUrl: text('image_url'),
+    statementDescriptor: text('statement_descriptor'),
+    ghlCreatedAt: timestamptz('ghl_created_at'),
+    ...sourceColumns(),
+  },
+  (table) => [uniqueIndex('products_location_ghl_id_key').on(table.locationId, table.ghlId), locationTenantPolicy('products')],
+).enableRLS();
+
+export const prices = pgTable(
+  'prices',
+  {
+    ...locationKeys(),
+    productGhlId: text('product_ghl_id'),
+    name: text('name'),
+    /** one_time | recurring */
+    priceType: text('price_type'),
+    currency: text('currency'),
+    amountCents: bigint('amount_cents', { mode: 'number' }),
+    compareAtPriceCents: bigint('compare_at_price_cents', { mode: 'number' }),
+    recurringInterval: text('recurring_interval'),
+    recurringIntervalCount: integer('recurring_interval_count'),
+    availableQuantity: integer('available_quantity'),
+    ghlCreatedAt: timestamptz('ghl_created_at'),
+    ...sourceColumns(),
+  },
+  (table) => [
+    uniqueIndex('prices_location_ghl_id_key').on(table.locationId, table.ghlId),
+    index('prices_location_product_idx').on(table.locationId, table.productGhlId),
+    locationTenantPolicy('prices'),
+  ],
+).enableRLS();
+
+/**
+ * GHL users (not our login users). Agency users span several locations, so the row belongs to the
+ * company and lists the GHL location ids it may work in.
+ */
+export const ghlUsers = pgTable(
+  'ghl_users',
+  {
+    id: text('id').primaryKey(),
+    companyId: text('company_id').notNull(),
+    ghlId: text('ghl_id').notNull(),
+    ghlLocationIds: text('ghl_location_ids').array().notNull().default([]),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    phone: text('phone'),
+    extension: text('extension'),
+    role: text('role'),
+    permissions: jsonb('permissions'),
+    ...sourceColumns(),
+  },
+  (table) => [uniqueIndex('ghl_users_company_ghl_id_key').on(table.companyId, table.ghlId), companyTenantPolicy('ghl_users')],
+).enableRLS();
