@@ -1,0 +1,4 @@
+export { createHttpClient, HttpTimeoutError, HttpNetworkError } from './http-client.js';
+export type { HttpClient, HttpClientOptions, HttpRequest, HttpResponse, RetryPolicy, CallRecord } from './http-client.js';
+export { RateGovernor, DailyBudgetExhaustedError } from './rate-governor.js';
+export type { RateBudget, ServerRateState } from './rate-governor.js';
