@@ -16,13 +16,32 @@ export async function createTestDatabase(): Promise<Database> {
   const parsed = new URL(target.adminUrl);
   parsed.pathname = `/${name}`;
   const database = await openDatabase({ engine: 'postgres', url: parsed.toString(), poolMax: 10 });
-  return {
+  const handle: Database & { url: string } = {
     ...database,
+    url: parsed.toString(),
     async close() {
       await database.close();
       await withAdminClient(target.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
     },
   };
+  return handle;
+}
+
+/**
+ * Two handles on one test database, as two processes would have: separate pools on PostgreSQL
+ * (so row locks really are contended between them); on PGlite, which only one process can open,
+ * both handles share the instance.
+ */
+export async function createTestDatabasePair(): Promise<[Database, Database, () => Promise<void>]> {
+  const target = inject('testDatabase');
+  const first = await createTestDatabase();
+  if (target.engine === 'pglite') return [first, first, () => first.close()];
+  const url = (first as Database & { url?: string }).url as string;
+  const second = await openDatabase({ engine: 'postgres', url, poolMax: 10 });
+  return [first, second, async () => {
+    await second.close();
+    await first.close();
+  }];
 }
 
 export function testDatabaseEngine(): 'pglite' | 'postgres' {

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { authorizeApp, startSandbox, type SandboxHandle } from '../../../sandbox/index.js';
+import { createTestDatabasePair } from '../../../../test/support/test-database.js';
+import { KeyRing, generateVaultKey } from '../../../platform/crypto/index.js';
+import { queryRows, type Database } from '../../../platform/db/index.js';
+import { createHttpClient } from '../../../platform/http-client/index.js';
+import { generateId } from '../../../platform/ids/ids.js';
+import { systemClock } from '../../../platform/clock/clock.js';
+import { createLogger } from '../../../platform/log/index.js';
+import { createVault } from '../../vault/index.js';
+import { ensureGhlLocation } from '../../tenants/index.js';
+import { GhlClient } from '../client/ghl-client.js';
+import { readRateLimitHeaders } from '../client/ghl-http.js';
+import { GhlOAuthClient } from './oauth-client.js';
+import { GhlReauthRequiredError, GhlTokenStore } from './token-store.js';
+
+let sandbox: SandboxHandle;
+let first: Database;
+let second: Database;
+let closeDatabases: () => Promise<void>;
+const keyRing = new KeyRing(new Map([['k1', Buffer.from(generateVaultKey(), 'base64')]]), 'k1');
+
+function buildStack(database: Database) {
+  const http = createHttpClient({
+    defaultTimeoutMs: 5000,
+    retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 50, maxRateLimitWaits: 3 },
+    rateBudget: { maxPerWindow: 100, windowMs: 10_000, maxPerDay: 200_000 },
+    readRateHeaders: readRateLimitHeaders,
+  });
+  const vault = createVault({ keyRing, generateId, clock: systemClock });
+  const oauth = new GhlOAuthClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret });
+  const store = new GhlTokenStore({ database, vault, oauth, clock: systemClock, generateId, logger: createLogger({ level: 'silent' }), refreshWindowSeconds: 0 });
+  const client = new GhlClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, tokens: store });
+  return { store, client, vault };
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, seed: 7, locations: 2, contacts: 5, accessTokenTtlSeconds: 2 });
+  [first, second, closeDatabases] = await createTestDatabasePair();
+});
+
+afterAll(async () => {
+  await closeDatabases();
+  await sandbox.close();
+});
+
+async function installLocation(database: Database, store: GhlTokenStore, ghlLocationId: string) {
+  const token = await authorizeApp(sandbox, { userType: 'Location', locationIds: [ghlLocationId] });
+  await database.system(async (tx) => {
+    const tenant = await ensureGhlLocation(tx, generateId, { ghlLocationId, ghlCompanyId: sandbox.companyId });
+    await store.saveTokens(tx, { companyId: tenant.companyId, locationId: tenant.locationId, userType: 'Location', ghlCompanyId: sandbox.companyId, ghlLocationId, token });
+  });
+  return token;
+}
+
+describe('GHL token store', () => {
+  it('keeps tokens only as ciphertext', async () => {
+    const a = buildStack(first);
+    const ghlLocationId = sandbox.locationIds[1] as string;
+    const token = await installLocation(first, a.store, ghlLocationId);
+    const rows = await queryRows<{ ciphertext: string }>(first.db, sql`select ciphertext from vault_secrets`);
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    for (const row of rows) {
+      expect(row.ciphertext).not.toContain(token.access_token);
+      expect(row.ciphertext).not.toContain(token.refresh_token);
+    }
+    const result = await a.client.getLocation(ghlLocationId);
+    expect(result.ok).toBe(true);
+  });
+
+  it('refreshes an expired token exactly once for 50 concurrent calls from two processes, with no failed call', async () => {
+    const ghlLocationId = sandbox.locationIds[0] as string;
+    const a = buildStack(first);
+    const b = buildStack(second);
+    await installLocation(first, a.store, ghlLocationId);
+    // Let the sandbox-issued access token (2 s) expire for real, then make our own record agree.
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+
+    const calls = Array.from({ length: 50 }, (_, index) => (index % 2 === 0 ? a : b).client.getLocation(ghlLocationId));
+    const results = await Promise.all(calls);
+    expect(results.filter((result) => !result.ok)).toEqual([]);
+    expect(a.store.refreshGrantsSent + b.store.refreshGrantsSent).toBe(1);
+    const [row] = await queryRows<{ refreshCount: number; status: string }>(first.db, sql`select refresh_count as "refreshCount", status from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
+    expect(row).toEqual({ refreshCount: 1, status: 'active' });
+  });
+
+  it('marks the subject needs_reauth when GHL rejects the refresh token, and says why', async () => {
+    const ghlLocationId = sandbox.locationIds[1] as string;
+    const a = buildStack(first);
+    const token = await installLocation(first, a.store, ghlLocationId);
+    // Spend the refresh token outside the store: GHL refresh tokens are single-use.
+    const spent = await fetch(`${sandbox.baseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: sandbox.clientId, client_secret: sandbox.clientSecret, grant_type: 'refresh_token', refresh_token: token.refresh_token, user_type: 'Location' }),
+    });
+    expect(spent.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    await expect(a.store.getAccessToken({ kind: 'location', ghlLocationId })).rejects.toThrow(GhlReauthRequiredError);
+    const [row] = await queryRows<{ status: string; reason: string }>(first.db, sql`select status, status_reason as reason from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
+    expect(row?.status).toBe('needs_reauth');
+    expect(row?.reason).toMatch(/invalid_grant/);
+    expect(row?.reason).not.toContain(token.refresh_token);
+
+    // Reinstalling clears it.
+    await installLocation(first, a.store, ghlLocationId);
+    expect((await a.client.getLocation(ghlLocationId)).ok).toBe(true);
+  });
+
+  it('revokes: deletes both secrets and refuses further calls', async () => {
+    const ghlLocationId = sandbox.locationIds[0] as string;
+    const a = buildStack(first);
+    await installLocation(first, a.store, ghlLocationId);
+    const before = await queryRows<{ total: number }>(first.db, sql`select count(*)::int as total from vault_secrets`);
+    await first.system((tx) => a.store.revokeSubject(tx, `location:${ghlLocationId}`, 'uninstalled'));
+    const after = await queryRows<{ total: number }>(first.db, sql`select count(*)::int as total from vault_secrets`);
+    expect((before[0]?.total ?? 0) - (after[0]?.total ?? 0)).toBe(2);
+    await expect(a.store.getAccessToken({ kind: 'location', ghlLocationId })).rejects.toThrow(GhlReauthRequiredError);
+  });
+});
