@@ -329,7 +329,7 @@ export function createCalendarRoutes(runtime: SandboxRuntime): RouteDefinition[]
     { method: 'PUT', path: '/calendars/events/appointments/:eventId', family, tokenRequirement, scope: 'calendars/events.write', handle: (context) => updateAppointment(runtime, context) },
     { method: 'DELETE', path: '/calendars/events/:eventId', family, tokenRequirement, scope: 'calendars/events.write', handle: (context) => deleteEvent(runtime, context) },
     { method: 'POST', path: '/calendars/events/block-slots', family, tokenRequirement, scope: 'calendars/events.write', handle: (context) => createBlockSlot(runtime, context) },
-    { method: 'GET', path: '/calendars/:calendarId/free-slots', family, tokenRequirement, scope: 'calendars.readonly', handle: (context) => listFreeSlots(runtime, context) },
+    { method: 'GET', path: '/calendars/:calendarId/free-slots', family, tokenRequirement, scope: 'calendars.readonly', omitTraceId: true, handle: (context) => listFreeSlots(runtime, context) },
     {
       method: 'GET', path: '/calendars/:calendarId', family, tokenRequirement, scope: 'calendars.readonly',
       handle: (context) => ok({ calendar: toCalendarJson(findCalendar(runtime, context, context.params['calendarId'] ?? '').calendar) }),

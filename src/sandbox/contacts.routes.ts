@@ -255,7 +255,8 @@ function upsertContact(runtime: SandboxRuntime, context: RequestContext): ApiRes
     return ok({ new: false, contact: toContactJson(updated) });
   }
   const contact = insertContact(runtime, data, location.id, body, context.nowMs);
-  return ok({ new: true, contact: toContactJson(contact) }, 201);
+  // The spec declares only 200 for upsert, also when the contact is new.
+  return ok({ new: true, contact: toContactJson(contact) });
 }
 
 // ---------- search ----------

@@ -89,6 +89,7 @@ export function ensureConversation(runtime: SandboxRuntime, data: LocationData, 
 }
 
 export interface NewMessageInput {
+  callDurationSeconds?: number;
   direction: 'inbound' | 'outbound';
   messageType: string;
   typeNumber: number;
@@ -119,6 +120,8 @@ export function addConversationMessage(runtime: SandboxRuntime, data: LocationDa
     userId: input.userId,
     dateAddedMs: nowMs,
   };
+  if (input.messageType === 'TYPE_CALL') message.meta = { callDuration: String(input.callDurationSeconds ?? 0), callStatus: input.status === 'voicemail' ? 'voicemail' : 'completed' };
+  if (message.meta) message.status = 'delivered';
   runtime.store.addMessage(data, message);
   conversation.lastMessageBody = message.body;
   conversation.lastMessageType = message.messageType;

@@ -436,13 +436,14 @@ function generateConversations(random: SeededRandom, store: SandboxStore, data: 
         dateAdded: toIso(atMs),
         body: isCall ? '' : direction === 'inbound' ? random.pick(SMS_INBOUND) : random.pick(SMS_OUTBOUND).replace('{name}', contact.firstName),
         direction,
-        status: isCall ? 'completed' : direction === 'inbound' ? 'delivered' : 'sent',
+        status: direction === 'inbound' ? 'delivered' : 'sent',
         contentType: 'text/plain',
         attachments: [],
         source: direction === 'inbound' ? 'api' : 'app',
         userId: direction === 'outbound' ? random.pick(users).id : '',
         dateAddedMs: atMs,
       };
+      if (isCall) message.meta = { callDuration: String(random.nextInt(10, 600)), callStatus: 'completed' };
       store.addMessage(data, message);
       conversation.lastMessageBody = message.body;
       conversation.lastMessageType = message.messageType;

@@ -46,6 +46,8 @@ export interface RouteDefinition {
   tokenRequirement?: TokenRequirement;
   /** OAuth scope the token must hold (ghl-api.md §3). */
   scope?: string;
+  /** Bodies keyed by data (free slots by date) get no `traceId` field. */
+  omitTraceId?: boolean;
   handle: (context: RequestContext) => ApiResult | Promise<ApiResult>;
 }
 
@@ -79,11 +81,6 @@ export function createErrorBody(status: number, message: string | string[]): Rec
 
 export function fail(status: number, message: string | string[]): never {
   throw new ApiError(status, createErrorBody(status, message));
-}
-
-export function failNotFound(what: string): never {
-  // UNCONFIRMED: v2's 404 body is undocumented; v3's NotFoundDTO is {statusCode, message}.
-  fail(404, `${what} not found`);
 }
 
 /** 422 with a `message` array, like GHL's class-validator answers. */

@@ -99,7 +99,7 @@ function createTag(runtime: SandboxRuntime, context: RequestContext): ApiResult 
   for (const tag of data.tags.values()) if (tag.name === name) fail(400, 'Tag with the same name already exists');
   const tag = { id: runtime.random.createGhlId(), name, locationId: location.id };
   data.tags.set(tag.id, tag);
-  return ok({ tag }, 201);
+  return ok({ tag });
 }
 
 export function createLocationRoutes(runtime: SandboxRuntime): RouteDefinition[] {

@@ -33,6 +33,7 @@ export const DEFAULT_QUIRKS: SandboxQuirks = {
   retryKeepsWebhookId: true,
   bulkInstallYieldsCompanyToken: true,
   nestConversationMessages: true,
+  notFoundStatus: 400,
 };
 
 const SDK_VERSION = '2023-02-21';
@@ -169,6 +170,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const result = await route.handle(context);
       return { result, headers };
     } catch (error) {
+      if (error instanceof ApiError && error.status === 404 && quirks.notFoundStatus !== 404) {
+        return { result: { status: quirks.notFoundStatus, body: createErrorBody(quirks.notFoundStatus, error.message) }, headers };
+      }
       if (error instanceof ApiError) return { result: { status: error.status, body: error.body }, headers };
       throw error;
     }
@@ -203,7 +207,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     const { result, headers } = await handleApi(request, url, match.definition, match.params);
-    if (result.contentType === undefined && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
+    if (result.contentType === undefined && match.definition.omitTraceId !== true && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
       (result.body as Record<string, unknown>)['traceId'] = randomUUID();
     }
     sendResult(response, result, headers);

@@ -258,6 +258,8 @@ export interface Message {
   attachments: string[];
   source: 'workflow' | 'bulk_actions' | 'campaign' | 'api' | 'app';
   userId: string;
+  /** Calls only: the call outcome lives in meta, the message status stays a delivery status. */
+  meta?: { callDuration: string; callStatus: string };
   dateAddedMs: number;
 }
 

@@ -47,6 +47,8 @@ export interface SandboxQuirks {
   bulkInstallYieldsCompanyToken: boolean;
   /** `GET /conversations/{id}/messages` nests the page under `messages` (SDK) instead of the spec's flat body (CONFLICT). */
   nestConversationMessages: boolean;
+  /** Status for an unknown id: the v2 and v3 specs document 400/422 but never 404 for these operations. */
+  notFoundStatus: 400 | 404;
 }
 
 export interface SandboxOptions {

@@ -130,6 +130,12 @@ export function buildMessagePayload(type: 'InboundMessage' | 'OutboundMessage', 
     messageId: message.id,
     status: message.status,
   };
+  if (message.meta) {
+    // Webhooks report the call outcome as the status too (InboundMessage call examples).
+    payload['status'] = message.meta.callStatus;
+    payload['callDuration'] = Number(message.meta.callDuration);
+    payload['callStatus'] = message.meta.callStatus;
+  }
   if (message.userId) payload['userId'] = message.userId;
   if (type === 'OutboundMessage') payload['source'] = message.source;
   return payload;
