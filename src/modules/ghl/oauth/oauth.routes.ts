@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { desc } from 'drizzle-orm';
+import { errorResponses, sendError, tenantScopeOf, type HttpServer } from '../../../platform/http/index.js';
+import { ghlInstallations } from '../ghl-installations.tables.js';
+import { ghlTokens } from '../ghl-tokens.tables.js';
+import { buildInstallUrl, completeInstall, type InstallDeps } from './install-app.js';
+
+const installedSchema = z
+  .object({
+    userType: z.enum(['Company', 'Location']),
+    ghlCompanyId: z.string(),
+    companyId: z.string(),
+    locations: z.array(z.object({ ghlLocationId: z.string(), locationId: z.string(), name: z.string().nullable() })),
+    failedLocations: z.array(z.object({ ghlLocationId: z.string(), reason: z.string() })),
+  })
+  .meta({ id: 'GhlInstallResult' });
+
+const installationSchema = z
+  .object({
+    id: z.string(),
+    installType: z.enum(['Company', 'Location']),
+    status: z.string(),
+    ghlCompanyId: z.string().nullable(),
+    ghlLocationId: z.string().nullable(),
+    locationId: z.string().nullable(),
+    planId: z.string().nullable(),
+    installedAt: z.string().nullable(),
+    uninstalledAt: z.string().nullable(),
+    token: z.object({ status: z.string(), reason: z.string().nullable(), accessExpiresAt: z.string().nullable(), refreshedAt: z.string().nullable(), scopes: z.array(z.string()) }).nullable(),
+  })
+  .meta({ id: 'GhlInstallation' });
+
+export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
+  app.get(
+    '/api/oauth/install',
+    {
+      config: { isPublic: true },
+      schema: {
+        tags: ['ghl'],
+        summary: "Start a GHL marketplace install: redirects to GHL's consent page with a signed state",
+        security: [],
+        querystring: z.object({ userType: z.enum(['Company', 'Location']).default('Location') }),
+        response: { 302: z.null().describe('Redirect to the consent page') },
+      },
+    },
+    async (request, reply) => reply.redirect(await buildInstallUrl(deps, request.query.userType), 302),
+  );
+
+  app.get(
+    '/api/oauth/callback',
+    {
+      config: { isPublic: true },
+      schema: {
+        tags: ['ghl'],
+        summary: 'OAuth redirect target: exchanges the code and stores the installation',
+        security: [],
+        querystring: z.object({ code: z.string().min(1).max(4096), state: z.string().max(4096).optional() }),
+        response: { 200: installedSchema, ...errorResponses(400, 502) },
+      },
+    },
+    async (request, reply) => {
+      const result = await completeInstall(deps, { code: request.query.code, state: request.query.state });
+      if (result.ok) return reply.send(result.value);
+      switch (result.code) {
+        case 'state_invalid':
+        case 'code_rejected':
+        case 'token_incomplete':
+          return sendError(reply, 400, result.code, result.message);
+        case 'ghl_unavailable':
+          return sendError(reply, 502, result.code, result.message);
+      }
+    },
+  );
+
+  app.get(
+    '/api/ghl/installations',
+    {
+      schema: {
+        tags: ['ghl'],
+        summary: "GHL installations of the caller's agency with their token state (needs_reauth shows here with the reason)",
+        response: { 200: z.object({ items: z.array(installationSchema) }), ...errorResponses(401) },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal;
+      if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
+      const items = await deps.database.tenant(tenantScopeOf(principal), async (tx) => {
+        const installations = await tx.select().from(ghlInstallations).orderBy(desc(ghlInstallations.updatedAt));
+        const tokens = await tx.select().from(ghlTokens);
+        const tokenBySubject = new Map(tokens.map((token) => [token.subjectKey, token]));
+        return installations
+          .filter((row) => row.locationId === null || principal.locations === '*' || principal.locations.has(row.locationId))
+          .map((row) => {
+            const token = tokenBySubject.get(row.installType === 'Location' ? `location:${row.ghlTargetId}` : `company:${row.ghlTargetId}`);
+            return {
+              id: row.id,
+              installType: row.installType === 'Company' ? ('Company' as const) : ('Location' as const),
+              status: token?.status === 'needs_reauth' && row.status === 'installed' ? 'needs_reauth' : row.status,
+              ghlCompanyId: row.ghlCompanyId,
+              ghlLocationId: row.ghlLocationId,
+              locationId: row.locationId,
+              planId: row.planId,
+              installedAt: row.installedAt?.toISOString() ?? null,
+              uninstalledAt: row.uninstalledAt?.toISOString() ?? null,
+              token: token
+                ? {
+                    status: token.status,
+                    reason: token.statusReason,
+                    accessExpiresAt: token.accessExpiresAt?.toISOString() ?? null,
+                    refreshedAt: token.refreshedAt?.toISOString() ?? null,
+                    scopes: token.scopes.split(' ').filter((scope) => scope.length > 0),
+                  }
+                : null,
+            };
+          });
+      });
+      return reply.send({ items });
+    },
+  );
+}
+
