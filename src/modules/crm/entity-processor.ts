@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import type { Clock } from '../../platform/clock/clock.js';
+import type { Executor } from '../../platform/db/index.js';
+import type { IdGenerator } from '../../platform/ids/ids.js';
+import { findTenantByGhlLocationId, type TenantRef } from '../tenants/index.js';
+import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
+import { LocationNotInstalledError } from './crm.errors.js';
+import { applyEntityVersions, type EntityTable } from './entity-versions.repo.js';
+import { describeIssues, resolveSourceVersion, type SourceVersion } from './ghl-payload.js';
+
+export interface CrmProcessorDeps {
+  generateId: IdGenerator;
+  clock: Clock;
+}
+
+export interface EntityMapping<P, C extends string> {
+  table: EntityTable<C>;
+  schema: z.ZodType<P>;
+  ghlIdOf: (payload: P) => string | undefined;
+  ghlLocationIdOf: (payload: P) => string | undefined;
+  /** Candidates for the entity's own change time, best first. */
+  changeTimesOf: (payload: P) => readonly unknown[];
+  valuesOf: (payload: P, context: { eventType: string; version: SourceVersion }) => Record<C, unknown>;
+}
+
+/**
+ * Our location for the event: the dispatcher's `ghlLocationId` (locationId, or altId for invoices),
+ * else what the payload names. Unknown here → LocationNotInstalledError (retried).
+ */
+export async function resolveEventTenant(tx: Executor, event: WebhookEvent, payloadGhlLocationId: string | undefined): Promise<TenantRef | undefined> {
+  const ghlLocationId = event.ghlLocationId ?? payloadGhlLocationId;
+  if (!ghlLocationId) return undefined;
+  const tenant = await findTenantByGhlLocationId(tx, ghlLocationId);
+  if (!tenant) throw new LocationNotInstalledError(ghlLocationId);
+  return tenant;
+}
+
+/** Parses, resolves the tenant and applies one entity version (upsert or tombstone). */
+export function createEntityProcessor<P, C extends string>(mapping: EntityMapping<P, C>, mode: 'upsert' | 'delete', deps: CrmProcessorDeps): WebhookProcessor {
+  return async (tx, event): Promise<ProcessOutcome> => {
+    const parsed = mapping.schema.safeParse(event.payload);
+    // A payload that does not parse will not parse on a retry either: skip it (kept in the inbox) instead of retrying.
+    if (!parsed.success) return { status: 'skipped', reason: `malformed ${event.eventType} payload: ${describeIssues(parsed.error)}` };
+    const payload = parsed.data;
+    const ghlId = mapping.ghlIdOf(payload);
+    if (!ghlId) return { status: 'skipped', reason: `${event.eventType} payload has no entity id` };
+    const tenant = await resolveEventTenant(tx, event, mapping.ghlLocationIdOf(payload));
+    if (!tenant) return { status: 'skipped', reason: `${event.eventType} payload names no location` };
+    const version = resolveSourceVersion(event, mapping.changeTimesOf(payload));
+    const changed = await applyEntityVersions(
+      tx,
+      mapping.table,
+      [{ companyId: tenant.companyId, locationId: tenant.locationId, ghlId, values: mapping.valuesOf(payload, { eventType: event.eventType, version }), ...version, raw: event.payload }],
+      { mode, now: deps.clock.now(), generateId: deps.generateId },
+    );
+    return changed > 0 ? { status: 'done' } : { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: already applied, stale, or deleted` };
+  };
+}

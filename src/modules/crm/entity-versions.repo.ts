@@ -1,0 +1,181 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Executor } from '../../platform/db/index.js';
+import type { IdGenerator } from '../../platform/ids/ids.js';
+
+export type ColumnType = 'text' | 'timestamptz' | 'bigint' | 'integer' | 'boolean' | 'jsonb' | 'text[]' | 'date';
+
+export interface ColumnSpec {
+  type: ColumnType;
+  /**
+   * overwrite (default): GHL sends whole snapshots, so a newer version replaces the value.
+   * keep-when-null: the field is known to be missing from some events (TaskCreate without contactId,
+   * dndSettings only on ContactDndUpdate); a null keeps what we have.
+   * union (text[] only): grow the list, e.g. a GHL user's locations seen across several events.
+   */
+  merge?: 'overwrite' | 'keep-when-null' | 'union';
+  /** For NOT NULL columns: the value used when the version has none. */
+  fallback?: SQL;
+}
+
+/** A synced table: `columns` are the entity's own fields, keyed by SQL column name. */
+export interface EntityTable<C extends string> {
+  name: string;
+  idPrefix: string;
+  /** location: unique (location_id, ghl_id); company: unique (company_id, ghl_id), no location_id column. */
+  scope: 'location' | 'company';
+  columns: Record<C, ColumnSpec>;
+}
+
+/** One version of one GHL entity as a payload (or an API read) describes it. */
+export interface EntityVersion<C extends string> {
+  companyId: string;
+  /** Our location id; ignored for company-scoped tables. */
+  locationId: string | null;
+  ghlId: string;
+  values: Record<C, unknown>;
+  sourceUpdatedAt: Date;
+  sourceEventAt: Date | null;
+  raw: Record<string, unknown>;
+}
+
+export interface ApplyOptions {
+  /** upsert: apply unless stale or tombstoned. delete: set the tombstone (always wins, whatever its age). */
+  mode: 'upsert' | 'delete';
+  now: Date;
+  generateId: IdGenerator;
+}
+
+/**
+ * Applies versions in one statement, so the staleness and tombstone rules live in SQL and hold under
+ * concurrency. Upsert: a row changes only when it is not deleted, the version is not older than the
+ * stored one (GHL change time, then delivery time) and the payload differs (an exact replay changes
+ * nothing, not even updated_at). Delete: the row (or a tombstone, when the delete arrives first) gets
+ * deleted_at; a tombstone is final because GHL never reuses ids and sends an OpportunityUpdate
+ * alongside OpportunityDelete (highlevel-api-docs issue #27) that must not resurrect it.
+ * Returns how many rows changed.
+ */
+export async function applyEntityVersions<C extends string>(
+  tx: Executor,
+  table: EntityTable<C>,
+  versions: readonly EntityVersion<C>[],
+  options: ApplyOptions,
+): Promise<number> {
+  const newest = keepNewestPerEntity(table, versions);
+  if (newest.length === 0) return 0;
+  const columnNames = Object.keys(table.columns) as C[];
+  const target = sql.identifier(table.name);
+  const isLocationScoped = table.scope === 'location';
+  const keyColumns = isLocationScoped ? ['id', 'company_id', 'location_id', 'ghl_id'] : ['id', 'company_id', 'ghl_id'];
+  const allColumns = [...keyColumns, ...columnNames, 'source_updated_at', 'source_event_at', 'raw', 'deleted_at', 'created_at', 'updated_at'];
+  const now = options.now.toISOString();
+
+  const rows = newest.map((version) => {
+    const keys = isLocationScoped ? [options.generateId(table.idPrefix), version.companyId, version.locationId, version.ghlId] : [options.generateId(table.idPrefix), version.companyId, version.ghlId];
+    const cells: SQL[] = [
+      ...keys.map((value) => sql`${value}::text`),
+      ...columnNames.map((column) => encodeCell(table.columns[column], version.values[column])),
+      sql`${version.sourceUpdatedAt.toISOString()}::timestamptz`,
+      sql`${version.sourceEventAt?.toISOString() ?? null}::timestamptz`,
+      sql`${JSON.stringify(version.raw)}::jsonb`,
+      sql`${options.mode === 'delete' ? version.sourceUpdatedAt.toISOString() : null}::timestamptz`,
+      sql`${now}::timestamptz`,
+      sql`${now}::timestamptz`,
+    ];
+    return sql`(${sql.join(cells, sql`, `)})`;
+  });
+
+  const conflictTarget = isLocationScoped ? sql`(location_id, ghl_id)` : sql`(company_id, ghl_id)`;
+  const column = (name: string) => sql.identifier(name);
+  const stored = (name: string) => sql`${target}.${sql.identifier(name)}`;
+  let onConflict: SQL;
+  if (options.mode === 'upsert') {
+    const assignments = columnNames.map((name) => {
+      const spec = table.columns[name];
+      switch (spec.merge ?? 'overwrite') {
+        case 'overwrite':
+          return sql`${column(name)} = excluded.${column(name)}`;
+        case 'keep-when-null':
+          return sql`${column(name)} = coalesce(excluded.${column(name)}, ${stored(name)})`;
+        case 'union':
+          return sql`${column(name)} = array(select distinct value from unnest(${stored(name)} || excluded.${column(name)}) as value order by value)`;
+      }
+    });
+    onConflict = sql`do update set ${sql.join(
+      [
+        ...assignments,
+        sql`source_updated_at = excluded.source_updated_at`,
+        sql`source_event_at = excluded.source_event_at`,
+        sql`raw = excluded.raw`,
+        sql`updated_at = excluded.updated_at`,
+      ],
+      sql`, `,
+    )}
+      where ${stored('deleted_at')} is null
+        and (excluded.source_updated_at, coalesce(excluded.source_event_at, '-infinity'::timestamptz))
+          >= (${stored('source_updated_at')}, coalesce(${stored('source_event_at')}, '-infinity'::timestamptz))
+        and excluded.raw is distinct from ${stored('raw')}`;
+  } else {
+    onConflict = sql`do update set
+        deleted_at = excluded.deleted_at,
+        source_updated_at = greatest(${stored('source_updated_at')}, excluded.source_updated_at),
+        source_event_at = greatest(${stored('source_event_at')}, excluded.source_event_at),
+        raw = excluded.raw,
+        updated_at = excluded.updated_at
+      where ${stored('deleted_at')} is null`;
+  }
+
+  const changed = await queryRows<{ id: string }>(
+    tx,
+    sql`insert into ${target} (${sql.join(allColumns.map(column), sql`, `)})
+      values ${sql.join(rows, sql`, `)}
+      on conflict ${conflictTarget} ${onConflict}
+      returning ${target}.id`,
+  );
+  return changed.length;
+}
+
+/** One statement cannot touch a row twice; of several versions of one entity only the newest can win anyway. */
+function keepNewestPerEntity<C extends string>(table: EntityTable<C>, versions: readonly EntityVersion<C>[]): EntityVersion<C>[] {
+  const byKey = new Map<string, EntityVersion<C>>();
+  for (const version of versions) {
+    const key = `${table.scope === 'location' ? version.locationId : version.companyId}\u0000${version.ghlId}`;
+    const current = byKey.get(key);
+    if (!current || compareVersions(version, current) >= 0) byKey.set(key, version);
+  }
+  return [...byKey.values()];
+}
+
+function compareVersions(a: { sourceUpdatedAt: Date; sourceEventAt: Date | null }, b: { sourceUpdatedAt: Date; sourceEventAt: Date | null }): number {
+  const byChange = a.sourceUpdatedAt.getTime() - b.sourceUpdatedAt.getTime();
+  if (byChange !== 0) return byChange;
+  return (a.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) - (b.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) || 0;
+}
+
+function encodeCell(spec: ColumnSpec, value: unknown): SQL {
+  const encoded = encodeValue(spec.type, value);
+  return spec.fallback ? sql`coalesce(${encoded}, ${spec.fallback})` : encoded;
+}
+
+function encodeValue(type: ColumnType, value: unknown): SQL {
+  switch (type) {
+    case 'text':
+      return sql`${typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null}::text`;
+    case 'timestamptz':
+      return sql`${value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : null}::timestamptz`;
+    case 'bigint':
+      return sql`${typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : null}::bigint`;
+    case 'integer':
+      return sql`${typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647 ? value : null}::integer`;
+    case 'boolean':
+      return sql`${typeof value === 'boolean' ? value : null}::boolean`;
+    case 'jsonb':
+      return sql`${value === undefined || value === null ? null : JSON.stringify(value)}::jsonb`;
+    case 'text[]': {
+      // Arrays travel as JSON: both drivers bind a string the same way, native array binding differs.
+      const list = Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : null;
+      return list === null ? sql`null::text[]` : sql`array(select jsonb_array_elements_text(${JSON.stringify(list)}::jsonb))`;
+    }
+    case 'date':
+      return sql`${typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null}::date`;
+  }
+}

@@ -1,0 +1,7 @@
+export { registerCrmProcessors, createCrmProcessors } from './register-crm-processors.js';
+export type { CrmProcessorDeps } from './entity-processor.js';
+export { LocationNotInstalledError } from './crm.errors.js';
+export { toCents, findCents, InvalidAmountError } from './money.js';
+export { applyEntityVersions } from './entity-versions.repo.js';
+export type { EntityTable, EntityVersion, ColumnSpec } from './entity-versions.repo.js';
+export * as crmTables from './crm.tables.js';
