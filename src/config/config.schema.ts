@@ -36,6 +36,30 @@ export const envSchema = z
 
     VAULT_KEYS: z.string().min(1).optional(),
     VAULT_ACTIVE_KEY_ID: z.string().min(1).optional(),
+
+    GHL_WEBHOOK_ED25519_PUBLIC_KEY: z.string().min(1).optional(),
+    GHL_WEBHOOK_RSA_PUBLIC_KEY: z.string().min(1).optional(),
+    WEBHOOK_HMAC_SECRETS: z.string().min(1).optional(),
+    WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: z.coerce.number().int().min(0).default(4800),
+    WEBHOOK_TIMESTAMP_FUTURE_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
+    WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    WEBHOOK_BACKLOG_LIMIT: z.coerce.number().int().min(1).default(500_000),
+    WEBHOOK_INGEST_QUEUE_LIMIT: z.coerce.number().int().min(1).default(20_000),
+    WEBHOOK_INGEST_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
+    WEBHOOK_INGEST_FLUSH_CONCURRENCY: z.coerce.number().int().min(1).max(32).optional(),
+    WEBHOOK_INGEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    WEBHOOK_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).default(60),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+    WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0).default(5),
+    WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().min(1).default(3600),
+    WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(1).default(60),
+    WEBHOOK_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+    WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    WEBHOOK_WORKER_PER_LOCATION: z.coerce.number().int().min(1).max(1000).default(10),
+    WEBHOOK_WORKER_IDLE_MS: z.coerce.number().int().min(10).default(500),
+    WEBHOOK_WORKER_QUEUES: commaList.optional(),
+    WEBHOOK_RETENTION_DAYS: z.coerce.number().min(0).default(7),
+    WEBHOOK_RETENTION_CRON: z.string().min(1).default('17 * * * *'),
   });
 
 /**
@@ -53,7 +77,32 @@ export function findCrossFieldProblems(raw: Record<string, string | undefined>):
     const problem = findVaultKeysProblem(raw.VAULT_KEYS);
     if (problem) problems.push(`VAULT_KEYS: ${problem}`);
   }
+  if (raw.WEBHOOK_HMAC_SECRETS) {
+    const problem = findHmacSecretsProblem(raw.WEBHOOK_HMAC_SECRETS);
+    if (problem) problems.push(`WEBHOOK_HMAC_SECRETS: ${problem}`);
+  }
+  for (const name of ['GHL_WEBHOOK_ED25519_PUBLIC_KEY', 'GHL_WEBHOOK_RSA_PUBLIC_KEY'] as const) {
+    const value = raw[name];
+    if (value && !normalizePem(value).includes('-----BEGIN PUBLIC KEY-----')) problems.push(`${name}: must be a PEM public key (-----BEGIN PUBLIC KEY----- ...; \\n escapes allowed)`);
+  }
   return problems;
+}
+
+/** PEM keys arrive through env files on one line with literal \n escapes. */
+export function normalizePem(value: string): string {
+  return value.replace(/\\n/g, '\n').trim();
+}
+
+export function findHmacSecretsProblem(raw: string): string | undefined {
+  for (const entry of raw.split(',')) {
+    const separator = entry.indexOf(':');
+    const integrationId = entry.slice(0, separator).trim();
+    const secret = entry.slice(separator + 1).trim();
+    if (separator <= 0 || !/^[A-Za-z0-9_.-]{1,128}$/.test(integrationId) || secret.length < 16) {
+      return 'each entry must be integrationId:secret with an id of letters, digits, _ . - and a secret of at least 16 characters';
+    }
+  }
+  return undefined;
 }
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,2 +1,2 @@
 export { loadConfig, parseVaultKeys, ConfigError } from './load-config.js';
-export type { AppConfig, HttpConfig, DatabaseConfig, AuthConfig, VaultConfig } from './load-config.js';
+export type { AppConfig, HttpConfig, DatabaseConfig, AuthConfig, VaultConfig, WebhooksConfig } from './load-config.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { envSchema, findCrossFieldProblems, type Env } from './config.schema.js';
+import { envSchema, findCrossFieldProblems, normalizePem, type Env } from './config.schema.js';
 
 export interface HttpConfig {
   host: string;
@@ -28,6 +28,36 @@ export interface VaultConfig {
   activeKeyId: string | undefined;
 }
 
+export interface WebhooksConfig {
+  /** PEM overrides of GHL's published keys (the sandbox signs with its own); undefined = GHL's keys. */
+  ghlEd25519PublicKeyPem: string | undefined;
+  ghlRsaPublicKeyPem: string | undefined;
+  /** integrationId → HMAC-SHA256 secret for workflow/custom and integration webhooks configured by env. */
+  hmacSecrets: Map<string, string>;
+  timestampToleranceSeconds: number;
+  timestampFutureSkewSeconds: number;
+  bodyLimitBytes: number;
+  backlogLimit: number;
+  ingestQueueLimit: number;
+  ingestBatchMax: number;
+  /** undefined = chosen by engine (1 on PGlite, 4 on PostgreSQL). */
+  ingestFlushConcurrency: number | undefined;
+  ingestTimeoutMs: number;
+  retryAfterSeconds: number;
+  maxAttempts: number;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  leaseSeconds: number;
+  workerBatchSize: number;
+  workerConcurrency: number;
+  workerPerLocation: number;
+  workerIdleMs: number;
+  /** undefined = every queue. */
+  workerQueues: string[] | undefined;
+  retentionDays: number;
+  retentionCron: string;
+}
+
 export interface AppConfig {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
@@ -35,6 +65,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   auth: AuthConfig;
   vault: VaultConfig;
+  webhooks: WebhooksConfig;
 }
 
 export class ConfigError extends Error {
@@ -78,7 +109,41 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       loginWindowSeconds: env.LOGIN_WINDOW_SECONDS,
     },
     vault: { keys: vaultKeys, activeKeyId },
+    webhooks: {
+      ghlEd25519PublicKeyPem: env.GHL_WEBHOOK_ED25519_PUBLIC_KEY ? normalizePem(env.GHL_WEBHOOK_ED25519_PUBLIC_KEY) : undefined,
+      ghlRsaPublicKeyPem: env.GHL_WEBHOOK_RSA_PUBLIC_KEY ? normalizePem(env.GHL_WEBHOOK_RSA_PUBLIC_KEY) : undefined,
+      hmacSecrets: parseHmacSecrets(env.WEBHOOK_HMAC_SECRETS ?? ''),
+      timestampToleranceSeconds: env.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS,
+      timestampFutureSkewSeconds: env.WEBHOOK_TIMESTAMP_FUTURE_SKEW_SECONDS,
+      bodyLimitBytes: env.WEBHOOK_BODY_LIMIT_BYTES,
+      backlogLimit: env.WEBHOOK_BACKLOG_LIMIT,
+      ingestQueueLimit: env.WEBHOOK_INGEST_QUEUE_LIMIT,
+      ingestBatchMax: env.WEBHOOK_INGEST_BATCH_MAX,
+      ingestFlushConcurrency: env.WEBHOOK_INGEST_FLUSH_CONCURRENCY,
+      ingestTimeoutMs: env.WEBHOOK_INGEST_TIMEOUT_MS,
+      retryAfterSeconds: env.WEBHOOK_RETRY_AFTER_SECONDS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseSeconds: env.WEBHOOK_RETRY_BASE_SECONDS,
+      retryMaxSeconds: env.WEBHOOK_RETRY_MAX_SECONDS,
+      leaseSeconds: env.WEBHOOK_LEASE_SECONDS,
+      workerBatchSize: env.WEBHOOK_WORKER_BATCH_SIZE,
+      workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY,
+      workerPerLocation: env.WEBHOOK_WORKER_PER_LOCATION,
+      workerIdleMs: env.WEBHOOK_WORKER_IDLE_MS,
+      workerQueues: env.WEBHOOK_WORKER_QUEUES && env.WEBHOOK_WORKER_QUEUES.length > 0 ? env.WEBHOOK_WORKER_QUEUES : undefined,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS,
+      retentionCron: env.WEBHOOK_RETENTION_CRON,
+    },
   };
+}
+
+export function parseHmacSecrets(raw: string): Map<string, string> {
+  const secrets = new Map<string, string>();
+  for (const entry of raw.split(',')) {
+    const separator = entry.indexOf(':');
+    if (separator > 0) secrets.set(entry.slice(0, separator).trim(), entry.slice(separator + 1).trim());
+  }
+  return secrets;
 }
 
 export function parseVaultKeys(raw: string): Map<string, Buffer> {

@@ -11,6 +11,7 @@ import type { Logger } from '../platform/log/index.js';
 import { registerHealthRoutes } from '../modules/health/index.js';
 import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registerTenantsRoutes, type PasswordHasher, type TenantsDeps } from '../modules/tenants/index.js';
 import { createVault, type Vault } from '../modules/vault/index.js';
+import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MIGRATIONS_FOLDER = join(REPO_ROOT, 'migrations');
@@ -33,6 +34,10 @@ export interface Wired {
   vault: Vault;
   tenants: TenantsDeps;
   logger: Logger;
+  /** The webhook pipeline; `webhooks.startWorkers()` runs workers in this process. */
+  webhooks: Webhooks;
+  /** Where modules register webhook processors (same object as webhooks.processors). */
+  processors: ProcessorRegistry;
 }
 
 /** Builds every collaborator once and connects modules; the only place that knows all of them. */
@@ -61,5 +66,14 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
   });
   registerHealthRoutes(app, { database: options.database, version: VERSION, migrationsFolder: MIGRATIONS_FOLDER, startedAt: clock.now(), now: () => clock.now() });
   registerTenantsRoutes(app, tenants);
-  return { app, database: options.database, vault, tenants, logger: options.logger };
+  const webhooks = createWebhooks({
+    database: options.database,
+    logger: options.logger,
+    clock,
+    config: options.config.webhooks,
+    postgresUrl: options.config.database.engine === 'postgres' ? options.config.database.url : undefined,
+  });
+  webhooks.registerRoutes(app);
+  app.addHook('onClose', () => webhooks.close());
+  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors };
 }

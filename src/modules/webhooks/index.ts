@@ -1,2 +1,11 @@
 export { ProcessorRegistry } from './processor-registry.js';
 export type { WebhookEvent, WebhookProcessor, ProcessOutcome } from './processor-registry.js';
+export { createWebhooks } from './create-webhooks.js';
+export type { Webhooks, WebhooksDeps, WebhookWorkers } from './create-webhooks.js';
+export { WebhookSecretRegistry } from './webhook-secrets.js';
+export type { WebhookSecretQuery, WebhookSecretResolver } from './webhook-secrets.js';
+export { WEBHOOK_QUEUES, WEBHOOK_QUEUE_NAMES, WEBHOOK_ROUTES, findWebhookRoute, routeWebhookEvent } from './webhook-routing.js';
+export type { WebhookQueueName, WebhookRoute } from './webhook-routing.js';
+export { GHL_ED25519_PUBLIC_KEY_PEM, GHL_RSA_PUBLIC_KEY_PEM, HMAC_SIGNATURE_HEADER, signHmacSha256Hex } from './webhook-signatures.js';
+export { pruneWebhookEvents } from './prune-webhook-events.js';
+export * as webhookTables from './webhooks.tables.js';

@@ -18,6 +18,14 @@ export interface WebhookEvent {
   receivedAt: Date;
   /** 1 on the first try. */
   attempt: number;
+  /** Per-entity ordering key (provider:location:family:entity); events with the same key run one at a time in arrival order. */
+  orderingKey?: string | null;
+  /**
+   * The entity version this event carries (dateUpdated / updatedAt / envelope timestamp), set for
+   * state events only. The dispatcher already skips an event older than the newest version applied
+   * for its ordering key; processors may compare it with their stored row too.
+   */
+  occurredAt?: Date | null;
 }
 
 export type ProcessOutcome = { status: 'done' } | { status: 'skipped'; reason: string };

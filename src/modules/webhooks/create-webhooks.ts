@@ -1,0 +1,128 @@
+import type { WebhooksConfig } from '../../config/index.js';
+import type { Clock } from '../../platform/clock/clock.js';
+import type { Database } from '../../platform/db/index.js';
+import type { HttpServer } from '../../platform/http/index.js';
+import type { Logger } from '../../platform/log/index.js';
+import { WakeupHub, startPgListener } from '../../platform/queue/index.js';
+import type { IngestDeps } from './ingest-webhook.js';
+import { ProcessorRegistry } from './processor-registry.js';
+import { startBacklogGauge } from './webhook-backlog-gauge.js';
+import { startWebhookDispatcher, type RunningDispatcher } from './webhook-dispatcher.js';
+import { WEBHOOK_NOTIFY_CHANNEL } from './webhook-inbox.repo.js';
+import { createInboxCommitter } from './webhook-inbox-writer.js';
+import { registerWebhookIngestRoutes } from './webhook-ingest.routes.js';
+import { registerWebhookOpsRoutes } from './webhook-ops.routes.js';
+import { WEBHOOK_QUEUE_NAMES, isWebhookQueueName, type WebhookQueueName } from './webhook-routing.js';
+import { WebhookSecretRegistry } from './webhook-secrets.js';
+import { createGhlWebhookKeys } from './webhook-signatures.js';
+import { scheduleWebhookRetention } from './prune-webhook-events.js';
+
+export interface WebhooksDeps {
+  database: Database;
+  logger: Logger;
+  clock: Clock;
+  config: WebhooksConfig;
+  /** Set on PostgreSQL: workers LISTEN for new-event hints on a dedicated connection. */
+  postgresUrl?: string | undefined;
+}
+
+export interface WebhookWorkers {
+  workerId: string;
+  stop(): Promise<void>;
+}
+
+/** The webhook pipeline: ingest routes, ops API, processor registry, and workers to start where wanted. */
+export interface Webhooks {
+  /** Modules register their processors here (event type → processors). */
+  processors: ProcessorRegistry;
+  /** Modules add HMAC secret resolvers here (workflow/custom and integration webhooks). */
+  secrets: WebhookSecretRegistry;
+  registerRoutes(app: HttpServer): void;
+  /** Starts continuous workers (all queues unless WEBHOOK_WORKER_QUEUES narrows them) and the retention job. */
+  startWorkers(options?: { workerId?: string; queues?: readonly WebhookQueueName[] }): WebhookWorkers;
+  /** Stops ingest background timers (call after the HTTP server closed). */
+  close(): Promise<void>;
+}
+
+export function createWebhooks(deps: WebhooksDeps): Webhooks {
+  const { config, database, logger, clock } = deps;
+  const processors = new ProcessorRegistry();
+  const secrets = new WebhookSecretRegistry(config.hmacSecrets);
+  const hub = new WakeupHub();
+  const keys = createGhlWebhookKeys({ ed25519Pem: config.ghlEd25519PublicKeyPem, rsaPem: config.ghlRsaPublicKeyPem });
+  let backlog: ReturnType<typeof startBacklogGauge> | undefined;
+  const committer = createInboxCommitter(database, {
+    maxBatch: config.ingestBatchMax,
+    maxConcurrentFlushes: config.ingestFlushConcurrency ?? (database.engine === 'pglite' ? 1 : 4),
+    maxQueued: config.ingestQueueLimit,
+  });
+  const ingest: IngestDeps = {
+    database,
+    clock,
+    keys,
+    secrets,
+    committer,
+    backlog: { isOverLimit: () => backlog?.isOverLimit() ?? false },
+    timestampToleranceSeconds: config.timestampToleranceSeconds,
+    timestampFutureSkewSeconds: config.timestampFutureSkewSeconds,
+    ingestTimeoutMs: config.ingestTimeoutMs,
+    onStored: (queue) => hub.notify(queue),
+  };
+
+  return {
+    processors,
+    secrets,
+    registerRoutes(app) {
+      backlog ??= startBacklogGauge(database, { limit: config.backlogLimit, intervalMs: 1000, logger });
+      registerWebhookIngestRoutes(app, { ingest, bodyLimitBytes: config.bodyLimitBytes, retryAfterSeconds: config.retryAfterSeconds });
+      registerWebhookOpsRoutes(app, { database, onReplayed: (queues) => queues.forEach((queue) => hub.notify(queue)) });
+    },
+    startWorkers(options = {}) {
+      const configured = (config.workerQueues ?? [...WEBHOOK_QUEUE_NAMES]).filter(isWebhookQueueName);
+      const queues = options.queues ?? configured;
+      const dispatcher: RunningDispatcher = startWebhookDispatcher({
+        database,
+        registry: processors,
+        hub,
+        logger,
+        queues,
+        ...(options.workerId ? { workerId: options.workerId } : {}),
+        settings: {
+          maxAttempts: config.maxAttempts,
+          retryBaseSeconds: config.retryBaseSeconds,
+          retryMaxSeconds: config.retryMaxSeconds,
+          leaseSeconds: config.leaseSeconds,
+          batchSize: config.workerBatchSize,
+          concurrency: config.workerConcurrency,
+          perLocation: config.workerPerLocation,
+          idleMs: config.workerIdleMs,
+        },
+      });
+      const listener = deps.postgresUrl
+        ? startPgListener({
+            url: deps.postgresUrl,
+            channel: WEBHOOK_NOTIFY_CHANNEL,
+            onNotify: (payload) => payload.split(',').forEach((queue) => hub.notify(queue)),
+            onError: (error) => logger.warn({ err: error }, 'webhook LISTEN connection failed; workers fall back to their idle timer'),
+          })
+        : undefined;
+      const retention = scheduleWebhookRetention(database, clock, logger, {
+        retentionDays: config.retentionDays,
+        timestampToleranceSeconds: config.timestampToleranceSeconds,
+        cron: config.retentionCron,
+      });
+      logger.info({ workerId: dispatcher.workerId, queues }, 'webhook workers started');
+      return {
+        workerId: dispatcher.workerId,
+        async stop() {
+          retention.stop();
+          await listener?.stop();
+          await dispatcher.stop();
+        },
+      };
+    },
+    async close() {
+      backlog?.stop();
+    },
+  };
+}

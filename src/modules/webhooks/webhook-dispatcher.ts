@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Database } from '../../platform/db/index.js';
+import type { Logger } from '../../platform/log/index.js';
+import { computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
+import type { ProcessOutcome, ProcessorRegistry, WebhookEvent } from './processor-registry.js';
+import {
+  advanceEntityVersion,
+  claimInboxRows,
+  failInboxRow,
+  finishInboxRow,
+  releaseExpiredLeases,
+  skipUnhandledInboxRows,
+  type ClaimedRow,
+} from './webhook-inbox.repo.js';
+import type { WebhookQueueName } from './webhook-routing.js';
+
+export interface DispatcherSettings {
+  maxAttempts: number;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  leaseSeconds: number;
+  batchSize: number;
+  concurrency: number;
+  perLocation: number;
+  idleMs: number;
+}
+
+export interface DispatcherDeps {
+  database: Database;
+  registry: ProcessorRegistry;
+  hub: WakeupHub;
+  logger: Logger;
+  settings: DispatcherSettings;
+  queues: readonly WebhookQueueName[];
+  workerId?: string;
+  random?: () => number;
+}
+
+export interface RunningDispatcher {
+  workerId: string;
+  stop(): Promise<void>;
+}
+
+class LeaseLostError extends Error {
+  constructor(eventId: string) {
+    super(`lease on webhook event ${eventId} was lost before commit`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+function toDate(value: string | Date): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+export function toWebhookEvent(row: ClaimedRow): WebhookEvent {
+  return {
+    id: row.id,
+    provider: row.provider as WebhookEvent['provider'],
+    eventType: row.eventType,
+    deliveryId: row.deliveryId,
+    ghlLocationId: row.ghlLocationId,
+    ghlCompanyId: row.ghlCompanyId,
+    payload: row.payload,
+    receivedAt: toDate(row.receivedAt),
+    attempt: row.attempts,
+    orderingKey: row.orderingKey,
+    occurredAt: row.occurredAt === null ? null : toDate(row.occurredAt),
+  };
+}
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, 2000);
+}
+
+async function runWithConcurrency<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Continuous workers: one claim loop per queue, each claiming a fair batch (SKIP LOCKED, leased),
+ * then running every processor of an event inside one transaction that also marks it finished, so
+ * effects and completion commit together (exactly once in effect).
+ */
+export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher {
+  const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const { settings, database, logger } = deps;
+  const random = deps.random ?? Math.random;
+  // PGlite is one connection on the main thread: parallel transactions only queue behind each other.
+  const concurrency = database.engine === 'pglite' ? 1 : settings.concurrency;
+
+  const processClaimed = async (row: ClaimedRow): Promise<void> => {
+    const event = toWebhookEvent(row);
+    const processors = deps.registry.find(event.eventType);
+    try {
+      await database.system(async (tx) => {
+        let outcome: ProcessOutcome = { status: 'done' };
+        const isCurrent = event.orderingKey && event.occurredAt ? await advanceEntityVersion(tx, { orderingKey: event.orderingKey, versionAt: event.occurredAt, eventId: event.id }) : true;
+        if (!isCurrent) {
+          outcome = { status: 'skipped', reason: 'stale: a newer version of this entity was already applied' };
+        } else {
+          const skipReasons: string[] = [];
+          for (const processor of processors) {
+            const result = await processor(tx, event);
+            if (result.status === 'skipped') skipReasons.push(result.reason);
+          }
+          if (skipReasons.length === processors.length) outcome = { status: 'skipped', reason: skipReasons.join('; ').slice(0, 2000) };
+        }
+        const isFinished = await finishInboxRow(tx, { id: event.id, workerId, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason : null });
+        if (!isFinished) throw new LeaseLostError(event.id);
+      });
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        logger.warn({ eventId: event.id }, error.message);
+        return;
+      }
+      const isDead = row.attempts >= settings.maxAttempts;
+      const retryInSeconds = isDead ? 0 : computeBackoffSeconds(row.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds, random);
+      logger.warn({ eventId: event.id, eventType: event.eventType, attempt: row.attempts, isDead, err: error }, 'webhook processor failed');
+      try {
+        await failInboxRow(database.db, { id: event.id, workerId, isDead, retryInSeconds, error: describeError(error) });
+      } catch (markError) {
+        // The lease expires and the reaper retries the row; nothing is lost.
+        logger.error({ eventId: event.id, err: markError }, 'could not record a webhook failure');
+      }
+    }
+  };
+
+  const loops: PollingLoop[] = deps.queues.map((queue) => {
+    let cursor = '';
+    return startPollingLoop({
+      runOnce: async () => {
+        const claimed = await claimInboxRows(database.db, {
+          queue,
+          workerId,
+          batchSize: settings.batchSize,
+          perLocation: settings.perLocation,
+          leaseSeconds: settings.leaseSeconds,
+          afterFairnessKey: cursor,
+        });
+        if (claimed.length === 0) {
+          // Locations before the cursor may still have work: wrap around once before idling.
+          const wasWrapped = cursor !== '';
+          cursor = '';
+          return wasWrapped ? 1 : 0;
+        }
+        cursor = claimed.length < settings.batchSize ? '' : claimed.reduce((max, row) => (row.fairnessKey > max ? row.fairnessKey : max), '');
+        const unhandled = claimed.filter((row) => deps.registry.find(row.eventType).length === 0);
+        if (unhandled.length > 0) await skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId);
+        const handled = claimed.filter((row) => deps.registry.find(row.eventType).length > 0);
+        await runWithConcurrency(handled, concurrency, processClaimed);
+        return claimed.length;
+      },
+      waitIdle: () => deps.hub.wait(queue, settings.idleMs),
+      onError: (error) => logger.error({ err: error, queue }, 'webhook worker round failed'),
+      errorDelayMs: Math.min(2000, settings.idleMs * 2),
+    });
+  });
+
+  const reaperIntervalMs = Math.max(1000, (settings.leaseSeconds * 1000) / 4);
+  let isReaping = false;
+  const reaper = setInterval(() => {
+    if (isReaping) return;
+    isReaping = true;
+    releaseExpiredLeases(database.db, settings.maxAttempts)
+      .then((released) => {
+        if (released > 0) {
+          logger.warn({ released }, 'released webhook events with expired leases');
+          deps.hub.notifyAll();
+        }
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'lease reaper failed'))
+      .finally(() => {
+        isReaping = false;
+      });
+  }, reaperIntervalMs);
+  reaper.unref();
+
+  return {
+    workerId,
+    async stop() {
+      clearInterval(reaper);
+      const stopping = loops.map((loop) => loop.stop());
+      deps.hub.notifyAll();
+      await Promise.all(stopping);
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Executor } from '../../platform/db/index.js';
+
+/** The NOTIFY channel workers LISTEN on (PostgreSQL); the payload is a comma-separated queue list. */
+export const WEBHOOK_NOTIFY_CHANNEL = 'switchboard_webhook_events';
+
+export interface NewInboxRow {
+  provider: string;
+  deliveryId: string;
+  eventType: string;
+  queue: string;
+  priority: number;
+  ghlLocationId: string | null;
+  ghlCompanyId: string | null;
+  fairnessKey: string;
+  orderingKey: string | null;
+  occurredAt: Date | null;
+  /** The verified raw body text; stored as jsonb. */
+  payloadJson: string;
+  bodySha256: string;
+}
+
+export interface InsertedRow {
+  id: string;
+  provider: string;
+  deliveryId: string;
+}
+
+/**
+ * One statement for the whole batch (no BEGIN/COMMIT round trips): arrays in, unnest, insert in
+ * input order, skip duplicates, and NOTIFY the queues on commit.
+ */
+export async function insertInboxRows(executor: Executor, rows: readonly NewInboxRow[]): Promise<InsertedRow[]> {
+  if (rows.length === 0) return [];
+  const column = <T>(pick: (row: NewInboxRow) => T) => sql.param(rows.map(pick));
+  const queues = [...new Set(rows.map((row) => row.queue))].join(',');
+  return queryRows<InsertedRow & Record<string, unknown>>(
+    executor,
+    sql`with input as (
+      select * from unnest(
+        ${column((row) => row.provider)}::text[], ${column((row) => row.deliveryId)}::text[], ${column((row) => row.eventType)}::text[],
+        ${column((row) => row.queue)}::text[], ${column((row) => row.priority)}::int2[], ${column((row) => row.ghlLocationId)}::text[],
+        ${column((row) => row.ghlCompanyId)}::text[], ${column((row) => row.fairnessKey)}::text[], ${column((row) => row.orderingKey)}::text[],
+        ${column((row) => row.occurredAt?.toISOString() ?? null)}::text[], ${column((row) => row.payloadJson)}::text[], ${column((row) => row.bodySha256)}::text[]
+      ) with ordinality as t(provider, delivery_id, event_type, queue, priority, ghl_location_id, ghl_company_id, fairness_key, ordering_key, occurred_at, payload, body_sha256, ord)
+    ),
+    inserted as (
+      insert into webhook_events (provider, delivery_id, event_type, queue, priority, ghl_location_id, ghl_company_id, fairness_key, ordering_key, occurred_at, payload, body_sha256)
+      select provider, delivery_id, event_type, queue, priority, ghl_location_id, ghl_company_id, fairness_key, ordering_key, occurred_at::timestamptz, payload::jsonb, body_sha256
+      from input order by ord
+      on conflict (provider, delivery_id) do nothing
+      returning id, provider, delivery_id
+    )
+    select id::text as "id", provider, delivery_id as "deliveryId", (select pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, ${queues})) is null as "notified" from inserted`,
+  );
+}
+
+export async function findInboxIdByDelivery(executor: Executor, provider: string, deliveryId: string): Promise<string | undefined> {
+  const [row] = await queryRows<{ id: string }>(executor, sql`select id::text as "id" from webhook_events where provider = ${provider} and delivery_id = ${deliveryId}`);
+  return row?.id;
+}
+
+/** Pending + retrying rows, counted up to `cap` so the check stays cheap however big the backlog is. */
+export async function countInboxBacklog(executor: Executor, cap: number): Promise<number> {
+  const [row] = await queryRows<{ count: number | string }>(
+    executor,
+    sql`select count(*)::int as "count" from (select 1 from webhook_events where status in ('pending', 'retry') limit ${cap}) backlog`,
+  );
+  return Number(row?.count ?? 0);
+}
+
+export interface ClaimedRow {
+  id: string;
+  provider: string;
+  eventType: string;
+  deliveryId: string;
+  ghlLocationId: string | null;
+  ghlCompanyId: string | null;
+  orderingKey: string | null;
+  occurredAt: string | Date | null;
+  payload: Record<string, unknown>;
+  receivedAt: string | Date;
+  attempts: number;
+  fairnessKey: string;
+}
+
+export interface ClaimOptions {
+  queue: string;
+  workerId: string;
+  batchSize: number;
+  perLocation: number;
+  leaseSeconds: number;
+  /** Round-robin position: start with the first location after this key. */
+  afterFairnessKey: string;
+}
+
+/**
+ * Fair, ordered claim in one statement:
+ * 1. a loose index scan lists the locations (fairness keys) with ready work, starting after the cursor;
+ * 2. per location, the first few ready rows whose entity has no older unfinished row (per-entity order);
+ * 3. the highest-priority, oldest of those are locked with SKIP LOCKED and leased.
+ * Each location contributes at most `perLocation` rows, so one location's burst cannot starve others.
+ */
+export async function claimInboxRows(executor: Executor, options: ClaimOptions): Promise<ClaimedRow[]> {
+  const window = options.perLocation * 4;
+  return queryRows<ClaimedRow & Record<string, unknown>>(
+    executor,
+    sql`with recursive fair_keys as (
+      (select e.fairness_key from webhook_events e
+        where e.queue = ${options.queue} and e.status in ('pending', 'retry') and e.fairness_key > ${options.afterFairnessKey}
+        order by e.fairness_key limit 1)
+      union all
+      select (select e.fairness_key from webhook_events e
+        where e.queue = ${options.queue} and e.status in ('pending', 'retry') and e.fairness_key > f.fairness_key
+        order by e.fairness_key limit 1)
+      from fair_keys f where f.fairness_key is not null
+    ),
+    keys as (select fairness_key from fair_keys where fairness_key is not null limit ${options.batchSize}),
+    candidates as (
+      select c.id, c.priority, c.run_at from keys k
+      cross join lateral (
+        select w.id, w.priority, w.run_at from (
+          select e.id, e.priority, e.run_at, e.ordering_key from webhook_events e
+          where e.queue = ${options.queue} and e.fairness_key = k.fairness_key and e.status in ('pending', 'retry') and e.run_at <= now()
+          order by e.priority desc, e.run_at, e.id
+          limit ${window}
+        ) w
+        where w.ordering_key is null or not exists (
+          select 1 from webhook_events o
+          where o.ordering_key = w.ordering_key and o.id < w.id and o.status in ('pending', 'retry', 'running'))
+        order by w.priority desc, w.run_at, w.id
+        limit ${options.perLocation}
+      ) c
+      order by c.priority desc, c.run_at, c.id
+      limit ${options.batchSize}
+    ),
+    locked as (
+      select e.id from webhook_events e join candidates c on c.id = e.id
+      where e.status in ('pending', 'retry')
+      for update of e skip locked
+    )
+    update webhook_events e set
+      status = 'running', attempts = e.attempts + 1, locked_by = ${options.workerId},
+      lease_until = now() + make_interval(secs => ${options.leaseSeconds}), started_at = coalesce(e.started_at, now())
+    from locked l where e.id = l.id
+    returning e.id::text as "id", e.provider, e.event_type as "eventType", e.delivery_id as "deliveryId", e.ghl_location_id as "ghlLocationId",
+      e.ghl_company_id as "ghlCompanyId", e.ordering_key as "orderingKey", e.occurred_at as "occurredAt", e.payload, e.received_at as "receivedAt",
+      e.attempts, e.fairness_key as "fairnessKey"`,
+  );
+}
+
+/** Marks a leased row finished; 0 rows means the lease was lost and the caller must roll back. */
+export async function finishInboxRow(executor: Executor, input: { id: string; workerId: string; status: 'done' | 'skipped'; note: string | null }): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
+    sql`update webhook_events set status = ${input.status}, finished_at = now(), lease_until = null, last_error = ${input.note}
+      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
+  );
+  return rows.length === 1;
+}
+
+export async function skipUnhandledInboxRows(executor: Executor, ids: readonly string[], workerId: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await queryRows(
+    executor,
+    sql`update webhook_events set status = 'skipped', finished_at = now(), lease_until = null, last_error = 'unknown type: no processor registered for ' || event_type
+      where id = any(${sql.param(ids)}::bigint[]) and locked_by = ${workerId} and status = 'running' returning 1 as "ok"`,
+  );
+  return rows.length;
+}
+
+const MAX_ERRORS_KEPT = 20;
+
+export async function failInboxRow(executor: Executor, input: { id: string; workerId: string; isDead: boolean; retryInSeconds: number; error: string }): Promise<boolean> {
+  const status = input.isDead ? 'dead' : 'retry';
+  const rows = await queryRows(
+    executor,
+    sql`update webhook_events set
+        status = ${status}, lease_until = null, locked_by = null, last_error = ${input.error},
+        run_at = now() + make_interval(secs => ${input.retryInSeconds}),
+        finished_at = case when ${status} = 'dead' then now() else null end,
+        errors = (case when jsonb_array_length(errors) >= ${MAX_ERRORS_KEPT} then errors - 0 else errors end)
+          || jsonb_build_array(jsonb_build_object('attempt', attempts, 'at', now(), 'error', ${input.error}::text))
+      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
+  );
+  return rows.length === 1;
+}
+
+/** Rows whose worker died (lease expired) go back to retry, or dead when their attempts are used up. */
+export async function releaseExpiredLeases(executor: Executor, maxAttempts: number, limit = 500): Promise<number> {
+  const error = 'lease expired: the worker crashed or stalled';
+  const rows = await queryRows(
+    executor,
+    sql`with expired as (
+        select id from webhook_events where status = 'running' and lease_until < now() order by lease_until limit ${limit} for update skip locked
+      )
+      update webhook_events e set
+        status = case when e.attempts >= ${maxAttempts} then 'dead' else 'retry' end,
+        run_at = now(), lease_until = null, locked_by = null, last_error = ${error},
+        finished_at = case when e.attempts >= ${maxAttempts} then now() else null end,
+        errors = (case when jsonb_array_length(e.errors) >= ${MAX_ERRORS_KEPT} then e.errors - 0 else e.errors end)
+          || jsonb_build_array(jsonb_build_object('attempt', e.attempts, 'at', now(), 'error', ${error}::text))
+      from expired x where e.id = x.id returning 1 as "ok"`,
+  );
+  return rows.length;
+}
+
+/**
+ * Records the entity version an event carries unless a newer one is already applied. False = the
+ * event is stale. The row lock also serialises two workers on one entity.
+ */
+export async function advanceEntityVersion(executor: Executor, input: { orderingKey: string; versionAt: Date; eventId: string }): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
+    sql`insert into webhook_entity_versions (ordering_key, version_at, event_id) values (${input.orderingKey}, ${input.versionAt.toISOString()}::timestamptz, ${input.eventId}::bigint)
+      on conflict (ordering_key) do update set version_at = excluded.version_at, event_id = excluded.event_id, updated_at = now()
+      where webhook_entity_versions.version_at <= excluded.version_at
+      returning 1 as "ok"`,
+  );
+  return rows.length === 1;
+}
+
+/** Retention: finished (done/skipped) rows older than the cutoff, in batches; dead rows are kept. */
+export async function deleteFinishedInboxRows(executor: Executor, olderThan: Date, limit: number): Promise<number> {
+  const rows = await queryRows(
+    executor,
+    sql`delete from webhook_events where id in (
+        select id from webhook_events where status in ('done', 'skipped') and finished_at < ${olderThan.toISOString()}::timestamptz
+        limit ${limit} for update skip locked)
+      returning 1 as "ok"`,
+  );
+  return rows.length;
+}
+
+export async function deleteEntityVersionsBefore(executor: Executor, olderThan: Date): Promise<number> {
+  const rows = await queryRows(executor, sql`delete from webhook_entity_versions where updated_at < ${olderThan.toISOString()}::timestamptz returning 1 as "ok"`);
+  return rows.length;
+}

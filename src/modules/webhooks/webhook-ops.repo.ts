@@ -1,0 +1,189 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Executor } from '../../platform/db/index.js';
+import { tenantTables } from '../tenants/index.js';
+import { WEBHOOK_QUEUES } from './webhook-routing.js';
+
+/**
+ * webhook_events has no RLS (rows arrive before a tenant is known), so every ops query takes a scope:
+ * a platform admin sees everything, an agency admin only events of its company's GHL locations.
+ */
+export type OpsScope = { kind: 'all' } | { kind: 'company'; companyId: string };
+
+function scopeFilter(scope: OpsScope): SQL {
+  if (scope.kind === 'all') return sql`true`;
+  const locations = tenantTables.locations;
+  return sql`e.ghl_location_id in (select ${locations.ghlLocationId} from ${locations} where ${locations.companyId} = ${scope.companyId} and ${locations.ghlLocationId} is not null)`;
+}
+
+export interface QueueBacklogRow {
+  queue: string;
+  pending: number;
+  running: number;
+  retrying: number;
+  dead: number;
+  oldestPendingSeconds: number | null;
+}
+
+export async function readQueueBacklog(executor: Executor, scope: OpsScope): Promise<QueueBacklogRow[]> {
+  return queryRows<QueueBacklogRow & Record<string, unknown>>(
+    executor,
+    sql`select e.queue,
+        count(*) filter (where e.status = 'pending')::int as "pending",
+        count(*) filter (where e.status = 'running')::int as "running",
+        count(*) filter (where e.status = 'retry')::int as "retrying",
+        count(*) filter (where e.status = 'dead')::int as "dead",
+        extract(epoch from now() - min(e.received_at) filter (where e.status = 'pending'))::float8 as "oldestPendingSeconds"
+      from webhook_events e
+      where e.status in ('pending', 'running', 'retry', 'dead') and ${scopeFilter(scope)}
+      group by e.queue`,
+  );
+}
+
+export interface QueueThroughputRow {
+  queue: string;
+  completed1m: number;
+  completed5m: number;
+  completed60m: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  measured: number;
+  withinSla: number;
+}
+
+/** Completed = done or skipped. Latency and SLA leave out replays, whose receipt is long past. */
+export async function readQueueThroughput(executor: Executor, scope: OpsScope): Promise<QueueThroughputRow[]> {
+  const slas = sql.join(
+    WEBHOOK_QUEUES.map((queue) => sql`(${queue.name}::text, ${queue.slaSeconds}::float8)`),
+    sql`, `,
+  );
+  return queryRows<QueueThroughputRow & Record<string, unknown>>(
+    executor,
+    sql`with recent as (
+        select e.queue, e.finished_at, e.replay_count, extract(epoch from e.finished_at - e.received_at) * 1000 as latency_ms
+        from webhook_events e
+        where e.status in ('done', 'skipped') and e.finished_at > now() - interval '60 minutes' and ${scopeFilter(scope)}
+      )
+      select r.queue,
+        count(*) filter (where r.finished_at > now() - interval '1 minute')::int as "completed1m",
+        count(*) filter (where r.finished_at > now() - interval '5 minutes')::int as "completed5m",
+        count(*)::int as "completed60m",
+        (percentile_cont(0.5) within group (order by r.latency_ms) filter (where r.replay_count = 0))::float8 as "p50Ms",
+        (percentile_cont(0.95) within group (order by r.latency_ms) filter (where r.replay_count = 0))::float8 as "p95Ms",
+        (percentile_cont(0.99) within group (order by r.latency_ms) filter (where r.replay_count = 0))::float8 as "p99Ms",
+        count(*) filter (where r.replay_count = 0)::int as "measured",
+        count(*) filter (where r.replay_count = 0 and r.latency_ms <= s.sla_seconds * 1000)::int as "withinSla"
+      from recent r join (values ${slas}) as s(queue, sla_seconds) on s.queue = r.queue
+      group by r.queue`,
+  );
+}
+
+export interface EventFilter {
+  ghlLocationId?: string | undefined;
+  eventType?: string | undefined;
+  status?: string | undefined;
+  queue?: string | undefined;
+  receivedFrom?: Date | undefined;
+  receivedTo?: Date | undefined;
+}
+
+function eventFilter(filter: EventFilter): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (filter.ghlLocationId !== undefined) parts.push(sql`e.ghl_location_id = ${filter.ghlLocationId}`);
+  if (filter.eventType !== undefined) parts.push(sql`e.event_type = ${filter.eventType}`);
+  if (filter.status !== undefined) parts.push(sql`e.status = ${filter.status}`);
+  if (filter.queue !== undefined) parts.push(sql`e.queue = ${filter.queue}`);
+  if (filter.receivedFrom !== undefined) parts.push(sql`e.received_at >= ${filter.receivedFrom.toISOString()}::timestamptz`);
+  if (filter.receivedTo !== undefined) parts.push(sql`e.received_at < ${filter.receivedTo.toISOString()}::timestamptz`);
+  return sql.join(parts, sql` and `);
+}
+
+export interface EventSummaryRow {
+  id: string;
+  provider: string;
+  eventType: string;
+  deliveryId: string;
+  queue: string;
+  status: string;
+  ghlLocationId: string | null;
+  ghlCompanyId: string | null;
+  attempts: number;
+  lastError: string | null;
+  receivedAt: string | Date;
+  finishedAt: string | Date | null;
+}
+
+const summaryColumns = sql`e.id::text as "id", e.provider, e.event_type as "eventType", e.delivery_id as "deliveryId", e.queue, e.status,
+  e.ghl_location_id as "ghlLocationId", e.ghl_company_id as "ghlCompanyId", e.attempts, e.last_error as "lastError",
+  e.received_at as "receivedAt", e.finished_at as "finishedAt"`;
+
+/** Newest first, keyset-paginated on id. */
+export async function listEvents(executor: Executor, scope: OpsScope, filter: EventFilter, page: { beforeId: string | undefined; limit: number }): Promise<EventSummaryRow[]> {
+  const before = page.beforeId === undefined ? sql`true` : sql`e.id < ${page.beforeId}::bigint`;
+  return queryRows<EventSummaryRow & Record<string, unknown>>(
+    executor,
+    sql`select ${summaryColumns} from webhook_events e
+      where ${scopeFilter(scope)} and ${eventFilter(filter)} and ${before}
+      order by e.id desc limit ${page.limit}`,
+  );
+}
+
+export interface EventDetailRow extends EventSummaryRow {
+  priority: number;
+  orderingKey: string | null;
+  occurredAt: string | Date | null;
+  payload: Record<string, unknown>;
+  bodySha256: string;
+  errors: { attempt: number; at: string; error: string }[];
+  runAt: string | Date;
+  leaseUntil: string | Date | null;
+  lockedBy: string | null;
+  startedAt: string | Date | null;
+  replayCount: number;
+}
+
+export async function findEvent(executor: Executor, scope: OpsScope, id: string): Promise<EventDetailRow | undefined> {
+  const [row] = await queryRows<EventDetailRow & Record<string, unknown>>(
+    executor,
+    sql`select ${summaryColumns}, e.priority, e.ordering_key as "orderingKey", e.occurred_at as "occurredAt", e.payload, e.body_sha256 as "bodySha256",
+        e.errors, e.run_at as "runAt", e.lease_until as "leaseUntil", e.locked_by as "lockedBy", e.started_at as "startedAt", e.replay_count as "replayCount"
+      from webhook_events e where e.id = ${id}::bigint and ${scopeFilter(scope)}`,
+  );
+  return row;
+}
+
+/** Statuses a replay may take back to pending: finished ones, never work in flight. */
+export const REPLAYABLE_STATUSES = ['dead', 'skipped', 'done'] as const;
+
+const replayableList = sql.join(
+  REPLAYABLE_STATUSES.map((status) => sql`${status}`),
+  sql`, `,
+);
+
+export async function countReplayable(executor: Executor, scope: OpsScope, filter: EventFilter): Promise<number> {
+  const [row] = await queryRows<{ count: number }>(
+    executor,
+    sql`select count(*)::int as "count" from webhook_events e where e.status in (${replayableList}) and ${scopeFilter(scope)} and ${eventFilter(filter)}`,
+  );
+  return row?.count ?? 0;
+}
+
+export async function replayEvents(executor: Executor, scope: OpsScope, filter: EventFilter & { id?: string | undefined }): Promise<{ count: number; queues: string[] }> {
+  const byId = filter.id === undefined ? sql`true` : sql`e.id = ${filter.id}::bigint`;
+  const rows = await queryRows<{ queue: string }>(
+    executor,
+    sql`update webhook_events e set status = 'pending', attempts = 0, run_at = now(), lease_until = null, locked_by = null,
+        started_at = null, finished_at = null, replay_count = e.replay_count + 1
+      where e.status in (${replayableList}) and ${byId} and ${scopeFilter(scope)} and ${eventFilter(filter)}
+      returning e.queue`,
+  );
+  return { count: rows.length, queues: [...new Set(rows.map((row) => row.queue))] };
+}
+
+export async function deleteEvent(executor: Executor, scope: OpsScope, id: string): Promise<number> {
+  const rows = await queryRows(
+    executor,
+    sql`delete from webhook_events e where e.id = ${id}::bigint and e.status in (${replayableList}) and ${scopeFilter(scope)} returning 1 as "ok"`,
+  );
+  return rows.length;
+}
