@@ -102,7 +102,7 @@ describe('webhook dispatcher', () => {
     expect(contact?.name).toBe('newer');
   });
 
-  it('retries with backoff, then marks the event dead with its last error and every attempt's error', async () => {
+  it('retries with backoff, then marks the event dead with its last error and the error of every attempt', async () => {
     failuresLeft.set('c_flaky', 1);
     const flaky = ghlEvent('ContactCreate', { id: 'c_flaky', name: 'eventually' });
     const doomed = ghlEvent('ContactCreate', { id: 'c_doomed', name: 'never', fail: 'always' });
