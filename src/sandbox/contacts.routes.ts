@@ -22,6 +22,18 @@ const MAX_PAGE_LIMIT = 500;
 /** Standard paging stops at 10,000 records; deeper pages need `searchAfter` (ghl-api.md §7.3). */
 const MAX_STANDARD_PAGING_RECORDS = 10_000;
 
+const contactJsonCache = new WeakMap<Contact, string>();
+
+/** Contacts are replaced, never mutated, on write, so a serialization cached per object stays valid. */
+function serializeContact(contact: Contact): string {
+  let json = contactJsonCache.get(contact);
+  if (json === undefined) {
+    json = JSON.stringify(toContactJson(contact));
+    contactJsonCache.set(contact, json);
+  }
+  return json;
+}
+
 export function toContactJson(contact: Contact): Record<string, unknown> {
   const { dateAddedMs: _added, dateUpdatedMs: _updated, ...json } = contact;
   return {
@@ -410,11 +422,8 @@ function searchContacts(runtime: SandboxRuntime, context: RequestContext): ApiRe
     }
     start = (page - 1) * pageLimit;
   }
-  const pageContacts = matching.slice(start, start + pageLimit).map((contact) => ({
-    ...toContactJson(contact),
-    searchAfter: [readSortValue(contact, sort.field), contact.id],
-  }));
-  return ok({ contacts: pageContacts, total: matching.length });
+  const rows = matching.slice(start, start + pageLimit).map((contact) => `${serializeContact(contact).slice(0, -1)},"searchAfter":${JSON.stringify([readSortValue(contact, sort.field), contact.id])}}`);
+  return { status: 200, body: undefined, rawJson: `{"contacts":[${rows.join(',')}],"total":${matching.length}}` };
 }
 
 /** Index of the first contact strictly after the cursor in sort order (binary search). */

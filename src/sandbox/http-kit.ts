@@ -37,6 +37,8 @@ export interface ApiResult {
   headers?: Record<string, string>;
   /** HTML or plain text answers (consent page). */
   contentType?: string;
+  /** Pre-serialized JSON object text (hot paths build it from cached fragments); wins over `body`. */
+  rawJson?: string;
 }
 
 export interface RouteDefinition {
@@ -196,7 +198,7 @@ export function parseBody(raw: string, contentType: string | undefined): unknown
 
 export function sendResult(response: ServerResponse, result: ApiResult, extraHeaders: Record<string, string> | undefined): void {
   const isText = result.contentType !== undefined;
-  const payload = isText ? String(result.body) : result.body === undefined ? '' : JSON.stringify(result.body);
+  const payload = result.rawJson ?? (isText ? String(result.body) : result.body === undefined ? '' : JSON.stringify(result.body));
   const headers: Record<string, string | number> = {
     'content-type': result.contentType ?? 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(payload),

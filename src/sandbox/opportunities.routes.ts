@@ -6,6 +6,41 @@ import { buildOpportunityPayload, type OpportunityEventType } from './webhook-pa
 const STATUSES: readonly OpportunityStatus[] = ['open', 'won', 'lost', 'abandoned'];
 const MAX_LIMIT = 100;
 
+const opportunityJsonCache = new WeakMap<Opportunity, { contact: unknown; json: string }>();
+const sortedCache = new WeakMap<LocationData, Map<string, { version: number; rows: Opportunity[] }>>();
+
+/** Opportunities are changed in place, so every writer must call this. */
+function markOpportunitiesChanged(data: LocationData, opportunity: Opportunity): void {
+  data.opportunitiesVersion++;
+  opportunityJsonCache.delete(opportunity);
+}
+
+function serializeOpportunity(data: LocationData, opportunity: Opportunity): string {
+  const contact = data.contacts.get(opportunity.contactId);
+  const cached = opportunityJsonCache.get(opportunity);
+  if (cached && cached.contact === contact) return cached.json;
+  const json = JSON.stringify(toOpportunityJson(data, opportunity));
+  opportunityJsonCache.set(opportunity, { contact, json });
+  return json;
+}
+
+function listSortedOpportunities(data: LocationData, isAscending: boolean): Opportunity[] {
+  let byOrder = sortedCache.get(data);
+  if (!byOrder) {
+    byOrder = new Map();
+    sortedCache.set(data, byOrder);
+  }
+  const key = isAscending ? 'asc' : 'desc';
+  const cached = byOrder.get(key);
+  if (cached && cached.version === data.opportunitiesVersion) return cached.rows;
+  const rows = [...data.opportunities.values()].sort((a, b) => {
+    const order = a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    return isAscending ? order : -order;
+  });
+  byOrder.set(key, { version: data.opportunitiesVersion, rows });
+  return rows;
+}
+
 function toOpportunityJson(data: LocationData, opportunity: Opportunity): Record<string, unknown> {
   const { createdAtMs: _createdAtMs, ...json } = opportunity;
   const contact = data.contacts.get(opportunity.contactId);
@@ -74,6 +109,7 @@ function createOpportunity(runtime: SandboxRuntime, context: RequestContext): Ap
     createdAtMs: context.nowMs,
   };
   data.opportunities.set(opportunity.id, opportunity);
+  markOpportunitiesChanged(data, opportunity);
   runtime.store.indexRecord(opportunity.id, location.id);
   // GHL fans a create out into OpportunityCreate + OpportunityUpdate (highlevel-api-docs issue #27).
   emitEvent(runtime, location.id, buildOpportunityPayload('OpportunityCreate', opportunity));
@@ -107,6 +143,7 @@ export function changeOpportunity(runtime: SandboxRuntime, data: LocationData, o
   if (changes.assignedTo !== undefined && changes.assignedTo !== opportunity.assignedTo) events.push('OpportunityAssignedToUpdate');
   if (changes.monetaryValue !== undefined && changes.monetaryValue !== opportunity.monetaryValue) events.push('OpportunityMonetaryValueUpdate');
   Object.assign(opportunity, changes);
+  markOpportunitiesChanged(data, opportunity);
   if (changes.pipelineId !== undefined && changes.pipelineStageId === undefined && pipeline && !pipeline.stages.some((stage) => stage.id === opportunity.pipelineStageId)) {
     opportunity.pipelineStageId = pipeline.stages[0]?.id ?? '';
   }
@@ -148,6 +185,7 @@ function updateOpportunityStatus(runtime: SandboxRuntime, context: RequestContex
 function deleteOpportunity(runtime: SandboxRuntime, context: RequestContext): ApiResult {
   const { data, opportunity } = findOpportunity(runtime, context);
   data.opportunities.delete(opportunity.id);
+  markOpportunitiesChanged(data, opportunity);
   runtime.store.locationIdByRecordId.delete(opportunity.id);
   emitEvent(runtime, opportunity.locationId, buildOpportunityPayload('OpportunityDelete', opportunity));
   emitEvent(runtime, opportunity.locationId, buildOpportunityPayload('OpportunityUpdate', opportunity));
@@ -171,7 +209,9 @@ function searchOpportunities(runtime: SandboxRuntime, context: RequestContext): 
   const needle = query.get('q')?.toLowerCase();
   const order = query.get('order') ?? 'added_desc';
   const isAscending = order.endsWith('_asc');
-  let rows = [...data.opportunities.values()].filter(
+  const hasFilter = Boolean(status && status !== 'all') || Boolean(pipelineId || stageId || contactId || assignedTo || id || needle);
+  let rows = listSortedOpportunities(data, isAscending);
+  if (hasFilter) rows = rows.filter(
     (opportunity) =>
       (!status || status === 'all' || opportunity.status === status) &&
       (!pipelineId || opportunity.pipelineId === pipelineId) &&
@@ -181,20 +221,17 @@ function searchOpportunities(runtime: SandboxRuntime, context: RequestContext): 
       (!id || opportunity.id === id) &&
       (!needle || opportunity.name.toLowerCase().includes(needle) || (data.contacts.get(opportunity.contactId)?.email.includes(needle) ?? false)),
   );
-  rows.sort((a, b) => {
-    const order = a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-    return isAscending ? order : -order;
-  });
   const total = rows.length;
   const startAfter = query.get('startAfter');
   const startAfterId = query.get('startAfterId');
   const page = Number(query.get('page') ?? '1') || 1;
   if (startAfter && startAfterId) {
     const cursorMs = Number(startAfter);
-    rows = rows.filter((opportunity) => {
+    const firstAfter = rows.findIndex((opportunity) => {
       const order = opportunity.createdAtMs - cursorMs || (opportunity.id < startAfterId ? -1 : opportunity.id > startAfterId ? 1 : 0);
       return isAscending ? order > 0 : order < 0;
     });
+    rows = firstAfter < 0 ? [] : rows.slice(firstAfter);
   } else {
     rows = rows.slice((page - 1) * limit);
   }
@@ -212,7 +249,8 @@ function searchOpportunities(runtime: SandboxRuntime, context: RequestContext): 
     meta['nextPage'] = page + 1;
   }
   if (page > 1) meta['prevPage'] = page - 1;
-  return ok({ opportunities: pageRows.map((opportunity) => toOpportunityJson(data, opportunity)), meta, aggregations: {} });
+  const items = pageRows.map((opportunity) => serializeOpportunity(data, opportunity)).join(',');
+  return { status: 200, body: undefined, rawJson: `{"opportunities":[${items}],"meta":${JSON.stringify(meta)},"aggregations":{}}` };
 }
 
 export function createOpportunityRoutes(runtime: SandboxRuntime): RouteDefinition[] {

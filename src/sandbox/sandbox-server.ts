@@ -207,7 +207,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     const { result, headers } = await handleApi(request, url, match.definition, match.params);
-    if (result.contentType === undefined && match.definition.omitTraceId !== true && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
+    if (result.rawJson !== undefined) {
+      result.rawJson = `${result.rawJson.slice(0, -1)},"traceId":"${randomUUID()}"}`;
+    } else if (result.contentType === undefined && match.definition.omitTraceId !== true && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
       (result.body as Record<string, unknown>)['traceId'] = randomUUID();
     }
     sendResult(response, result, headers);

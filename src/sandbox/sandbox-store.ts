@@ -321,6 +321,8 @@ export interface LocationData {
   nextInvoiceNumber: number;
   /** Bumped on every contact write so cached sort orders can be dropped. */
   contactsVersion: number;
+  /** Same for opportunities. */
+  opportunitiesVersion: number;
 }
 
 export function createLocationData(): LocationData {
@@ -341,6 +343,7 @@ export function createLocationData(): LocationData {
     invoices: new Map(),
     nextInvoiceNumber: 1,
     contactsVersion: 0,
+    opportunitiesVersion: 0,
   };
 }
 
