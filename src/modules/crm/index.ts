@@ -5,3 +5,5 @@ export { toCents, findCents, InvalidAmountError } from './money.js';
 export { applyEntityVersions } from './entity-versions.repo.js';
 export type { EntityTable, EntityVersion, ColumnSpec } from './entity-versions.repo.js';
 export * as crmTables from './crm.tables.js';
+export { parseGhlTime, resolveSourceVersion } from './ghl-payload.js';
+export type { SourceVersion } from './ghl-payload.js';
