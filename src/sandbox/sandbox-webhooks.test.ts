@@ -111,6 +111,15 @@ describe('sandbox webhooks', () => {
     expect(receiver.received).toHaveLength(0);
   });
 
+  it('injects out-of-order deliveries', async () => {
+    sandbox.setFaults({ webhookReorderRate: 1, webhookReorderDelayMs: 80 }, locationId);
+    const first = await postJson(sandbox, '/sandbox/simulate/bulk-import', { locationId, count: 1 });
+    sandbox.setFaults({}, locationId);
+    const second = await postJson(sandbox, '/sandbox/simulate/bulk-import', { locationId, count: 1 });
+    await receiver.waitFor((all) => all.length >= 2);
+    expect(receiver.received.map((webhook) => webhook.body['id'])).toEqual([second['firstContactId'], first['firstContactId']]);
+  });
+
   it('sends UNINSTALL and stops events for the location', async () => {
     const result = await postJson(sandbox, '/sandbox/uninstall', { locationId: sandbox.locationIds[1] });
     expect(result['uninstalled']).toEqual([sandbox.locationIds[1]]);
