@@ -1,0 +1,30 @@
+import { sql } from 'drizzle-orm';
+import { bootstrap, onShutdown } from '../src/main/bootstrap.js';
+import { wireApp } from '../src/main/wire.js';
+import { queryRows } from '../src/platform/db/index.js';
+
+/**
+ * The real service (API + workers in one process, like `npm start`) with one test processor whose
+ * every application is logged, so the crash test can count effects per delivery.
+ */
+const booted = await bootstrap('crash-test');
+const wired = await wireApp(booted);
+const db = booted.database.db;
+await db.execute(sql`create table if not exists wh_crash_effects (seq serial primary key, delivery_id text not null, entity_id text not null, name text not null)`);
+await db.execute(sql`create table if not exists wh_crash_state (entity_id text primary key, name text not null)`);
+wired.processors.register('ContactUpdate', async (tx, event) => {
+  const entityId = String(event.payload.id);
+  const name = String(event.payload.name);
+  await tx.execute(sql`insert into wh_crash_effects (delivery_id, entity_id, name) values (${event.deliveryId}, ${entityId}, ${name})`);
+  await tx.execute(sql`insert into wh_crash_state (entity_id, name) values (${entityId}, ${name}) on conflict (entity_id) do update set name = excluded.name`);
+  return { status: 'done' };
+});
+wired.app.get('/test/summary', async () => ({
+  events: await queryRows(db, sql`select delivery_id as "deliveryId", status, count(*) over (partition by delivery_id)::int as "rows" from webhook_events`),
+  effects: await queryRows(db, sql`select delivery_id as "deliveryId", count(*)::int as "count" from wh_crash_effects group by delivery_id`),
+  state: await queryRows(db, sql`select entity_id as "entityId", name from wh_crash_state`),
+}));
+await wired.app.listen({ host: '127.0.0.1', port: booted.config.http.port });
+const workers = wired.webhooks.startWorkers();
+process.stdout.write('crash-test service ready\n');
+onShutdown(booted.logger, 5000, [() => wired.app.close(), () => workers.stop(), () => booted.database.close()]);
