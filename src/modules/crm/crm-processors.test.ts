@@ -410,6 +410,56 @@ describe('GHL user processors', () => {
   });
 });
 
+describe('every official example', () => {
+  const pages = [
+    'ContactCreate', 'ContactUpdate', 'ContactTagUpdate', 'ContactDndUpdate', 'ContactDelete', 'NoteCreate', 'NoteUpdate', 'NoteDelete',
+    'TaskCreate', 'TaskComplete', 'TaskDelete', 'OpportunityCreate', 'OpportunityUpdate', 'OpportunityStatusUpdate', 'OpportunityStageUpdate',
+    'OpportunityMonetaryValueUpdate', 'OpportunityAssignedToUpdate', 'OpportunityDelete', 'AppointmentCreate', 'AppointmentUpdate', 'AppointmentDelete',
+    'InboundMessage', 'OutboundMessage', 'ConversationUnreadWebhook', 'InvoiceCreate', 'InvoiceUpdate', 'InvoiceSent', 'InvoicePaid',
+    'InvoicePartiallyPaid', 'InvoiceVoid', 'InvoiceDelete', 'OrderCreate', 'OrderStatusUpdate', 'ProductCreate', 'ProductUpdate', 'ProductDelete',
+    'PriceCreate', 'PriceUpdate', 'PriceDelete', 'UserCreate',
+  ];
+  const eventTypeOf = (page: string) => (page === 'ConversationUnreadWebhook' ? 'ConversationUnreadUpdate' : page);
+
+  it('has a processor for each documented event page', () => {
+    for (const page of pages) expect(registry.find(eventTypeOf(page)), page).toHaveLength(1);
+  });
+
+  it('changes nothing when an already processed delivery is processed again', async () => {
+    const database2 = await createTestDatabase();
+    try {
+      await database2.system(async (tx) => {
+        const ghlLocationIds = new Set(pages.flatMap((page) => loadGhlExamples(page).map((example) => (example.payload['locationId'] ?? example.payload['altId']) as string)));
+        for (const ghlLocationId of ghlLocationIds) await ensureGhlLocation(tx, generateId, { ghlLocationId, ghlCompanyId: 'agency-replay' });
+        // The agency user example names this agency.
+        await ensureGhlCompany(tx, generateId, { ghlCompanyId: 've9EPM428h8vShlRW1KT' });
+      });
+      const snapshot = async () => {
+        const parts: unknown[] = [];
+        for (const table of ['contacts', 'notes', 'tasks', 'opportunities', 'appointments', 'conversations', 'messages', 'invoices', 'orders', 'products', 'prices', 'ghl_users']) {
+          parts.push(await queryRows(database2.db, sql`select * from ${sql.identifier(table)} order by id`));
+        }
+        return parts;
+      };
+      let minute = 0;
+      for (const page of pages) {
+        for (const [index, example] of loadGhlExamples(page).entries()) {
+          minute += 1;
+          const event = delivered(eventTypeOf(page), example.payload, minute, { deliveryId: `${page}-${index}` });
+          const [first] = await processGhlEvent(database2, registry, event);
+          expect(first?.status, `${page} ${example.label}`).toBeDefined();
+          const before = await snapshot();
+          const [second] = await processGhlEvent(database2, registry, event);
+          expect(second?.status, `${page} ${example.label}`).toBe('skipped');
+          expect(await snapshot(), `${page} ${example.label}`).toEqual(before);
+        }
+      }
+    } finally {
+      await database2.close();
+    }
+  });
+});
+
 describe('failure handling', () => {
   it('throws a retryable LocationNotInstalledError for an unknown location and writes nothing', async () => {
     const payload = { ...loadGhlExample('ContactCreate'), id: 'contact-unknown-location', locationId: 'not-installed-yet' };
