@@ -1,4 +1,4 @@
-import { asRecord, fail, failValidation, ok, readString, type ApiResult, type RequestContext, type RouteDefinition } from './http-kit.js';
+import { asRecord, fail, failValidation, ok, readBoolean, readNumber, readString, type ApiResult, type RequestContext, type RouteDefinition } from './http-kit.js';
 import { emitEvent, requireLocationAccess, requireRecordLocation, toIso, type SandboxRuntime } from './sandbox-runtime.js';
 import type { Contact, Conversation, LocationData, Message } from './sandbox-store.js';
 import { buildConversationUnreadPayload, buildMessagePayload } from './webhook-payloads.js';
@@ -309,6 +309,38 @@ function createConversation(runtime: SandboxRuntime, context: RequestContext): A
   );
 }
 
+function updateConversation(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const body = asRecord(context.body);
+  if (!readString(body, 'locationId')) failValidation(['locationId should not be empty']);
+  const { data, conversation } = findConversation(runtime, context);
+  if (readString(body, 'locationId') !== conversation.locationId) fail(403, 'The token does not have access to this location.');
+  const unreadBefore = conversation.unreadCount;
+  const unreadCount = readNumber(body, 'unreadCount');
+  if (unreadCount !== undefined) conversation.unreadCount = Math.max(0, Math.trunc(unreadCount));
+  const starred = readBoolean(body, 'starred');
+  if (starred !== undefined) conversation.starred = starred;
+  conversation.dateUpdated = toIso(context.nowMs);
+  if (unreadBefore !== conversation.unreadCount || starred !== undefined) emitEvent(runtime, conversation.locationId, buildConversationUnreadPayload(conversation));
+  const contact = data.contacts.get(conversation.contactId);
+  return ok({
+    success: true,
+    conversation: {
+      id: conversation.id,
+      locationId: conversation.locationId,
+      contactId: conversation.contactId,
+      assignedTo: conversation.assignedTo,
+      lastMessageBody: conversation.lastMessageBody,
+      lastMessageDate: toIso(conversation.lastMessageDateMs),
+      lastMessageType: conversation.lastMessageType,
+      unreadCount: conversation.unreadCount,
+      inbox: conversation.inbox,
+      starred: conversation.starred,
+      deleted: conversation.deleted,
+      fullName: contact?.name ?? '',
+    },
+  });
+}
+
 export function createConversationRoutes(runtime: SandboxRuntime): RouteDefinition[] {
   const family = 'conversations';
   const tokenRequirement = 'location';
@@ -328,6 +360,7 @@ export function createConversationRoutes(runtime: SandboxRuntime): RouteDefiniti
       },
     },
     { method: 'GET', path: '/conversations/:conversationId', family, tokenRequirement, scope: 'conversations.readonly', handle: (context) => ok(toConversationJson(findConversation(runtime, context).conversation)) },
+    { method: 'PUT', path: '/conversations/:conversationId', family, tokenRequirement, scope: 'conversations.write', handle: (context) => updateConversation(runtime, context) },
     { method: 'GET', path: '/conversations/:conversationId/messages', family, tokenRequirement, scope: 'conversations/message.readonly', handle: (context) => listConversationMessages(runtime, context) },
   ];
 }

@@ -225,6 +225,12 @@ function generateLocationSetup(random: SeededRandom, store: SandboxStore, locati
     data.pipelines.set(pipeline.id, pipeline);
     store.indexRecord(pipeline.id, location.id);
   }
+  // A separate stream, so adding lost reasons did not shift the ids of everything generated after them.
+  const reasonRandom = new SeededRandom([...location.id].reduce((hash, char) => (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0, 7));
+  for (const name of ['Price too high', 'Went with a competitor', 'No response', 'Not a fit']) {
+    const id = reasonRandom.createGhlId();
+    data.lostReasons.set(id, { id, name, locationId: location.id, createdAt: toIso(DATA_ANCHOR_MS - 400 * DAY_MS), updatedAt: toIso(DATA_ANCHOR_MS - 400 * DAY_MS) });
+  }
   const calendarDefinitions: [string, Calendar['calendarType']][] = [['Sales Calls', 'round_robin'], ['Consultations', 'event']];
   for (const [name, calendarType] of calendarDefinitions) {
     const slug = name.toLowerCase().replace(/ /g, '-');

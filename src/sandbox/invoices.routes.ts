@@ -164,6 +164,14 @@ function recordPayment(runtime: SandboxRuntime, context: RequestContext): ApiRes
   return ok({ success: true, invoice: toInvoiceJson(invoice) });
 }
 
+function deleteInvoice(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { data, invoice } = findInvoice(runtime, context, 'query');
+  data.invoices.delete(invoice._id);
+  runtime.store.locationIdByRecordId.delete(invoice._id);
+  emitEvent(runtime, invoice.altId, buildInvoicePayload('InvoiceDelete', invoice));
+  return ok(toInvoiceJson(invoice));
+}
+
 export function createInvoiceRoutes(runtime: SandboxRuntime): RouteDefinition[] {
   const read = { family: 'invoices', tokenRequirement: 'location', scope: 'invoices.readonly' } as const;
   const write = { family: 'invoices', tokenRequirement: 'location', scope: 'invoices.write' } as const;
@@ -171,6 +179,7 @@ export function createInvoiceRoutes(runtime: SandboxRuntime): RouteDefinition[] 
     { method: 'GET', path: '/invoices/', ...read, handle: (context) => listInvoices(runtime, context) },
     { method: 'POST', path: '/invoices/', ...write, handle: (context) => createInvoice(runtime, context) },
     { method: 'GET', path: '/invoices/:invoiceId', ...read, handle: (context) => ok(toInvoiceJson(findInvoice(runtime, context, 'query').invoice)) },
+    { method: 'DELETE', path: '/invoices/:invoiceId', ...write, handle: (context) => deleteInvoice(runtime, context) },
     { method: 'POST', path: '/invoices/:invoiceId/send', ...write, handle: (context) => sendInvoice(runtime, context) },
     { method: 'POST', path: '/invoices/:invoiceId/void', ...write, handle: (context) => voidInvoice(runtime, context) },
     { method: 'POST', path: '/invoices/:invoiceId/record-payment', ...write, handle: (context) => recordPayment(runtime, context) },

@@ -1,6 +1,6 @@
-import { asRecord, fail, failValidation, ok, parseIntegerParam, readString, type ApiResult, type RequestContext, type RouteDefinition } from './http-kit.js';
+import { asRecord, fail, failValidation, ok, parseIntegerParam, readString, readStringArray, type ApiResult, type RequestContext, type RouteDefinition } from './http-kit.js';
 import { requireLocationAccess, requireToken, type SandboxRuntime } from './sandbox-runtime.js';
-import type { CustomField, Location } from './sandbox-store.js';
+import type { CustomField, CustomValue, Location, LocationData, LocationTag } from './sandbox-store.js';
 
 function toLocationJson(location: Location): Record<string, unknown> {
   return { ...location };
@@ -102,6 +102,76 @@ function createTag(runtime: SandboxRuntime, context: RequestContext): ApiResult 
   return ok({ tag });
 }
 
+function updateCustomField(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const field = findCustomField(runtime, context);
+  const body = asRecord(context.body);
+  const name = readString(body, 'name');
+  if (!name) failValidation(['name should not be empty']);
+  field.name = name;
+  const placeholder = readString(body, 'placeholder');
+  if (placeholder !== undefined) field.placeholder = placeholder;
+  if (typeof body['position'] === 'number') field.position = body['position'];
+  return ok({ customField: toCustomFieldJson(field) });
+}
+
+function deleteCustomField(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const field = findCustomField(runtime, context);
+  requireLocationAccess(runtime, context, field.locationId).data.customFields.delete(field.id);
+  return ok({ succeded: true });
+}
+
+function findCustomValue(runtime: SandboxRuntime, context: RequestContext): { data: LocationData; customValue: CustomValue } {
+  const { data } = requireLocationAccess(runtime, context, context.params['locationId']);
+  const customValue = data.customValues.get(context.params['id'] ?? '');
+  if (!customValue) fail(404, 'Custom value not found');
+  return { data, customValue };
+}
+
+function updateCustomValue(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { customValue } = findCustomValue(runtime, context);
+  const body = asRecord(context.body);
+  const name = readString(body, 'name');
+  const value = readString(body, 'value');
+  const problems: string[] = [];
+  if (!name) problems.push('name should not be empty');
+  if (value === undefined) problems.push('value must be a string');
+  if (problems.length > 0 || !name || value === undefined) failValidation(problems);
+  customValue.name = name;
+  customValue.value = value;
+  return ok({ customValue });
+}
+
+function findTag(runtime: SandboxRuntime, context: RequestContext): { data: LocationData; tag: LocationTag } {
+  const { data } = requireLocationAccess(runtime, context, context.params['locationId']);
+  const tag = data.tags.get(context.params['tagId'] ?? '');
+  if (!tag) fail(404, 'Tag not found');
+  return { data, tag };
+}
+
+/** Location-wide task search (`locations/tasks.readonly`); offset paging with skip/limit. */
+function searchTasks(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { location } = requireLocationAccess(runtime, context, context.params['locationId']);
+  const body = asRecord(context.body);
+  const contactIds = readStringArray(body, 'contactId');
+  const assignedTo = readStringArray(body, 'assignedTo');
+  const completed = typeof body['completed'] === 'boolean' ? body['completed'] : undefined;
+  const needle = readString(body, 'query')?.toLowerCase();
+  const tasks = [];
+  for (const list of runtime.store.tasksByContact.values()) {
+    for (const task of list) {
+      if (task.locationId !== location.id) continue;
+      if (contactIds && !contactIds.includes(task.contactId)) continue;
+      if (assignedTo && !assignedTo.includes(task.assignedTo)) continue;
+      if (completed !== undefined && task.completed !== completed) continue;
+      if (needle && !task.title.toLowerCase().includes(needle)) continue;
+      tasks.push({ id: task.id, title: task.title, body: task.body, assignedTo: task.assignedTo, dueDate: task.dueDate, completed: task.completed, contactId: task.contactId });
+    }
+  }
+  const skip = typeof body['skip'] === 'number' ? body['skip'] : 0;
+  const limit = typeof body['limit'] === 'number' ? body['limit'] : 25;
+  return ok({ tasks: tasks.slice(skip, skip + limit) });
+}
+
 export function createLocationRoutes(runtime: SandboxRuntime): RouteDefinition[] {
   const family = 'locations';
   return [
@@ -134,5 +204,38 @@ export function createLocationRoutes(runtime: SandboxRuntime): RouteDefinition[]
       handle: (context) => ok({ tags: [...requireLocationAccess(runtime, context, context.params['locationId']).data.tags.values()] }),
     },
     { method: 'POST', path: '/locations/:locationId/tags', family, tokenRequirement: 'location', scope: 'locations/tags.write', handle: (context) => createTag(runtime, context) },
+    // The spec lists no scope on the single-record operations below; the family's scope applies in practice.
+    { method: 'PUT', path: '/locations/:locationId/customFields/:id', family, tokenRequirement: 'location', scope: 'locations/customFields.write', handle: (context) => updateCustomField(runtime, context) },
+    { method: 'DELETE', path: '/locations/:locationId/customFields/:id', family, tokenRequirement: 'location', scope: 'locations/customFields.write', handle: (context) => deleteCustomField(runtime, context) },
+    { method: 'GET', path: '/locations/:locationId/customValues/:id', family, tokenRequirement: 'location', scope: 'locations/customValues.readonly', handle: (context) => ok({ customValue: findCustomValue(runtime, context).customValue }) },
+    { method: 'PUT', path: '/locations/:locationId/customValues/:id', family, tokenRequirement: 'location', scope: 'locations/customValues.write', handle: (context) => updateCustomValue(runtime, context) },
+    {
+      method: 'DELETE', path: '/locations/:locationId/customValues/:id', family, tokenRequirement: 'location', scope: 'locations/customValues.write',
+      handle: (context) => {
+        const { data, customValue } = findCustomValue(runtime, context);
+        data.customValues.delete(customValue.id);
+        return ok({ succeded: true });
+      },
+    },
+    { method: 'GET', path: '/locations/:locationId/tags/:tagId', family, tokenRequirement: 'location', scope: 'locations/tags.readonly', handle: (context) => ok({ tag: findTag(runtime, context).tag }) },
+    {
+      method: 'PUT', path: '/locations/:locationId/tags/:tagId', family, tokenRequirement: 'location', scope: 'locations/tags.write',
+      handle: (context) => {
+        const { tag } = findTag(runtime, context);
+        const name = readString(asRecord(context.body), 'name');
+        if (!name) failValidation(['name should not be empty']);
+        tag.name = name;
+        return ok({ tag });
+      },
+    },
+    {
+      method: 'DELETE', path: '/locations/:locationId/tags/:tagId', family, tokenRequirement: 'location', scope: 'locations/tags.write',
+      handle: (context) => {
+        const { data, tag } = findTag(runtime, context);
+        data.tags.delete(tag.id);
+        return ok({ succeded: true });
+      },
+    },
+    { method: 'POST', path: '/locations/:locationId/tasks/search', family, tokenRequirement: 'location', scope: 'locations/tasks.readonly', handle: (context) => searchTasks(runtime, context) },
   ];
 }

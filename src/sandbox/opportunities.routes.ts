@@ -253,6 +253,42 @@ function searchOpportunities(runtime: SandboxRuntime, context: RequestContext): 
   return { status: 200, body: undefined, rawJson: `{"opportunities":[${items}],"meta":${JSON.stringify(meta)},"aggregations":{}}` };
 }
 
+function listLostReasons(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { data } = requireLocationAccess(runtime, context, context.query.get('locationId') ?? undefined);
+  const needle = (context.query.get('query') ?? context.query.get('name'))?.toLowerCase();
+  const rows = [...data.lostReasons.values()].filter((reason) => !needle || reason.name.toLowerCase().includes(needle));
+  const skip = Number(context.query.get('skip') ?? '0') || 0;
+  const limit = Number(context.query.get('limit') ?? '100') || 100;
+  return ok({ lostReasons: rows.slice(skip, skip + limit), total: rows.length });
+}
+
+/** Upsert matches by `id` only; without one it creates (the 2026 spec dropped `contactId` from upsert). */
+function upsertOpportunity(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const body = asRecord(context.body);
+  const problems: string[] = [];
+  if (!readString(body, 'pipelineId')) problems.push('pipelineId should not be empty');
+  if (!readString(body, 'locationId')) problems.push('locationId should not be empty');
+  if (problems.length > 0) failValidation(problems);
+  const { data } = requireLocationAccess(runtime, context, readString(body, 'locationId'));
+  const existing = data.opportunities.get(readString(body, 'id') ?? '');
+  if (existing) {
+    const changes: Partial<Opportunity> = { pipelineId: readString(body, 'pipelineId') ?? existing.pipelineId };
+    for (const field of ['name', 'pipelineStageId', 'assignedTo', 'lostReasonId'] as const) {
+      const value = readString(body, field);
+      if (value !== undefined) changes[field] = value;
+    }
+    const status = readStatus(body['status'], false);
+    if (status) changes.status = status;
+    const monetaryValue = readNumber(body, 'monetaryValue');
+    if (monetaryValue !== undefined) changes.monetaryValue = monetaryValue;
+    changeOpportunity(runtime, data, existing, changes, context.nowMs);
+    return ok({ opportunity: toOpportunityJson(data, existing), new: false });
+  }
+  const created = createOpportunity(runtime, { ...context, body: { status: 'open', ...body } });
+  const opportunity = asRecord(asRecord(created.body)['opportunity']);
+  return ok({ opportunity, new: true });
+}
+
 export function createOpportunityRoutes(runtime: SandboxRuntime): RouteDefinition[] {
   const read = { family: 'opportunities', tokenRequirement: 'location', scope: 'opportunities.readonly' } as const;
   const write = { family: 'opportunities', tokenRequirement: 'location', scope: 'opportunities.write' } as const;
@@ -262,6 +298,8 @@ export function createOpportunityRoutes(runtime: SandboxRuntime): RouteDefinitio
       handle: (context) => ok({ pipelines: [...requireLocationAccess(runtime, context, context.query.get('locationId') ?? undefined).data.pipelines.values()] }),
     },
     { method: 'GET', path: '/opportunities/search', ...read, handle: (context) => searchOpportunities(runtime, context) },
+    { method: 'GET', path: '/opportunities/lost-reason', ...read, handle: (context) => listLostReasons(runtime, context) },
+    { method: 'POST', path: '/opportunities/upsert', ...write, handle: (context) => upsertOpportunity(runtime, context) },
     {
       method: 'GET', path: '/opportunities/:id', ...read,
       handle: (context) => {

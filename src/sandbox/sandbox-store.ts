@@ -302,6 +302,14 @@ export interface Invoice {
   createdAtMs: number;
 }
 
+export interface LostReason {
+  id: string;
+  name: string;
+  locationId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** Per-location collections; Maps keep insertion order, which the generator makes chronological. */
 export interface LocationData {
   contacts: Map<string, Contact>;
@@ -311,6 +319,7 @@ export interface LocationData {
   customValues: Map<string, CustomValue>;
   tags: Map<string, LocationTag>;
   pipelines: Map<string, Pipeline>;
+  lostReasons: Map<string, LostReason>;
   opportunities: Map<string, Opportunity>;
   calendars: Map<string, Calendar>;
   events: Map<string, CalendarEvent>;
@@ -334,6 +343,7 @@ export function createLocationData(): LocationData {
     customValues: new Map(),
     tags: new Map(),
     pipelines: new Map(),
+    lostReasons: new Map(),
     opportunities: new Map(),
     calendars: new Map(),
     events: new Map(),

@@ -29,6 +29,12 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
     reason: 'Real pipelines carry stage objects ({id, name, position, ...}); ghl-openapi/README.md lists this defect.',
     correction: { kind: 'replace', path: schemaPath('PipelinesResponseSchema', 'properties', 'stages'), value: { type: 'array', items: { type: 'object', properties: { id: STRING, name: STRING } } } },
   },
+  {
+    family: 'opportunities',
+    summary: 'UpsertOpportunityDto.monetaryValue is typed object',
+    reason: 'It is a number in CreateDto, UpdateOpportunityDto, the opportunity object and every Opportunity webhook example.',
+    correction: { kind: 'replace', path: schemaPath('UpsertOpportunityDto', 'properties', 'monetaryValue'), value: { type: 'number' } },
+  },
   ...(['startTime', 'endTime', 'dateAdded', 'dateUpdated'] as const).map(
     (field): SpecDefect => ({
       family: 'calendars',
@@ -59,6 +65,24 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
       correction: { kind: 'replace', path: schemaPath(schema, 'properties', 'invoiceItems'), value: { type: 'array', items: { type: 'object' } } },
     },
   ]),
+  {
+    family: 'locations',
+    summary: 'LocationTaskListSuccessfulResponseDto.tasks is typed as an array of arrays',
+    reason: 'Tasks are objects ({id, title, body, assignedTo, dueDate, completed, contactId}), as in the contact task endpoints.',
+    correction: { kind: 'replace', path: schemaPath('LocationTaskListSuccessfulResponseDto', 'properties', 'tasks'), value: { type: 'array', items: { type: 'object' } } },
+  },
+  {
+    family: 'invoices',
+    summary: 'DeleteInvoiceResponseDto.invoiceItems is typed as an array of strings',
+    reason: 'Invoice items are objects in every invoice webhook example.',
+    correction: { kind: 'replace', path: schemaPath('DeleteInvoiceResponseDto', 'properties', 'invoiceItems'), value: { type: 'array', items: { type: 'object' } } },
+  },
+  {
+    family: 'invoices',
+    summary: 'DeleteInvoiceResponseDto.invoiceNumber is typed number',
+    reason: 'Invoice numbers are strings (webhook examples, CreateInvoiceDto).',
+    correction: { kind: 'replace', path: schemaPath('DeleteInvoiceResponseDto', 'properties', 'invoiceNumber'), value: STRING },
+  },
   {
     family: 'contacts',
     summary: 'POST /contacts/search has an empty request schema and no response schema',

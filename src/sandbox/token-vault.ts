@@ -9,7 +9,7 @@ export const ALL_SCOPES = [
   'calendars.readonly', 'calendars.write', 'calendars/events.readonly', 'calendars/events.write',
   'users.readonly', 'users.write',
   'locations.readonly', 'locations/customFields.readonly', 'locations/customFields.write',
-  'locations/customValues.readonly', 'locations/customValues.write', 'locations/tags.readonly', 'locations/tags.write',
+  'locations/customValues.readonly', 'locations/customValues.write', 'locations/tags.readonly', 'locations/tags.write', 'locations/tasks.readonly',
   'conversations.readonly', 'conversations.write', 'conversations/message.readonly', 'conversations/message.write',
   'invoices.readonly', 'invoices.write',
   'oauth.readonly', 'oauth.write',

@@ -82,6 +82,9 @@ export class WebhookDispatcher {
   private idleWaiters: (() => void)[] = [];
   private isClosed = false;
   private pendingSignatures = 0;
+  private nextPublishSequence = 0;
+  private nextFlushSequence = 0;
+  private readonly signedInOrder = new Map<number, () => void>();
   delivered = 0;
   failed = 0;
   dropped = 0;
@@ -111,14 +114,27 @@ export class WebhookDispatcher {
       this.record(job, 'dropped', 0);
       return;
     }
+    // Signatures finish on the thread pool in any order; a sequence keeps publish order intact.
+    const sequence = this.nextPublishSequence++;
     this.signLegacy(job, () => {
-      if (fault === 'reorder') {
-        this.schedule(() => this.enqueue(job), reorderDelayMs);
-        return;
-      }
-      this.enqueue(job);
-      if (fault === 'duplicate') this.enqueue({ ...job });
+      this.signedInOrder.set(sequence, () => {
+        if (fault === 'reorder') {
+          this.schedule(() => this.enqueue(job), reorderDelayMs);
+          return;
+        }
+        this.enqueue(job);
+        if (fault === 'duplicate') this.enqueue({ ...job });
+      });
+      this.flushSigned();
     });
+  }
+
+  private flushSigned(): void {
+    for (let release = this.signedInOrder.get(this.nextFlushSequence); release; release = this.signedInOrder.get(this.nextFlushSequence)) {
+      this.signedInOrder.delete(this.nextFlushSequence);
+      this.nextFlushSequence++;
+      release();
+    }
   }
 
   recentDeliveries(limit: number): DeliveryLogEntry[] {
