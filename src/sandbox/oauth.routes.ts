@@ -79,6 +79,7 @@ function approveConsent(runtime: SandboxRuntime, context: RequestContext): ApiRe
   const redirectUri = readString(body, 'redirect_uri');
   if (clientId !== runtime.clientId) fail(400, 'Invalid client_id');
   if (!redirectUri) failValidation(['redirect_uri should not be empty']);
+  if (!URL.canParse(redirectUri)) failValidation(['redirect_uri must be a URL address']);
   const userType = readString(body, 'user_type') === 'Company' ? 'Company' : 'Location';
   const requested = [...(readStringArray(body, 'locationIds') ?? []), ...(readStringArray(body, 'locationId') ?? [])];
   const allLocationIds = [...runtime.store.locations.keys()];

@@ -93,6 +93,13 @@ describe('sandbox OAuth and access rules', () => {
     const other = await callGhl(sandbox, tokens.access_token, 'GET', `/locations/${sandbox.locationIds[1]}`);
     expect(other.status).toBe(403);
     expect(other.body['message']).toBe('The token does not have access to this location.');
+    const searchOther = await callGhl(sandbox, tokens.access_token, 'POST', '/contacts/search', { locationId: sandbox.locationIds[1], pageLimit: 1 });
+    expect(searchOther.status).toBe(403);
+    const otherTokens = await authorizeApp(sandbox, { locationIds: [sandbox.locationIds[1] ?? ''] });
+    const otherContacts = await callGhl(sandbox, otherTokens.access_token, 'POST', '/contacts/search', { locationId: sandbox.locationIds[1], pageLimit: 1 });
+    const otherContactId = (otherContacts.body['contacts'] as { id: string }[])[0]?.id ?? '';
+    expect((await callGhl(sandbox, tokens.access_token, 'GET', `/contacts/${otherContactId}`)).status).toBe(403);
+    expect((await callGhl(sandbox, otherTokens.access_token, 'GET', `/contacts/${otherContactId}`)).status).toBe(200);
   });
 
   it('answers missing token, wrong Version, missing Version and unknown ids like GHL', async () => {

@@ -136,7 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       if (route.tokenRequirement) {
         const authorization = request.headers.authorization ?? '';
-        const accessToken = authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : '';
+        const accessToken = /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : '';
         const token = accessToken ? vault.findAccessToken(accessToken) : undefined;
         if (!token || token.isRevoked || token.clientId !== clientId) throw new ApiError(401, createErrorBody(401, 'Invalid token: access token is invalid'));
         // UNCONFIRMED: the text for an expired token; "Invalid JWT" is what integrators report.
