@@ -1,0 +1,199 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Executor } from '../db/index.js';
+
+/** The NOTIFY channel job workers LISTEN on (PostgreSQL delivers it on commit); the payload is the kind. */
+export const JOBS_NOTIFY_CHANNEL = 'switchboard_jobs';
+
+export interface EnqueueJobInput {
+  /** `module.verb-noun`. */
+  kind: string;
+  payload?: Record<string, unknown>;
+  companyId?: string | null;
+  locationId?: string | null;
+  idempotencyKey?: string | null;
+  runAt?: Date;
+  /** Higher runs first. */
+  priority?: number;
+  orderingKey?: string | null;
+  maxAttempts?: number;
+}
+
+export interface EnqueuedJob {
+  id: string;
+  /** False when a job with the same (kind, idempotencyKey) already existed: `id` is that job. */
+  isNew: boolean;
+}
+
+/**
+ * The outbox write: call it inside the transaction that makes the change wanting the job, so the job
+ * exists exactly when the change committed. The NOTIFY in the same statement reaches listeners only
+ * on commit (a rolled-back enqueue wakes nobody).
+ */
+export async function enqueueJob(tx: Executor, input: EnqueueJobInput): Promise<EnqueuedJob> {
+  const [inserted] = await queryRows<{ id: string }>(
+    tx,
+    sql`insert into jobs (kind, payload, company_id, location_id, idempotency_key, ordering_key, priority, max_attempts, run_at)
+      values (${input.kind}, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.companyId ?? null}, ${input.locationId ?? null},
+        ${input.idempotencyKey ?? null}, ${input.orderingKey ?? null}, ${input.priority ?? 0}, ${input.maxAttempts ?? 8},
+        coalesce(${input.runAt?.toISOString() ?? null}::timestamptz, now()))
+      on conflict (kind, idempotency_key) do nothing
+      returning id::text as "id", (select pg_notify(${JOBS_NOTIFY_CHANNEL}, ${input.kind})) is null as "notified"`,
+  );
+  if (inserted) return { id: inserted.id, isNew: true };
+  const [existing] = await queryRows<{ id: string }>(tx, sql`select id::text as "id" from jobs where kind = ${input.kind} and idempotency_key = ${input.idempotencyKey ?? null}`);
+  if (!existing) throw new Error(`job ${input.kind} conflicted on its idempotency key but cannot be read (another company's job?)`);
+  return { id: existing.id, isNew: false };
+}
+
+export interface ClaimedJob {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  companyId: string | null;
+  locationId: string | null;
+  orderingKey: string | null;
+  attempts: number;
+  maxAttempts: number;
+  createdAt: Date;
+}
+
+interface ClaimedJobRow extends Record<string, unknown> {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  companyId: string | null;
+  locationId: string | null;
+  orderingKey: string | null;
+  attempts: number;
+  maxAttempts: number;
+  createdAt: string | Date;
+}
+
+/**
+ * Claims ready jobs of the given kinds: highest priority, then oldest run_at. A job whose ordering key
+ * has an older unfinished job (pending, retry or running) waits, so jobs sharing a key run one at a
+ * time in enqueue order. Locked with SKIP LOCKED and leased.
+ */
+export async function claimJobs(executor: Executor, input: { kinds: readonly string[]; workerId: string; limit: number; leaseSeconds: number }): Promise<ClaimedJob[]> {
+  if (input.kinds.length === 0 || input.limit <= 0) return [];
+  const rows = await queryRows<ClaimedJobRow>(
+    executor,
+    sql`with candidates as (
+        select j.id from jobs j
+        where j.status in ('pending', 'retry') and j.run_at <= now() and j.kind = any(${sql.param([...input.kinds])}::text[])
+          and (j.ordering_key is null or not exists (
+            select 1 from jobs o where o.ordering_key = j.ordering_key and o.id < j.id and o.status in ('pending', 'retry', 'running')))
+        order by j.priority desc, j.run_at, j.id
+        limit ${input.limit * 4}
+      ),
+      locked as (
+        select j.id from jobs j join candidates c on c.id = j.id
+        where j.status in ('pending', 'retry')
+        order by j.priority desc, j.run_at, j.id
+        limit ${input.limit}
+        for update of j skip locked
+      )
+      update jobs j set status = 'running', attempts = j.attempts + 1, locked_by = ${input.workerId},
+        lease_until = now() + make_interval(secs => ${input.leaseSeconds}), started_at = coalesce(j.started_at, now())
+      from locked l where j.id = l.id
+      returning j.id::text as "id", j.kind, j.payload, j.company_id as "companyId", j.location_id as "locationId", j.ordering_key as "orderingKey",
+        j.attempts, j.max_attempts as "maxAttempts", j.created_at as "createdAt"`,
+  );
+  // Two jobs of one key can be candidates together only if the older one was not; keep the oldest per key.
+  const seenKeys = new Set<string>();
+  const claimed: ClaimedJob[] = [];
+  for (const row of [...rows].sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)))) {
+    if (row.orderingKey !== null) {
+      if (seenKeys.has(row.orderingKey)) {
+        await releaseJob(executor, row.id, input.workerId);
+        continue;
+      }
+      seenKeys.add(row.orderingKey);
+    }
+    claimed.push({ ...row, createdAt: row.createdAt instanceof Date ? row.createdAt : new Date(row.createdAt) });
+  }
+  return claimed;
+}
+
+/** Hands a claimed job back untouched (its attempt does not count). */
+async function releaseJob(executor: Executor, id: string, workerId: string): Promise<void> {
+  await executor.execute(
+    sql`update jobs set status = case when attempts > 1 then 'retry' else 'pending' end, attempts = attempts - 1, lease_until = null, locked_by = null
+      where id = ${id}::bigint and locked_by = ${workerId} and status = 'running'`,
+  );
+}
+
+/** Keeps a long job's lease alive; false = the lease was lost (reaped) and the job may run elsewhere. */
+export async function extendJobLease(executor: Executor, input: { id: string; workerId: string; leaseSeconds: number }): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
+    sql`update jobs set lease_until = now() + make_interval(secs => ${input.leaseSeconds})
+      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
+  );
+  return rows.length === 1;
+}
+
+export async function finishJob(executor: Executor, input: { id: string; workerId: string }): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
+    sql`update jobs set status = 'done', finished_at = now(), lease_until = null, last_error = null
+      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
+  );
+  return rows.length === 1;
+}
+
+const MAX_ERRORS_KEPT = 20;
+
+export async function failJob(executor: Executor, input: { id: string; workerId: string; isDead: boolean; retryInSeconds: number; error: string }): Promise<boolean> {
+  const status = input.isDead ? 'dead' : 'retry';
+  const rows = await queryRows(
+    executor,
+    sql`update jobs set status = ${status}, lease_until = null, locked_by = null, last_error = ${input.error},
+        run_at = now() + make_interval(secs => ${input.retryInSeconds}),
+        finished_at = case when ${status} = 'dead' then now() else null end,
+        errors = (case when jsonb_array_length(errors) >= ${MAX_ERRORS_KEPT} then errors - 0 else errors end)
+          || jsonb_build_array(jsonb_build_object('attempt', attempts, 'at', now(), 'error', ${input.error}::text))
+      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
+  );
+  return rows.length === 1;
+}
+
+/** Jobs whose worker died (lease expired) run again, or are dead when their attempts are used up. */
+export async function releaseExpiredJobLeases(executor: Executor, limit = 500): Promise<number> {
+  const error = 'lease expired: the worker crashed or stalled';
+  const rows = await queryRows(
+    executor,
+    sql`with expired as (
+        select id from jobs where status = 'running' and lease_until < now() order by lease_until limit ${limit} for update skip locked
+      )
+      update jobs j set
+        status = case when j.attempts >= j.max_attempts then 'dead' else 'retry' end,
+        run_at = now(), lease_until = null, locked_by = null, last_error = ${error},
+        finished_at = case when j.attempts >= j.max_attempts then now() else null end,
+        errors = (case when jsonb_array_length(j.errors) >= ${MAX_ERRORS_KEPT} then j.errors - 0 else j.errors end)
+          || jsonb_build_array(jsonb_build_object('attempt', j.attempts, 'at', now(), 'error', ${error}::text))
+      from expired x where j.id = x.id returning 1 as "ok"`,
+  );
+  return rows.length;
+}
+
+export interface JobView {
+  id: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  errors: { attempt: number; at: string; error: string }[];
+  runAt: Date;
+  finishedAt: Date | null;
+}
+
+export async function findJob(executor: Executor, id: string): Promise<JobView | undefined> {
+  const [row] = await queryRows<JobView & Record<string, unknown>>(
+    executor,
+    sql`select id::text as "id", kind, status, attempts, max_attempts as "maxAttempts", last_error as "lastError", errors, run_at as "runAt", finished_at as "finishedAt"
+      from jobs where id = ${id}::bigint`,
+  );
+  return row;
+}

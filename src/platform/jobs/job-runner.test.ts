@@ -1,0 +1,144 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { createTestDatabase } from '../../../test/support/test-database.js';
+import { waitFor } from '../../../test/support/spawn-service.js';
+import { queryRows, type Database } from '../db/index.js';
+import { createLogger } from '../log/index.js';
+import { claimJobs, enqueueJob, findJob, JobRunner, type JobHandler } from './index.js';
+
+let database: Database;
+const runners: JobRunner[] = [];
+const logger = createLogger({ level: 'silent' });
+
+function startRunner(kinds: Record<string, JobHandler>, settings: ConstructorParameters<typeof JobRunner>[0]['settings'] = {}, random?: () => number): JobRunner {
+  const runner = new JobRunner({ database, logger, settings: { idleMs: 50, retryBaseSeconds: 0.2, retryMaxSeconds: 5, ...settings }, ...(random ? { random } : {}) });
+  for (const [kind, handler] of Object.entries(kinds)) runner.register(kind, handler);
+  runner.start();
+  runners.push(runner);
+  return runner;
+}
+
+async function waitForStatus(id: string, status: string, timeoutMs = 15_000) {
+  return waitFor(async () => {
+    const job = await findJob(database.db, id);
+    return job?.status === status ? job : undefined;
+  }, timeoutMs, `job ${id} to be ${status}`);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((runner) => runner.stop()));
+});
+afterAll(async () => database.close());
+
+describe('jobs (transactional outbox)', () => {
+  it('runs a committed job, and never one whose transaction rolled back', async () => {
+    const ran: string[] = [];
+    await database
+      .system(async (tx) => {
+        await enqueueJob(tx, { kind: 'test.record-name', payload: { name: 'rolled-back' } });
+        throw new Error('the state change failed');
+      })
+      .catch(() => undefined);
+    const committed = await database.system((tx) => enqueueJob(tx, { kind: 'test.record-name', payload: { name: 'committed' } }));
+    startRunner({ 'test.record-name': async (job) => void ran.push(String(job.payload['name'])) });
+    await waitForStatus(committed.id, 'done');
+    expect(ran).toEqual(['committed']);
+    const [row] = await queryRows<{ total: number }>(database.db, sql`select count(*)::int as total from jobs where kind = 'test.record-name'`);
+    expect(row?.total).toBe(1);
+  });
+
+  it('enqueues once per idempotency key, and a tenant transaction can enqueue for its own company only', async () => {
+    const first = await database.system((tx) => enqueueJob(tx, { kind: 'test.once', idempotencyKey: 'k1', companyId: 'co_1' }));
+    const again = await database.tenant({ companyId: 'co_1', locationIds: '*' }, (tx) => enqueueJob(tx, { kind: 'test.once', idempotencyKey: 'k1', companyId: 'co_1' }));
+    expect(again).toEqual({ id: first.id, isNew: false });
+    expect(first.isNew).toBe(true);
+    await expect(database.tenant({ companyId: 'co_1', locationIds: '*' }, (tx) => enqueueJob(tx, { kind: 'test.once', companyId: 'co_2' }))).rejects.toThrow();
+  });
+
+  it('retries a failing job with growing backoff, then marks it dead with every error', async () => {
+    let calls = 0;
+    const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.always-fail', maxAttempts: 3 }));
+    // random = 1: the backoff is its full exponential value (0.2 s, then 0.4 s).
+    startRunner({ 'test.always-fail': async () => Promise.reject(new Error(`boom ${++calls}`)) }, {}, () => 1);
+    const dead = await waitForStatus(job.id, 'dead');
+    expect(calls).toBe(3);
+    expect(dead.attempts).toBe(3);
+    expect(dead.lastError).toBe('Error: boom 3');
+    expect(dead.errors.map((entry) => entry.error)).toEqual(['Error: boom 1', 'Error: boom 2', 'Error: boom 3']);
+    const times = dead.errors.map((entry) => new Date(entry.at).getTime());
+    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(190);
+    expect((times[2] as number) - (times[1] as number)).toBeGreaterThanOrEqual(390);
+  });
+
+  it('reruns a job whose worker crashed once its lease expires', async () => {
+    const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.crash-once' }));
+    // A worker claims it and dies without finishing (no renewals, no failure recorded).
+    const [claimed] = await claimJobs(database.db, { kinds: ['test.crash-once'], workerId: 'dead-worker', limit: 1, leaseSeconds: 1 });
+    expect(claimed?.id).toBe(job.id);
+    let runs = 0;
+    startRunner({ 'test.crash-once': async () => void (runs += 1) }, { leaseSeconds: 1 });
+    const done = await waitForStatus(job.id, 'done');
+    expect(runs).toBe(1);
+    expect(done.attempts).toBe(2);
+    expect(done.errors[0]?.error).toMatch(/lease expired/);
+  });
+
+  it('keeps a long job leased while it runs (no double run)', async () => {
+    const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.slow' }));
+    let runs = 0;
+    const first = startRunner({ 'test.slow': async () => {
+      runs += 1;
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+    } }, { leaseSeconds: 1 });
+    const second = startRunner({ 'test.slow': async () => void (runs += 1) }, { leaseSeconds: 1 });
+    await waitForStatus(job.id, 'done');
+    expect(runs).toBe(1);
+    expect(first.workerId).not.toBe(second.workerId);
+  });
+
+  it('runs jobs sharing an ordering key one at a time in enqueue order, others in parallel', async () => {
+    const events: string[] = [];
+    let inFlightSameKey = 0;
+    let maxInFlightSameKey = 0;
+    let maxInFlight = 0;
+    let inFlight = 0;
+    const ids = await database.system(async (tx) => {
+      const keyed = [];
+      for (let index = 0; index < 5; index += 1) keyed.push((await enqueueJob(tx, { kind: 'test.ordered', payload: { n: index, key: 'a' }, orderingKey: 'loc:a' })).id);
+      for (let index = 0; index < 3; index += 1) keyed.push((await enqueueJob(tx, { kind: 'test.ordered', payload: { n: index, key: `free-${index}` } })).id);
+      return keyed;
+    });
+    startRunner({ 'test.ordered': async (job) => {
+      const isKeyed = job.payload['key'] === 'a';
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      if (isKeyed) {
+        inFlightSameKey += 1;
+        maxInFlightSameKey = Math.max(maxInFlightSameKey, inFlightSameKey);
+        events.push(`a${String(job.payload['n'])}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      if (isKeyed) inFlightSameKey -= 1;
+      inFlight -= 1;
+    } }, { concurrency: 4 });
+    for (const id of ids) await waitForStatus(id, 'done');
+    expect(events).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    expect(maxInFlightSameKey).toBe(1);
+    expect(maxInFlight).toBeGreaterThan(1);
+  });
+
+  it('stops gracefully: the running handler sees its signal and finishes', async () => {
+    const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.cooperative' }));
+    let started = false;
+    const runner = startRunner({ 'test.cooperative': async (_job, context) => {
+      started = true;
+      await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));
+    } });
+    await waitFor(async () => (started ? true : undefined), 10_000, 'the handler to start');
+    await runner.stop();
+    expect((await findJob(database.db, job.id))?.status).toBe('done');
+  });
+});

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Database } from '../db/index.js';
+import type { Logger } from '../log/index.js';
+import { computeBackoffSeconds, startPollingLoop, WakeupHub, type PollingLoop } from '../queue/index.js';
+import { claimJobs, extendJobLease, failJob, finishJob, releaseExpiredJobLeases, type ClaimedJob } from './job-queue.repo.js';
+
+export interface JobContext {
+  workerId: string;
+  /** Aborted when the runner stops or the lease is lost: long handlers should checkpoint and return. */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs outside any transaction (a job may call slow APIs for minutes). It must be idempotent: after a
+ * crash the job runs again. Throwing retries it with backoff; `JobRetryLaterError` sets the delay.
+ */
+export type JobHandler = (job: ClaimedJob, context: JobContext) => Promise<void>;
+
+export class JobRetryLaterError extends Error {
+  constructor(message: string, readonly retryInSeconds: number) {
+    super(message);
+    this.name = 'JobRetryLaterError';
+  }
+}
+
+export interface JobRunnerSettings {
+  /** How many jobs this process runs at once. */
+  concurrency: number;
+  leaseSeconds: number;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  /** Idle wait between claims when no hint arrives. */
+  idleMs: number;
+}
+
+export interface JobRunnerDeps {
+  database: Database;
+  logger: Logger;
+  settings?: Partial<JobRunnerSettings>;
+  workerId?: string;
+  random?: () => number;
+}
+
+const DEFAULT_SETTINGS: JobRunnerSettings = { concurrency: 4, leaseSeconds: 60, retryBaseSeconds: 5, retryMaxSeconds: 3600, idleMs: 1000 };
+const WAKE_TOPIC = 'jobs';
+
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, 2000);
+}
+
+/**
+ * Claims jobs of the registered kinds (SKIP LOCKED, leased), runs their handlers with bounded
+ * concurrency, renews leases while they run, retries failures with exponential backoff and jitter,
+ * and marks a job dead after its max attempts. A crashed worker's lease expires and the job reruns.
+ */
+export class JobRunner {
+  readonly workerId: string;
+  private readonly handlers = new Map<string, JobHandler>();
+  private readonly settings: JobRunnerSettings;
+  private readonly hub = new WakeupHub();
+  private readonly running = new Map<string, AbortController>();
+  private loop: PollingLoop | undefined;
+  private reaper: NodeJS.Timeout | undefined;
+  private isReaping = false;
+  private slotFreed: (() => void) | undefined;
+
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
+  }
+
+  /** Registers the handler of a kind (`module.verb-noun`); one handler per kind. */
+  register(kind: string, handler: JobHandler): void {
+    if (this.handlers.has(kind)) throw new Error(`a handler for job kind ${kind} is already registered`);
+    this.handlers.set(kind, handler);
+  }
+
+  get kinds(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  /** A hint that jobs may be ready (call after committing an enqueue, or from a LISTEN notification). */
+  wake(): void {
+    this.hub.notify(WAKE_TOPIC);
+  }
+
+  get isStarted(): boolean {
+    return this.loop !== undefined;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    const { database, logger } = this.deps;
+    this.loop = startPollingLoop({
+      runOnce: async () => {
+        const free = this.settings.concurrency - this.running.size;
+        if (free <= 0) {
+          await new Promise<void>((resolve) => {
+            this.slotFreed = resolve;
+          });
+          return 1;
+        }
+        const claimed = await claimJobs(database.db, { kinds: this.kinds, workerId: this.workerId, limit: free, leaseSeconds: this.settings.leaseSeconds });
+        for (const job of claimed) void this.runJob(job);
+        return claimed.length;
+      },
+      waitIdle: () => this.hub.wait(WAKE_TOPIC, this.settings.idleMs),
+      onError: (error) => logger.error({ err: error }, 'job claim round failed'),
+      errorDelayMs: Math.min(2000, this.settings.idleMs * 2),
+    });
+    const reaperIntervalMs = Math.max(250, (this.settings.leaseSeconds * 1000) / 4);
+    this.reaper = setInterval(() => void this.reapExpiredLeases(), reaperIntervalMs);
+    this.reaper.unref();
+  }
+
+  /** Stops claiming, aborts running handlers' signals and waits for them to return. */
+  async stop(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) return;
+    this.loop = undefined;
+    clearInterval(this.reaper);
+    const stopping = loop.stop();
+    this.hub.notify(WAKE_TOPIC);
+    this.slotFreed?.();
+    for (const controller of this.running.values()) controller.abort(new Error('job runner stopping'));
+    await stopping;
+    while (this.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  /** One reaper pass (also exposed so a test or an operator can release crashed jobs at once). */
+  async reapExpiredLeases(): Promise<number> {
+    if (this.isReaping) return 0;
+    this.isReaping = true;
+    try {
+      const released = await releaseExpiredJobLeases(this.deps.database.db);
+      if (released > 0) {
+        this.deps.logger.warn({ released }, 'released jobs with expired leases');
+        this.wake();
+      }
+      return released;
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'job lease reaper failed');
+      return 0;
+    } finally {
+      this.isReaping = false;
+    }
+  }
+
+  private async runJob(job: ClaimedJob): Promise<void> {
+    const { database, logger } = this.deps;
+    const controller = new AbortController();
+    this.running.set(job.id, controller);
+    const renewEveryMs = Math.max(100, (this.settings.leaseSeconds * 1000) / 3);
+    const renewer = setInterval(() => {
+      extendJobLease(database.db, { id: job.id, workerId: this.workerId, leaseSeconds: this.settings.leaseSeconds })
+        .then((isKept) => {
+          if (!isKept) controller.abort(new Error('job lease lost'));
+        })
+        .catch((error: unknown) => logger.warn({ jobId: job.id, err: error }, 'could not renew a job lease'));
+    }, renewEveryMs);
+    try {
+      const handler = this.handlers.get(job.kind);
+      if (!handler) throw new Error(`no handler registered for job kind ${job.kind}`);
+      await handler(job, { workerId: this.workerId, signal: controller.signal });
+      clearInterval(renewer);
+      const isFinished = await finishJob(database.db, { id: job.id, workerId: this.workerId });
+      if (!isFinished) logger.warn({ jobId: job.id, kind: job.kind }, 'job finished after its lease was lost');
+    } catch (error) {
+      clearInterval(renewer);
+      const isDead = job.attempts >= job.maxAttempts;
+      const random = this.deps.random ?? Math.random;
+      const retryInSeconds = isDead
+        ? 0
+        : error instanceof JobRetryLaterError
+          ? error.retryInSeconds
+          : computeBackoffSeconds(job.attempts, this.settings.retryBaseSeconds, this.settings.retryMaxSeconds, random);
+      logger.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, isDead, err: error }, 'job failed');
+      try {
+        await failJob(database.db, { id: job.id, workerId: this.workerId, isDead, retryInSeconds, error: describeError(error) });
+      } catch (markError) {
+        // The lease expires and the reaper retries the job; nothing is lost.
+        logger.error({ jobId: job.id, err: markError }, 'could not record a job failure');
+      }
+    } finally {
+      clearInterval(renewer);
+      this.running.delete(job.id);
+      const freed = this.slotFreed;
+      this.slotFreed = undefined;
+      freed?.();
+      this.wake();
+    }
+  }
+}
