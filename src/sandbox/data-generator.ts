@@ -270,12 +270,11 @@ function generateContacts(
 ): void {
   const fields = [...data.customFields.values()].filter((field) => field.model === 'contact');
   const tagNames = [...data.tags.values()].map((tag) => tag.name);
-  // Spread creation over the year before the anchor, in order, so insertion order is chronological.
+  // One slot per contact over the year before the anchor, so insertion order is chronological.
   const stepMs = Math.max(1, Math.floor((365 * DAY_MS) / Math.max(1, count)));
-  let addedMs = DATA_ANCHOR_MS - 365 * DAY_MS;
+  const firstMs = DATA_ANCHOR_MS - 365 * DAY_MS;
   for (let i = 0; i < count; i++) {
-    addedMs += random.nextInt(1, stepMs * 2);
-    if (addedMs >= DATA_ANCHOR_MS) addedMs = DATA_ANCHOR_MS - 1;
+    const addedMs = firstMs + i * stepMs + random.nextInt(0, stepMs);
     const updatedMs = Math.min(DATA_ANCHOR_MS, addedMs + (random.isChance(0.4) ? random.nextInt(0, 60 * DAY_MS) : 0));
     const firstName = random.pick(FIRST_NAMES);
     const lastName = random.pick(LAST_NAMES);

@@ -51,10 +51,12 @@ function simulateInboundMessage(runtime: SandboxRuntime, context: RequestContext
     const existingId = phone ? data.contactIdByPhone.get(normalizePhone(phone)) : undefined;
     contact = existingId ? data.contacts.get(existingId) : undefined;
     if (!contact) {
-      const input = createFakeContactInput(runtime.random, locationId, data.contacts.size + 1);
-      if (phone) input['phone'] = phone;
-      input['source'] = 'inbound sms';
-      input['tags'] = [];
+      // An unknown sender becomes a contact with nothing but the number, as in GHL.
+      const fake = createFakeContactInput(runtime.random, locationId, data.contacts.size + 1);
+      const email = readString(body, 'email');
+      const input: Record<string, unknown> = { locationId, source: channel === 'Email' ? 'inbound email' : channel === 'Call' ? 'inbound call' : 'inbound sms' };
+      if (channel === 'Email') input['email'] = email ?? fake['email'];
+      else input['phone'] = phone ?? fake['phone'];
       contact = insertContact(runtime, data, locationId, input, Date.now());
     }
   }
