@@ -132,7 +132,7 @@ export class Router {
       for (let i = 0; i < parts.length; i++) {
         const segment = route.segments[i] ?? '';
         const part = parts[i] ?? '';
-        if (segment.startsWith(':')) params[segment.slice(1)] = decodeURIComponent(part);
+        if (segment.startsWith(':')) params[segment.slice(1)] = decodeSegment(part);
         else if (segment !== part) {
           isMatch = false;
           break;
@@ -146,6 +146,15 @@ export class Router {
   hasPath(path: string): boolean {
     for (const method of this.routesByMethod.keys()) if (this.match(method, path)) return true;
     return false;
+  }
+}
+
+function decodeSegment(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    // A malformed escape is an unknown id, not a server error.
+    return part;
   }
 }
 
