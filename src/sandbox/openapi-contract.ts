@@ -79,12 +79,15 @@ function applyCorrection(document: Record<string, Json>, correction: SpecCorrect
 export function loadCorrectedSpec(family: SpecFamily): Record<string, Json> {
   const raw = readJson(path.join(SPEC_DIR, 'apps', `${family}.json`));
   const common = readJson(path.join(SPEC_DIR, 'common', 'common-schemas.json'));
+  // The v3 copy is a superset (adds ForbiddenDTO, NotFoundDTO); its extra schemas serve spec-defects.ts.
+  const commonV3 = readJson(path.join(SPEC_DIR, 'apps', 'common', 'common-schemas.json'));
   const document = inlineCommonRefs(raw);
   if (!isObject(document)) throw new Error(`bad spec ${family}`);
   const components = isObject(document['components']) ? document['components'] : {};
   const schemas = isObject(components['schemas']) ? components['schemas'] : {};
   const commonSchemas = isObject(common) && isObject(common['components']) && isObject(common['components']['schemas']) ? common['components']['schemas'] : {};
-  for (const [name, schema] of Object.entries(commonSchemas)) if (!(name in schemas)) schemas[name] = schema;
+  const commonV3Schemas = isObject(commonV3) && isObject(commonV3['components']) && isObject(commonV3['components']['schemas']) ? commonV3['components']['schemas'] : {};
+  for (const source of [commonSchemas, commonV3Schemas]) for (const [name, schema] of Object.entries(source)) if (!(name in schemas)) schemas[name] = schema;
   components['schemas'] = schemas;
   document['components'] = components;
   for (const defect of SPEC_DEFECTS) if (defect.family === family) applyCorrection(document, defect.correction);

@@ -112,9 +112,9 @@ describe('sandbox OAuth and access rules', () => {
     const sdkVersion = await callGhl(sandbox, tokens.access_token, 'GET', `/calendars/?locationId=${sandbox.locationIds[0]}`, undefined, '2023-02-21');
     expect(sdkVersion.status).toBe(200);
     const unknown = await callGhl(sandbox, tokens.access_token, 'GET', '/contacts/doesNotExist00000000');
-    // The specs document 400 (never 404) for these operations; see SandboxQuirks.notFoundStatus.
-    expect(unknown.status).toBe(400);
-    expect(unknown.body['statusCode']).toBe(400);
+    // See SandboxQuirks.notFoundStatus: 404 per ghl-api.md §8, 400 on request.
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ statusCode: 404, message: 'Contact not found' });
     expect(unknown.body['traceId']).toBeTypeOf('string');
   });
 

@@ -33,7 +33,7 @@ export const DEFAULT_QUIRKS: SandboxQuirks = {
   retryKeepsWebhookId: true,
   bulkInstallYieldsCompanyToken: true,
   nestConversationMessages: true,
-  notFoundStatus: 400,
+  notFoundStatus: 404,
 };
 
 const SDK_VERSION = '2023-02-21';

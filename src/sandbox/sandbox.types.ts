@@ -47,7 +47,10 @@ export interface SandboxQuirks {
   bulkInstallYieldsCompanyToken: boolean;
   /** `GET /conversations/{id}/messages` nests the page under `messages` (SDK) instead of the spec's flat body (CONFLICT). */
   nestConversationMessages: boolean;
-  /** Status for an unknown id: the v2 and v3 specs document 400/422 but never 404 for these operations. */
+  /**
+   * Status for an unknown id. ghl-api.md §8 expects 404 (body shape UNCONFIRMED; v3 defines NotFoundDTO),
+   * although the v2 operations document only 400/422.
+   */
   notFoundStatus: 400 | 404;
 }
 

@@ -107,6 +107,12 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
   },
   {
     family: 'contacts',
+    summary: 'GET /contacts/{contactId} does not document a 404 for an unknown id',
+    reason: 'No v2 operation documents 404; ghl-api.md §8 expects 404 {statusCode, message} for unknown resources and the v3 common schemas define NotFoundDTO.',
+    correction: { kind: 'add-response', path: '/contacts/{contactId}', method: 'get', status: '404', schema: { $ref: '#/components/schemas/NotFoundDTO' } },
+  },
+  {
+    family: 'contacts',
     summary: 'POST /contacts/search does not document its 422 answer',
     reason: 'GHL answers 422 with a message array when locationId or pageLimit is missing (highlevel-api-docs issue #31).',
     correction: { kind: 'add-response', path: '/contacts/search', method: 'post', status: '422', schema: { $ref: '#/components/schemas/UnprocessableDTO' } },
