@@ -1,0 +1,151 @@
+import type { Clock } from '../../../platform/clock/clock.js';
+import type { Tx } from '../../../platform/db/index.js';
+import type { IdGenerator } from '../../../platform/ids/ids.js';
+import { createCrmProcessors } from '../../crm/index.js';
+import type { WebhookEvent, WebhookProcessor } from '../../webhooks/index.js';
+import type { GhlAppointment, GhlContact, GhlConversation, GhlOpportunity, GhlUser } from '../client/ghl-client.js';
+
+export interface SyncTarget {
+  id: string;
+  ghlLocationId: string;
+  startedAt: Date;
+}
+
+/** REST `messageType` (TYPE_*) to the short names webhooks (and so the messages table) use. */
+const WEBHOOK_MESSAGE_TYPES: Record<string, string> = {
+  TYPE_SMS: 'SMS',
+  TYPE_CALL: 'CALL',
+  TYPE_EMAIL: 'Email',
+  TYPE_WHATSAPP: 'WhatsApp',
+  TYPE_FACEBOOK: 'FB',
+  TYPE_INSTAGRAM: 'IG',
+  TYPE_GMB: 'GMB',
+  TYPE_LIVE_CHAT: 'Live Chat',
+};
+
+/**
+ * Writes what the REST API lists through the CRM module's own webhook processors, so an entity that
+ * arrives by setup sync and the same entity arriving by webhook are mapped by one piece of code into
+ * identical columns (and the same staleness rules apply). Each REST object is reshaped into the
+ * payload of the webhook that carries it.
+ */
+export class CrmApplier {
+  private readonly processors: Record<string, WebhookProcessor>;
+
+  constructor(deps: { generateId: IdGenerator; clock: Clock }) {
+    this.processors = createCrmProcessors(deps);
+  }
+
+  async applyContacts(tx: Tx, target: SyncTarget, contacts: readonly GhlContact[]): Promise<void> {
+    for (const contact of contacts) {
+      const { searchAfter: _cursor, ...payload } = contact;
+      await this.apply(tx, target, 'ContactUpdate', { ...payload, locationId: target.ghlLocationId }, `contact:${contact.id}`);
+    }
+  }
+
+  async applyOpportunities(tx: Tx, target: SyncTarget, opportunities: readonly GhlOpportunity[]): Promise<void> {
+    for (const opportunity of opportunities) {
+      const raw = opportunity as unknown as Record<string, unknown>;
+      // Webhooks name the creation time dateAdded; the REST object calls it createdAt.
+      const payload = { ...raw, locationId: target.ghlLocationId, dateAdded: raw['dateAdded'] ?? opportunity.createdAt };
+      await this.apply(tx, target, 'OpportunityUpdate', payload, `opportunity:${opportunity.id}`);
+    }
+  }
+
+  async applyAppointments(tx: Tx, target: SyncTarget, events: readonly GhlAppointment[]): Promise<void> {
+    for (const event of events) {
+      await this.apply(tx, target, 'AppointmentUpdate', { locationId: target.ghlLocationId, appointment: { ...event, locationId: target.ghlLocationId } }, `appointment:${event.id}`);
+    }
+  }
+
+  async applyConversations(tx: Tx, target: SyncTarget, conversations: readonly GhlConversation[]): Promise<void> {
+    for (const conversation of conversations) {
+      const raw = conversation as unknown as Record<string, unknown>;
+      const payload = {
+        id: conversation.id,
+        locationId: target.ghlLocationId,
+        contactId: conversation.contactId,
+        unreadCount: conversation.unreadCount,
+        starred: raw['starred'],
+        inbox: raw['inbox'],
+        deleted: raw['deleted'] === true,
+        dateUpdated: raw['dateUpdated'],
+      };
+      await this.apply(tx, target, 'ConversationUnreadUpdate', payload, `conversation:${conversation.id}`);
+    }
+  }
+
+  async applyMessages(tx: Tx, target: SyncTarget, messages: readonly Record<string, unknown>[]): Promise<void> {
+    for (const message of messages) {
+      const id = typeof message['id'] === 'string' ? message['id'] : undefined;
+      if (!id) continue;
+      const meta = (typeof message['meta'] === 'object' && message['meta'] !== null ? message['meta'] : {}) as Record<string, unknown>;
+      const messageType = typeof message['messageType'] === 'string' ? (WEBHOOK_MESSAGE_TYPES[message['messageType']] ?? message['messageType']) : undefined;
+      const direction = message['direction'];
+      const callDuration = meta['callDuration'] === undefined ? undefined : Number(meta['callDuration']);
+      const payload: Record<string, unknown> = {
+        locationId: target.ghlLocationId,
+        attachments: message['attachments'],
+        body: message['body'],
+        contactId: message['contactId'],
+        contentType: message['contentType'],
+        conversationId: message['conversationId'],
+        dateAdded: message['dateAdded'],
+        direction,
+        messageType,
+        messageId: id,
+        // Call webhooks report the call outcome as the status.
+        status: meta['callStatus'] ?? message['status'],
+        ...(callDuration !== undefined && Number.isFinite(callDuration) ? { callDuration } : {}),
+        ...(meta['callStatus'] !== undefined ? { callStatus: meta['callStatus'] } : {}),
+        ...(typeof message['userId'] === 'string' && message['userId'] !== '' ? { userId: message['userId'] } : {}),
+        // Only OutboundMessage carries `source` (the CRM reads its presence as "we sent it").
+        ...(direction === 'outbound' && message['source'] !== undefined ? { source: message['source'] } : {}),
+      };
+      const eventType = direction === 'outbound' ? 'OutboundMessage' : 'InboundMessage';
+      // A message's own time is the version: re-listing it later changes nothing.
+      await this.apply(tx, target, eventType, payload, `message:${id}`, typeof message['dateAdded'] === 'string' ? new Date(message['dateAdded']) : undefined);
+    }
+  }
+
+  async applyUsers(tx: Tx, target: SyncTarget, ghlCompanyId: string, users: readonly GhlUser[]): Promise<void> {
+    for (const user of users) {
+      const raw = user as unknown as Record<string, unknown>;
+      const payload = {
+        id: user.id,
+        companyId: ghlCompanyId,
+        locationId: target.ghlLocationId,
+        locations: user.roles?.locationIds ?? [],
+        firstName: user.firstName,
+        lastName: user.lastName,
+        email: user.email,
+        phone: user.phone,
+        extension: raw['extension'],
+        role: user.roles?.role,
+        permissions: raw['permissions'],
+      };
+      await this.apply(tx, target, user.deleted === true ? 'UserDelete' : 'UserUpdate', payload, `user:${user.id}`, undefined, ghlCompanyId);
+    }
+  }
+
+  private async apply(tx: Tx, target: SyncTarget, eventType: string, payload: Record<string, unknown>, entityKey: string, versionAt?: Date, ghlCompanyId?: string): Promise<void> {
+    const processor = this.processors[eventType];
+    if (!processor) throw new Error(`the CRM module has no processor for ${eventType}`);
+    const receivedAt = versionAt && !Number.isNaN(versionAt.getTime()) ? versionAt : target.startedAt;
+    const event: WebhookEvent = {
+      id: '0',
+      provider: 'ghl',
+      eventType,
+      deliveryId: `sync:${target.id}:${entityKey}`,
+      ghlLocationId: target.ghlLocationId,
+      ghlCompanyId: ghlCompanyId ?? null,
+      payload,
+      // Entities without a change time of their own are "as listed when the run started".
+      receivedAt,
+      attempt: 1,
+      orderingKey: null,
+      occurredAt: null,
+    };
+    await processor(tx, event);
+  }
+}
