@@ -176,7 +176,7 @@ async function runMain(): Promise<void> {
     const received = (await after).received - receivedBefore;
     const stats = hooks.stats();
     console.log(
-      `Webhooks signed with ${sendLegacyRsaSignature ? 'Ed25519 + RSA-2048' : 'Ed25519 only'}: ${stats.webhooksDelivered} delivered (${received} received, ${stats.webhooksFailed} failed) in ${seconds.toFixed(2)} s = ${Math.round(stats.webhooksDelivered / seconds)} deliveries/s`,
+      `Webhooks signed with ${sendLegacyRsaSignature ? 'Ed25519 + RSA (sandbox key, 1024-bit)' : 'Ed25519 only'}: ${stats.webhooksDelivered} delivered (${received} received, ${stats.webhooksFailed} failed) in ${seconds.toFixed(2)} s = ${Math.round(stats.webhooksDelivered / seconds)} deliveries/s`,
     );
     await hooks.close();
   }

@@ -8,7 +8,7 @@ import { queryRows } from '../src/platform/db/index.js';
  * every application is logged, so the crash test can count effects per delivery.
  */
 const booted = await bootstrap('crash-test');
-const wired = await wireApp(booted);
+const wired = await wireApp({ ...booted, withDefaultProcessors: false });
 const db = booted.database.db;
 await db.execute(sql`create table if not exists wh_crash_effects (seq serial primary key, delivery_id text not null, entity_id text not null, name text not null)`);
 await db.execute(sql`create table if not exists wh_crash_state (entity_id text primary key, name text not null)`);

@@ -30,6 +30,7 @@ const applyContact: WebhookProcessor = async (tx: Tx, event) => {
 beforeAll(async () => {
   keys = createTestWebhookKeys();
   app = await createTestApp({
+    withDefaultProcessors: false,
     env: { ...keys.env, WEBHOOK_WORKER_IDLE_MS: '50', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_BASE_SECONDS: '0', WEBHOOK_RETRY_MAX_SECONDS: '1', WEBHOOK_LEASE_SECONDS: '2', WEBHOOK_WORKER_BATCH_SIZE: '10', WEBHOOK_WORKER_PER_LOCATION: '2' },
   });
   await app.database.db.execute(sql`create table wh_test_contacts (id text primary key, name text not null, applied int not null)`);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { envSchema, findCrossFieldProblems, normalizePem, type Env } from './config.schema.js';
+import { findGhlConfigProblems, ghlEnvSchema, readGhlConfig, type GhlConfig } from './ghl.config.js';
 
 export interface HttpConfig {
   host: string;
@@ -66,6 +67,7 @@ export interface AppConfig {
   auth: AuthConfig;
   vault: VaultConfig;
   webhooks: WebhooksConfig;
+  ghl: GhlConfig;
 }
 
 export class ConfigError extends Error {
@@ -79,8 +81,14 @@ export class ConfigError extends Error {
 export function loadConfig(source: Record<string, string | undefined>): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(cleaned);
-  const problems = [...(parsed.success ? [] : parsed.error.issues.map(describeIssue)), ...findCrossFieldProblems(cleaned)];
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const parsedGhl = ghlEnvSchema.safeParse(cleaned);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map(describeIssue)),
+    ...(parsedGhl.success ? [] : parsedGhl.error.issues.map(describeIssue)),
+    ...findCrossFieldProblems(cleaned),
+    ...findGhlConfigProblems(cleaned),
+  ];
+  if (!parsed.success || !parsedGhl.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const vaultKeys = env.VAULT_KEYS ? parseVaultKeys(env.VAULT_KEYS) : undefined;
   const activeKeyId = env.VAULT_ACTIVE_KEY_ID ?? (vaultKeys ? [...vaultKeys.keys()].at(-1) : undefined);
@@ -88,6 +96,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     throw new ConfigError([`VAULT_ACTIVE_KEY_ID: "${activeKeyId}" is not one of the ids in VAULT_KEYS`]);
   }
   return {
+    ghl: readGhlConfig(parsedGhl.data),
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     http: {

@@ -1,4 +1,4 @@
 import { startApi } from './start-api.js';
 
-// One process runs everything on the embedded database: the API and the webhook workers (the scheduler joins it as it lands).
-await startApi('all', { withWorkers: true });
+// One process runs everything on the embedded database: the API, the webhook workers and the scheduler.
+await startApi('all', { withWorkers: true, withScheduler: true });

@@ -1,15 +1,50 @@
 import { bootstrap, onShutdown } from './bootstrap.js';
+import { resolveGhlRuntime } from './ghl-runtime.js';
 import { wireApp } from './wire.js';
+import { Scheduler } from '../platform/scheduler/index.js';
+import { systemClock } from '../platform/clock/clock.js';
 
-/** API server entry shared by `npm run api` and `npm start` (which also runs the webhook workers in-process). */
-export async function startApi(processName: string, options: { withWorkers?: boolean } = {}) {
+/**
+ * API server entry shared by `npm run api` and `npm start` (which also runs the webhook workers and
+ * the scheduler in-process).
+ */
+export async function startApi(processName: string, options: { withWorkers?: boolean; withScheduler?: boolean } = {}) {
   const booted = await bootstrap(processName);
   const { config, logger, database } = booted;
-  const wired = await wireApp(booted);
+  const localBase = `http://127.0.0.1:${config.http.port}`;
+  const publicBase = config.http.publicUrl ?? localBase;
+  const ghlRuntime = await resolveGhlRuntime(config, config.ghl, logger, `${localBase}/api/webhooks/ghl`);
+  // The sandbox signs webhooks with its own keys; GHL's published keys stay the default otherwise.
+  const effectiveConfig = ghlRuntime.webhookPublicKeys
+    ? { ...config, webhooks: { ...config.webhooks, ghlEd25519PublicKeyPem: ghlRuntime.webhookPublicKeys.ed25519Pem, ghlRsaPublicKeyPem: ghlRuntime.webhookPublicKeys.rsaPem } }
+    : config;
+  const wired = await wireApp({
+    ...booted,
+    config: effectiveConfig,
+    ...(ghlRuntime.mode === 'unconfigured'
+      ? {}
+      : {
+          ghl: {
+            apiBaseUrl: ghlRuntime.apiBaseUrl,
+            authorizeUrl: ghlRuntime.authorizeUrl,
+            clientId: ghlRuntime.clientId,
+            clientSecret: ghlRuntime.clientSecret,
+            redirectUri: config.ghl.redirectUri ?? `${publicBase}/api/oauth/callback`,
+          },
+        }),
+  });
   const workers = options.withWorkers ? wired.webhooks.startWorkers() : undefined;
+  const scheduler = options.withScheduler ? new Scheduler({ database, logger, clock: systemClock }) : undefined;
+  scheduler?.start(wired.scheduledJobs);
   const address = await wired.app.listen({ host: config.http.host, port: config.http.port });
   const base = config.http.publicUrl ?? address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const engine = database.engine === 'pglite' && config.database.engine === 'pglite' ? `PGlite (embedded, ${config.database.dataDir})` : 'PostgreSQL (DATABASE_URL)';
+  const ghlLine =
+    ghlRuntime.mode === 'sandbox'
+      ? `  GHL:      sandbox at ${ghlRuntime.apiBaseUrl} (no GHL_CLIENT_ID set) — install: ${base}/api/oauth/install`
+      : ghlRuntime.mode === 'ghl'
+        ? `  GHL:      ${ghlRuntime.apiBaseUrl} — install: ${base}/api/oauth/install`
+        : '  GHL:      not configured (set GHL_CLIENT_ID and GHL_CLIENT_SECRET)';
   process.stdout.write(
     [
       '',
@@ -17,10 +52,17 @@ export async function startApi(processName: string, options: { withWorkers?: boo
       `  API:      ${base}/api`,
       `  API docs: ${base}/docs`,
       `  Health:   ${base}/api/status`,
+      ghlLine,
       '',
     ].join('\n') + '\n',
   );
-  // Stop accepting first, then let workers finish their current events, then close the database.
-  onShutdown(logger, config.http.shutdownGraceMs, [() => wired.app.close(), async () => workers?.stop(), () => database.close()]);
+  // Stop accepting first, then let workers and jobs finish their current work, then close the database.
+  onShutdown(logger, config.http.shutdownGraceMs, [
+    () => wired.app.close(),
+    async () => workers?.stop(),
+    async () => scheduler?.stop(),
+    () => ghlRuntime.close(),
+    () => database.close(),
+  ]);
   return wired;
 }

@@ -12,6 +12,9 @@ import { registerHealthRoutes } from '../modules/health/index.js';
 import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registerTenantsRoutes, type PasswordHasher, type TenantsDeps } from '../modules/tenants/index.js';
 import { createVault, type Vault } from '../modules/vault/index.js';
 import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
+import { registerCrmProcessors } from '../modules/crm/index.js';
+import { createGhl, registerGhlLifecycleProcessors, type Ghl } from '../modules/ghl/index.js';
+import type { ScheduledJob } from '../platform/scheduler/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MIGRATIONS_FOLDER = join(REPO_ROOT, 'migrations');
@@ -26,6 +29,10 @@ export interface WireOptions {
   clock?: Clock;
   generateId?: IdGenerator;
   passwords?: PasswordHasher;
+  /** Where GHL is (the real API or the sandbox); without it GHL calls are disabled but webhooks still apply. */
+  ghl?: { apiBaseUrl: string; authorizeUrl: string; clientId: string; clientSecret: string; redirectUri: string };
+  /** false: register no module's webhook processors (pipeline tests plug in their own). Default true. */
+  withDefaultProcessors?: boolean;
 }
 
 export interface Wired {
@@ -38,6 +45,10 @@ export interface Wired {
   webhooks: Webhooks;
   /** Where modules register webhook processors (same object as webhooks.processors). */
   processors: ProcessorRegistry;
+  /** The GHL marketplace app (OAuth, tokens, client); undefined when no GHL (or sandbox) is configured. */
+  ghl: Ghl | undefined;
+  /** Cron jobs the scheduler runs once per slot across instances. */
+  scheduledJobs: ScheduledJob[];
 }
 
 /** Builds every collaborator once and connects modules; the only place that knows all of them. */
@@ -75,5 +86,31 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
   });
   webhooks.registerRoutes(app);
   app.addHook('onClose', () => webhooks.close());
-  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors };
+
+  const ghl = options.ghl
+    ? createGhl({
+        database: options.database,
+        vault,
+        clock,
+        generateId: ids,
+        logger: options.logger,
+        settings: {
+          ...options.ghl,
+          scopes: options.config.ghl.scopes,
+          tokenRefreshWindowSeconds: options.config.ghl.tokenRefreshWindowSeconds,
+          tokenRefreshCron: options.config.ghl.tokenRefreshCron,
+          requestTimeoutMs: options.config.ghl.requestTimeoutMs,
+          installStateTtlSeconds: options.config.ghl.installStateTtlSeconds,
+          stateSecret: options.jwtSecret,
+        },
+      })
+    : undefined;
+  if (ghl) ghl.registerRoutes(app);
+  if (options.withDefaultProcessors !== false) {
+    if (ghl) ghl.registerProcessors(webhooks.processors);
+    else registerGhlLifecycleProcessors(webhooks.processors, { generateId: ids, clock });
+    registerCrmProcessors(webhooks.processors, { generateId: ids, clock });
+  }
+  const scheduledJobs: ScheduledJob[] = [...(ghl?.scheduledJobs() ?? [])];
+  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl, scheduledJobs };
 }

@@ -76,6 +76,8 @@ export interface SandboxOptions {
   quirks?: Partial<SandboxQuirks>;
   /** Extension: max concurrent webhook deliveries (default 64). */
   webhookConcurrency?: number;
+  /** Extension: size of the sandbox's own RSA webhook key (default 1024 for signing speed; 2048 like GHL's). */
+  rsaModulusBits?: number;
   /** Extension: install the app on every location at start (no consent needed; no INSTALL webhook is sent). */
   preinstalled?: boolean;
 }

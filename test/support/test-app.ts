@@ -5,6 +5,7 @@ import type { Database } from '../../src/platform/db/index.js';
 import { createLogger } from '../../src/platform/log/index.js';
 import { wireApp, type Wired } from '../../src/main/wire.js';
 import { createTestDatabase } from './test-database.js';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
 
 export interface TestApp extends Wired {
   /** Every log line the app wrote, for asserting that secrets never appear. */
@@ -14,8 +15,18 @@ export interface TestApp extends Wired {
 }
 
 /** The real app wired to a database of this test file's own; requests go through app.inject(). */
-export async function createTestApp(options: { env?: Record<string, string>; database?: Database } = {}): Promise<TestApp> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env });
+export const TEST_GHL_REDIRECT_URI = 'http://127.0.0.1:9/api/oauth/callback';
+
+/**
+ * With `sandbox`, the app is wired to that GHL sandbox (OAuth, REST, its webhook signing keys), the
+ * way `npm start` wires itself when no GHL credentials are set.
+ */
+export async function createTestApp(options: { env?: Record<string, string>; database?: Database; sandbox?: SandboxHandle; withDefaultProcessors?: boolean } = {}): Promise<TestApp> {
+  const loaded = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env });
+  const sandbox = options.sandbox;
+  const config = sandbox
+    ? { ...loaded, webhooks: { ...loaded.webhooks, ghlEd25519PublicKeyPem: sandbox.webhookPublicKeys.ed25519Pem, ghlRsaPublicKeyPem: sandbox.webhookPublicKeys.rsaPem } }
+    : loaded;
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -26,7 +37,17 @@ export async function createTestApp(options: { env?: Record<string, string>; dat
   const logger = createLogger({ level: config.logLevel, destination });
   const database = options.database ?? (await createTestDatabase());
   const keyRing = new KeyRing(new Map([['test1', Buffer.from(generateVaultKey(), 'base64')]]), 'test1');
-  const wired = await wireApp({ config, database, logger, jwtSecret: 'test-secret-that-is-at-least-32-characters-long', keyRing });
+  const wired = await wireApp({
+    config,
+    database,
+    logger,
+    jwtSecret: 'test-secret-that-is-at-least-32-characters-long',
+    keyRing,
+    ...(options.withDefaultProcessors === false ? { withDefaultProcessors: false } : {}),
+    ...(sandbox
+      ? { ghl: { apiBaseUrl: sandbox.baseUrl, authorizeUrl: sandbox.authorizeUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, redirectUri: TEST_GHL_REDIRECT_URI } }
+      : {}),
+  });
   await wired.app.ready();
   return {
     ...wired,

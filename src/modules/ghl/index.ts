@@ -2,3 +2,11 @@ export { registerGhlLifecycleProcessors } from './lifecycle/register-ghl-lifecyc
 export { createGhlLifecycleProcessors, GhlInstallTargetUnknownError, GhlInstallationNotFoundError } from './lifecycle/lifecycle.processors.js';
 export type { GhlLifecycleDeps } from './lifecycle/lifecycle.processors.js';
 export * as ghlInstallationTables from './ghl-installations.tables.js';
+export { createGhl } from './create-ghl.js';
+export type { Ghl, GhlDeps, GhlSettings } from './create-ghl.js';
+export { GhlClient } from './client/ghl-client.js';
+export type { GhlTokenSource } from './client/ghl-client.js';
+export type { GhlSubject, GhlResult, GhlError } from './client/ghl-http.js';
+export { GhlTokenStore, GhlReauthRequiredError, GhlNotInstalledError } from './oauth/token-store.js';
+export { GhlOAuthClient, appIdOf } from './oauth/oauth-client.js';
+export * as ghlTokenTables from './ghl-tokens.tables.js';

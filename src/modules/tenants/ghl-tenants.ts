@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
-import { companies, locations } from './tenants.tables.js';
+import { companies, locations, users } from './tenants.tables.js';
 
 export interface TenantRef {
   companyId: string;
@@ -21,6 +21,7 @@ export async function findCompanyIdByGhlCompanyId(tx: Executor, ghlCompanyId: st
 
 /** Idempotent: the company for a GHL agency id, created on first sight (installs, webhooks). */
 export async function ensureGhlCompany(tx: Executor, generateId: IdGenerator, input: { ghlCompanyId: string; name?: string | undefined }): Promise<string> {
+  await lockGhlCompany(tx, input.ghlCompanyId);
   const [row] = await tx
     .insert(companies)
     .values({ id: generateId('co'), name: input.name ?? `GHL agency ${input.ghlCompanyId}`, ghlCompanyId: input.ghlCompanyId })
@@ -59,4 +60,48 @@ export async function ensureGhlLocation(
     .onConflictDoUpdate({ target: locations.ghlLocationId, set: { updatedAt: sql`${locations.updatedAt}` } })
     .returning({ companyId: locations.companyId, locationId: locations.id });
   return row as TenantRef;
+}
+
+/**
+ * Links one of our agencies to its GHL agency id (an install started by a logged-in agency admin).
+ * Refuses when either side is already linked elsewhere, so an install can never move data between tenants.
+ */
+export async function linkCompanyToGhl(tx: Executor, companyId: string, ghlCompanyId: string): Promise<'linked' | 'conflict' | 'not_found'> {
+  await lockGhlCompany(tx, ghlCompanyId);
+  const [company] = await tx.select({ id: companies.id, ghlCompanyId: companies.ghlCompanyId }).from(companies).where(eq(companies.id, companyId));
+  if (!company) return 'not_found';
+  if (company.ghlCompanyId === ghlCompanyId) return 'linked';
+  if (company.ghlCompanyId !== null) return 'conflict';
+  const owner = await findCompanyIdByGhlCompanyId(tx, ghlCompanyId);
+  if (owner !== undefined && owner !== companyId) {
+    // A webhook (INSTALL, LocationCreate…) may have created the agency before the OAuth callback
+    // linked it. Such a placeholder has no users: its rows move into the claiming agency.
+    if (!(await isUnclaimedCompany(tx, owner))) return 'conflict';
+    await moveCompanyRows(tx, owner, companyId);
+  }
+  await tx.update(companies).set({ ghlCompanyId, updatedAt: new Date() }).where(eq(companies.id, companyId));
+  return 'linked';
+}
+
+async function isUnclaimedCompany(tx: Executor, companyId: string): Promise<boolean> {
+  const [row] = await tx.select({ total: sql<number>`count(*)::int` }).from(users).where(eq(users.companyId, companyId));
+  return (row?.total ?? 0) === 0;
+}
+
+/** Re-homes every tenant row of `fromCompanyId` (every table with a company_id column), then deletes it. */
+async function moveCompanyRows(tx: Executor, fromCompanyId: string, intoCompanyId: string): Promise<void> {
+  const tables = await tx.execute(sql`select table_name as "tableName" from information_schema.columns
+    where table_schema = 'public' and column_name = 'company_id' and table_name <> 'companies'`);
+  for (const { tableName } of (tables as unknown as { rows: { tableName: string }[] }).rows) {
+    await tx.execute(sql`update ${sql.identifier(tableName)} set company_id = ${intoCompanyId} where company_id = ${fromCompanyId}`);
+  }
+  await tx.delete(companies).where(eq(companies.id, fromCompanyId));
+}
+
+/**
+ * Serialises everything that creates or links the company of one GHL agency (OAuth callback and
+ * webhook processors race on it); held until the transaction ends.
+ */
+async function lockGhlCompany(tx: Executor, ghlCompanyId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ghl-company:${ghlCompanyId}`}))`);
 }

@@ -8,5 +8,5 @@ export type { TenantsDeps, LoginLimits } from './tenants.deps.js';
 export { registerAccount } from './register-account.js';
 export { seedDemoTenant } from './seed-demo-tenant.js';
 export * as tenantTables from './tenants.tables.js';
-export { findTenantByGhlLocationId, findCompanyIdByGhlCompanyId, ensureGhlCompany, ensureGhlLocation } from './ghl-tenants.js';
+export { findTenantByGhlLocationId, findCompanyIdByGhlCompanyId, ensureGhlCompany, ensureGhlLocation, linkCompanyToGhl } from './ghl-tenants.js';
 export type { TenantRef } from './ghl-tenants.js';

@@ -3,7 +3,7 @@ import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
-import { ensureGhlCompany, ensureGhlLocation } from '../../tenants/index.js';
+import { ensureGhlCompany, ensureGhlLocation, linkCompanyToGhl } from '../../tenants/index.js';
 import { ghlInstallations } from '../ghl-installations.tables.js';
 import { appIdOf, type GhlOAuthClient, type GhlUserType, type TokenResponse } from './oauth-client.js';
 import type { InstallState } from './install-state.js';
@@ -28,13 +28,14 @@ export interface InstallDeps {
   onLocationInstalled?: (location: { companyId: string; locationId: string; ghlLocationId: string }) => Promise<void>;
 }
 
-export async function buildInstallUrl(deps: Pick<InstallDeps, 'state' | 'settings'>, userType: GhlUserType): Promise<string> {
+/** `companyId`: the agency of the admin who started the install; the GHL agency is linked to it. */
+export async function buildInstallUrl(deps: Pick<InstallDeps, 'state' | 'settings'>, userType: GhlUserType, companyId?: string): Promise<string> {
   const url = new URL(deps.settings.authorizeUrl);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('redirect_uri', deps.settings.redirectUri);
   url.searchParams.set('client_id', deps.settings.clientId);
   url.searchParams.set('scope', deps.settings.scopes.join(' '));
-  url.searchParams.set('state', await deps.state.issue({ userType }));
+  url.searchParams.set('state', await deps.state.issue({ userType, companyId }));
   return url.toString();
 }
 
@@ -47,7 +48,7 @@ export interface InstalledSummary {
   failedLocations: { ghlLocationId: string; reason: string }[];
 }
 
-export type CompleteInstallError = 'state_invalid' | 'code_rejected' | 'ghl_unavailable' | 'token_incomplete';
+export type CompleteInstallError = 'state_invalid' | 'code_rejected' | 'ghl_unavailable' | 'token_incomplete' | 'company_conflict';
 
 /**
  * The OAuth callback. Location installs store the location token; agency (Company) installs keep the
@@ -55,7 +56,8 @@ export type CompleteInstallError = 'state_invalid' | 'code_rejected' | 'ghl_unav
  * converges with the INSTALL webhook on one installation row per target.
  */
 export async function completeInstall(deps: InstallDeps, input: { code: string; state: string | undefined }): Promise<Result<InstalledSummary, CompleteInstallError>> {
-  if (input.state !== undefined && !(await deps.state.verify(input.state))) return fail('state_invalid', 'The install state is invalid or expired; start the install again');
+  const state = input.state === undefined ? undefined : await deps.state.verify(input.state);
+  if (input.state !== undefined && !state) return fail('state_invalid', 'The install state is invalid or expired; start the install again');
   const exchanged = await deps.oauth.exchangeCode({ code: input.code, redirectUri: deps.settings.redirectUri });
   if (!exchanged.ok) {
     return exchanged.kind === 'invalid_grant'
@@ -67,6 +69,11 @@ export async function completeInstall(deps: InstallDeps, input: { code: string; 
   if (!ghlCompanyId) return fail('token_incomplete', 'The token response names no companyId');
   const userType: GhlUserType = token.userType ?? (token.locationId ? 'Location' : 'Company');
   const appId = appIdOf(deps.settings.clientId);
+  if (state?.companyId) {
+    const linkCompanyId = state.companyId;
+    const linked = await deps.database.system((tx) => linkCompanyToGhl(tx, linkCompanyId, ghlCompanyId));
+    if (linked !== 'linked') return fail('company_conflict', 'This GHL agency is already connected to another Switchboard agency (or yours to another GHL agency)');
+  }
 
   if (userType === 'Location') {
     const ghlLocationId = token.locationId;

@@ -10,19 +10,19 @@ const PURPOSE = 'ghl-install';
 export function createInstallState(options: { secret: string; ttlSeconds: number; now: () => Date }) {
   const key = new TextEncoder().encode(options.secret);
   return {
-    async issue(payload: { userType: 'Company' | 'Location' }): Promise<string> {
+    async issue(payload: { userType: 'Company' | 'Location'; companyId?: string | undefined }): Promise<string> {
       const issuedAt = Math.floor(options.now().getTime() / 1000);
-      return new SignJWT({ purpose: PURPOSE, userType: payload.userType })
+      return new SignJWT({ purpose: PURPOSE, userType: payload.userType, ...(payload.companyId ? { companyId: payload.companyId } : {}) })
         .setProtectedHeader({ alg: 'HS256' })
         .setIssuedAt(issuedAt)
         .setExpirationTime(issuedAt + options.ttlSeconds)
         .sign(key);
     },
-    async verify(state: string): Promise<{ userType: 'Company' | 'Location' } | undefined> {
+    async verify(state: string): Promise<{ userType: 'Company' | 'Location'; companyId: string | undefined } | undefined> {
       try {
         const { payload } = await jwtVerify(state, key, { algorithms: ['HS256'], currentDate: options.now() });
         if (payload.purpose !== PURPOSE) return undefined;
-        return { userType: payload.userType === 'Company' ? 'Company' : 'Location' };
+        return { userType: payload.userType === 'Company' ? 'Company' : 'Location', companyId: typeof payload.companyId === 'string' ? payload.companyId : undefined };
       } catch (error) {
         if (error instanceof joseErrors.JOSEError) return undefined;
         throw error;

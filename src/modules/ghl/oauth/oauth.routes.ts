@@ -37,13 +37,18 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
       config: { isPublic: true },
       schema: {
         tags: ['ghl'],
-        summary: "Start a GHL marketplace install: redirects to GHL's consent page with a signed state",
-        security: [],
-        querystring: z.object({ userType: z.enum(['Company', 'Location']).default('Location') }),
-        response: { 302: z.null().describe('Redirect to the consent page') },
+        summary:
+          "Start a GHL marketplace install: redirects to GHL's consent page with a signed state. Called with an agency admin's credentials and redirect=false it answers the URL as JSON and links the GHL agency to the caller's agency.",
+        querystring: z.object({ userType: z.enum(['Company', 'Location']).default('Location'), redirect: z.enum(['true', 'false']).default('true') }),
+        response: { 200: z.object({ url: z.string() }), 302: z.null().describe('Redirect to the consent page') },
       },
     },
-    async (request, reply) => reply.redirect(await buildInstallUrl(deps, request.query.userType), 302),
+    async (request, reply) => {
+      const principal = request.principal;
+      const companyId = principal && (principal.role === 'agency_admin' || principal.role === 'platform_admin') ? (principal.companyId ?? undefined) : undefined;
+      const url = await buildInstallUrl(deps, request.query.userType, companyId);
+      return request.query.redirect === 'false' ? reply.send({ url }) : reply.redirect(url, 302);
+    },
   );
 
   app.get(
@@ -55,7 +60,7 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
         summary: 'OAuth redirect target: exchanges the code and stores the installation',
         security: [],
         querystring: z.object({ code: z.string().min(1).max(4096), state: z.string().max(4096).optional() }),
-        response: { 200: installedSchema, ...errorResponses(400, 502) },
+        response: { 200: installedSchema, ...errorResponses(400, 409, 502) },
       },
     },
     async (request, reply) => {
@@ -66,6 +71,8 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
         case 'code_rejected':
         case 'token_incomplete':
           return sendError(reply, 400, result.code, result.message);
+        case 'company_conflict':
+          return sendError(reply, 409, result.code, result.message);
         case 'ghl_unavailable':
           return sendError(reply, 502, result.code, result.message);
       }

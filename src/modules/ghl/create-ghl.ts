@@ -1,0 +1,96 @@
+import type { Clock } from '../../platform/clock/clock.js';
+import type { Database } from '../../platform/db/index.js';
+import type { HttpServer } from '../../platform/http/index.js';
+import { createHttpClient, type CallRecord, type HttpClient } from '../../platform/http-client/index.js';
+import type { IdGenerator } from '../../platform/ids/ids.js';
+import type { Logger } from '../../platform/log/index.js';
+import type { ScheduledJob } from '../../platform/scheduler/index.js';
+import type { Vault } from '../vault/index.js';
+import type { ProcessorRegistry } from '../webhooks/index.js';
+import { GhlClient } from './client/ghl-client.js';
+import { readRateLimitHeaders } from './client/ghl-http.js';
+import { registerGhlLifecycleProcessors } from './lifecycle/register-ghl-lifecycle-processors.js';
+import { createInstallState } from './oauth/install-state.js';
+import type { InstallDeps } from './oauth/install-app.js';
+import { GhlOAuthClient } from './oauth/oauth-client.js';
+import { registerOAuthRoutes } from './oauth/oauth.routes.js';
+import { GhlTokenStore } from './oauth/token-store.js';
+
+export interface GhlSettings {
+  apiBaseUrl: string;
+  authorizeUrl: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  scopes: string[];
+  tokenRefreshWindowSeconds: number;
+  tokenRefreshCron: string;
+  requestTimeoutMs: number;
+  installStateTtlSeconds: number;
+  /** Signs install `state`; the session secret is fine (different purpose claim). */
+  stateSecret: string;
+}
+
+export interface GhlDeps {
+  database: Database;
+  vault: Vault;
+  clock: Clock;
+  generateId: IdGenerator;
+  logger: Logger;
+  settings: GhlSettings;
+  onCall?: (record: CallRecord) => void;
+}
+
+export interface Ghl {
+  http: HttpClient;
+  oauth: GhlOAuthClient;
+  tokens: GhlTokenStore;
+  client: GhlClient;
+  installDeps: InstallDeps;
+  registerRoutes(app: HttpServer): void;
+  registerProcessors(registry: ProcessorRegistry): void;
+  scheduledJobs(): ScheduledJob[];
+}
+
+/** The GHL marketplace app: one rate-governed HTTP client, OAuth, the token vault, the REST client. */
+export function createGhl(deps: GhlDeps): Ghl {
+  const { settings } = deps;
+  const http = createHttpClient({
+    defaultTimeoutMs: settings.requestTimeoutMs,
+    retry: { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 5000, maxRateLimitWaits: 5 },
+    // GHL's documented budget per app per location/company (ghl-api.md §4).
+    rateBudget: { maxPerWindow: 100, windowMs: 10_000, maxPerDay: 200_000 },
+    readRateHeaders: readRateLimitHeaders,
+    ...(deps.onCall ? { onCall: deps.onCall } : {}),
+  });
+  const oauth = new GhlOAuthClient({ http, apiBaseUrl: settings.apiBaseUrl, clientId: settings.clientId, clientSecret: settings.clientSecret });
+  const tokens = new GhlTokenStore({
+    database: deps.database,
+    vault: deps.vault,
+    oauth,
+    clock: deps.clock,
+    generateId: deps.generateId,
+    logger: deps.logger,
+    refreshWindowSeconds: settings.tokenRefreshWindowSeconds,
+  });
+  const client = new GhlClient({ http, apiBaseUrl: settings.apiBaseUrl, clientId: settings.clientId, tokens });
+  const installDeps: InstallDeps = {
+    database: deps.database,
+    oauth,
+    tokens,
+    state: createInstallState({ secret: settings.stateSecret, ttlSeconds: settings.installStateTtlSeconds, now: () => deps.clock.now() }),
+    settings: { clientId: settings.clientId, authorizeUrl: settings.authorizeUrl, redirectUri: settings.redirectUri, scopes: settings.scopes },
+    clock: deps.clock,
+    generateId: deps.generateId,
+  };
+  return {
+    http,
+    oauth,
+    tokens,
+    client,
+    installDeps,
+    registerRoutes: (app) => registerOAuthRoutes(app, installDeps),
+    registerProcessors: (registry) => registerGhlLifecycleProcessors(registry, { generateId: deps.generateId, clock: deps.clock, tokens }),
+    scheduledJobs: () => [{ name: 'ghl.refresh-tokens', cron: settings.tokenRefreshCron, run: () => tokens.refreshExpiring() }],
+  };
+}
