@@ -47,3 +47,17 @@ export async function resolveGhlRuntime(config: AppConfig, ghl: GhlConfig, logge
     close: () => sandbox.close(),
   };
 }
+
+/** Worker and scheduler processes talk to GHL only with real credentials (the sandbox lives in `npm start`). */
+export function ghlFromCredentials(config: AppConfig) {
+  const { ghl } = config;
+  if (!ghl.clientId || !ghl.clientSecret) return undefined;
+  const publicBase = config.http.publicUrl ?? `http://127.0.0.1:${config.http.port}`;
+  return {
+    apiBaseUrl: ghl.apiBaseUrl,
+    authorizeUrl: ghl.authorizeUrl,
+    clientId: ghl.clientId,
+    clientSecret: ghl.clientSecret,
+    redirectUri: ghl.redirectUri ?? `${publicBase}/api/oauth/callback`,
+  };
+}

@@ -1,5 +1,6 @@
 import { bootstrap, onShutdown, readConfigOrExit } from './bootstrap.js';
 import { wireApp } from './wire.js';
+import { ghlFromCredentials } from './ghl-runtime.js';
 
 // A PGlite data dir can be opened by one process only, so separate workers need a PostgreSQL server.
 if (readConfigOrExit().database.engine !== 'postgres') {
@@ -11,7 +12,8 @@ if (readConfigOrExit().database.engine !== 'postgres') {
 }
 
 const booted = await bootstrap('worker');
-const wired = await wireApp(booted);
+const ghl = ghlFromCredentials(booted.config);
+const wired = await wireApp({ ...booted, ...(ghl ? { ghl } : {}) });
 const workers = wired.webhooks.startWorkers();
 process.stdout.write(`Switchboard webhook worker ${workers.workerId} is running (PostgreSQL).\n`);
 onShutdown(booted.logger, booted.config.http.shutdownGraceMs, [() => workers.stop(), () => wired.webhooks.close(), () => booted.database.close()]);
