@@ -46,6 +46,26 @@ export class SetupSyncRunNotFoundError extends Error {
 
 type Outcome = 'done' | 'failed' | 'skipped';
 
+const MIN_CHUNK = 50;
+
+/** Up to `parts` chunks of at least MIN_CHUNK items; items of one group stay together. */
+function splitIntoChunks<T>(items: readonly T[], parts: number, groupOf?: (item: T) => string): T[][] {
+  if (parts <= 1 || items.length < MIN_CHUNK * 2) return [[...items]];
+  const count = Math.min(parts, Math.floor(items.length / MIN_CHUNK));
+  const chunks: T[][] = Array.from({ length: count }, () => []);
+  items.forEach((item, index) => {
+    const slot = groupOf ? hashOf(groupOf(item)) % count : index % count;
+    (chunks[slot] as T[]).push(item);
+  });
+  return chunks.filter((chunk) => chunk.length > 0);
+}
+
+function hashOf(text: string): number {
+  let hash = 0;
+  for (let index = 0; index < text.length; index += 1) hash = (hash * 31 + text.charCodeAt(index)) >>> 0;
+  return hash;
+}
+
 /** GHL's messages are about records, never credentials; cap them anyway and drop bearer-looking strings. */
 function describeFailure(error: unknown): string {
   const text = error instanceof SyncStepError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -115,6 +135,19 @@ export async function runSetupSync(deps: SetupSyncDeps, runId: string, signal: A
         rateLimited = 0;
         segmentStartedAt = performance.now();
         notify();
+      },
+      async commitInChunks(items, apply, cursor, groupOf) {
+        const chunks = splitIntoChunks(items, database.engine === 'postgres' ? deps.settings.applyConcurrency : 1, groupOf);
+        if (chunks.length > 1) {
+          throwIfStopped();
+          await Promise.all(chunks.map((chunk) => database.system((tx) => apply(tx, chunk))));
+          await context.commit(async () => ({ records: items.length, cursor }));
+          return;
+        }
+        await context.commit(async (tx) => {
+          await apply(tx, items);
+          return { records: items.length, cursor };
+        });
       },
     };
     let outcome: Outcome = 'done';

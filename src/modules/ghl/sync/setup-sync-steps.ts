@@ -48,6 +48,8 @@ export interface SetupSyncSettings {
   messagesPastDays: number;
   messagesPerConversation: number;
   messagesConcurrency: number;
+  /** Parallel transactions applying one big page (PostgreSQL only; PGlite is one connection). */
+  applyConcurrency: number;
 }
 
 export const DEFAULT_SETUP_SYNC_SETTINGS: SetupSyncSettings = {
@@ -62,6 +64,7 @@ export const DEFAULT_SETUP_SYNC_SETTINGS: SetupSyncSettings = {
   messagesPastDays: 365,
   messagesPerConversation: 20,
   messagesConcurrency: 8,
+  applyConcurrency: 4,
 };
 
 export class SyncStepError extends Error {
@@ -88,6 +91,12 @@ export interface StepContext {
   fetch<T>(label: string, call: () => Promise<GhlResult<T>>): Promise<T>;
   /** Applies a page and moves the checkpoint in one transaction. */
   commit(work: (tx: Tx) => Promise<{ records: number; cursor: StepCursor }>): Promise<void>;
+  /**
+   * Applies a big page in parallel transactions (PostgreSQL; one on PGlite), then moves the
+   * checkpoint. A crash between the two re-applies the page on resume, which the idempotent upserts
+   * absorb; the record count moves only with the checkpoint, so it is never counted twice.
+   */
+  commitInChunks<T>(items: readonly T[], apply: (tx: Tx, chunk: readonly T[]) => Promise<void>, cursor: StepCursor, groupOf?: (item: T) => string): Promise<void>;
 }
 
 export interface SetupSyncStep {
@@ -254,10 +263,7 @@ const contacts: SetupSyncStep = {
       const page = await context.fetch('POST /contacts/search', () => context.client.searchContacts(context.run.ghlLocationId, body));
       const last = page.contacts[page.contacts.length - 1];
       const next = last?.searchAfter ?? (last ? [Date.parse(last.dateAdded ?? '') || 0, last.id] : undefined);
-      await context.commit(async (tx) => {
-        await context.crm.applyContacts(tx, context.run, page.contacts);
-        return { records: page.contacts.length, cursor: next ? { searchAfter: next } : (context.cursor ?? null) };
-      });
+      await context.commitInChunks(page.contacts, (tx, chunk) => context.crm.applyContacts(tx, context.run, chunk), next ? { searchAfter: next } : (context.cursor ?? null));
       if (page.contacts.length < pageLimit || !next) return;
       searchAfter = next;
     }
@@ -277,10 +283,8 @@ const opportunities: SetupSyncStep = {
       const nextAfter = page.meta?.startAfter;
       const nextId = page.meta?.startAfterId ?? undefined;
       const hasNext = page.opportunities.length === limit && nextAfter !== undefined && nextAfter !== null && nextId !== undefined && nextId !== null;
-      await context.commit(async (tx) => {
-        await context.crm.applyOpportunities(tx, context.run, page.opportunities);
-        return { records: page.opportunities.length, cursor: hasNext ? { startAfter: String(nextAfter), startAfterId: nextId } : (context.cursor ?? null) };
-      });
+      const cursor = hasNext ? { startAfter: String(nextAfter), startAfterId: nextId } : (context.cursor ?? null);
+      await context.commitInChunks(page.opportunities, (tx, chunk) => context.crm.applyOpportunities(tx, context.run, chunk), cursor);
       if (!hasNext) return;
       startAfter = String(nextAfter);
       startAfterId = nextId;
@@ -315,10 +319,7 @@ const appointments: SetupSyncStep = {
       const events = [...new Map(pages.flatMap((page) => page.events).map((event) => [event.id, event])).values()];
       next += chunk.length;
       const cursor = { nextTask: next, tasks: tasks.length };
-      await context.commit(async (tx) => {
-        await context.crm.applyAppointments(tx, context.run, events);
-        return { records: events.length, cursor };
-      });
+      await context.commitInChunks(events, (tx, chunk) => context.crm.applyAppointments(tx, context.run, chunk), cursor);
     }
   },
 };
@@ -355,6 +356,8 @@ const messages: SetupSyncStep = {
   },
 };
 
+const conversationOf = (message: Record<string, unknown>) => String(message['conversationId'] ?? '');
+
 interface ExportedMessages {
   messages: Record<string, unknown>[];
   nextCursor?: string | null;
@@ -380,10 +383,8 @@ async function syncMessagesByExport(context: StepContext): Promise<void> {
       ),
     );
     const nextCursor = page.nextCursor ?? undefined;
-    await context.commit(async (tx) => {
-      await context.crm.applyMessages(tx, context.run, page.messages);
-      return { records: page.messages.length, cursor: nextCursor ? { exportCursor: nextCursor } : { exportCursor: cursor ?? null, isComplete: true } };
-    });
+    // One conversation's messages stay in one transaction (they move the same conversation row).
+    await context.commitInChunks(page.messages, (tx, chunk) => context.crm.applyMessages(tx, context.run, chunk), nextCursor ? { exportCursor: nextCursor } : { exportCursor: cursor ?? null, isComplete: true }, conversationOf);
     if (!nextCursor) return;
     cursor = nextCursor;
   }
@@ -408,10 +409,7 @@ async function syncMessagesPerConversation(context: StepContext): Promise<void> 
     });
     next += chunk.length;
     const cursor = { nextConversation: next, conversations: conversationIds.length };
-    await context.commit(async (tx) => {
-      await context.crm.applyMessages(tx, context.run, listed);
-      return { records: listed.length, cursor };
-    });
+    await context.commitInChunks(listed, (tx, chunk) => context.crm.applyMessages(tx, context.run, chunk), cursor, conversationOf);
   }
 }
 
