@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createTestDatabase } from '../../../test/support/test-database.js';
+import { createTestDatabase, testDatabaseEngine } from '../../../test/support/test-database.js';
 import { waitFor } from '../../../test/support/spawn-service.js';
 import { queryRows, type Database } from '../db/index.js';
 import { createLogger } from '../log/index.js';
-import { claimJobs, enqueueJob, findJob, JobRunner, type JobHandler } from './index.js';
+import { claimJobs, enqueueJob, findJob, JobRunner, listenForJobs, type JobHandler } from './index.js';
 
 let database: Database;
 const runners: JobRunner[] = [];
@@ -140,5 +140,23 @@ describe('jobs (transactional outbox)', () => {
     await waitFor(async () => (started ? true : undefined), 10_000, 'the handler to start');
     await runner.stop();
     expect((await findJob(database.db, job.id))?.status).toBe('done');
+  });
+
+  it.skipIf(testDatabaseEngine() !== 'postgres')('wakes on the NOTIFY of a committed enqueue from another connection (PostgreSQL)', async () => {
+    const url = (database as Database & { url?: string }).url as string;
+    let ran = false;
+    const runner = startRunner({ 'test.notified': async () => void (ran = true) }, { idleMs: 60_000 });
+    const listener = listenForJobs(runner, { url });
+    try {
+      // Let the first idle claim pass and the listener connect, so only the notification can wake the runner.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const startedAt = Date.now();
+      const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.notified' }));
+      await waitForStatus(job.id, 'done', 10_000);
+      expect(ran).toBe(true);
+      expect(Date.now() - startedAt).toBeLessThan(5000);
+    } finally {
+      await listener.stop();
+    }
   });
 });

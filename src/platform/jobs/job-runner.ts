@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../log/index.js';
-import { computeBackoffSeconds, startPollingLoop, WakeupHub, type PollingLoop } from '../queue/index.js';
-import { claimJobs, extendJobLease, failJob, finishJob, releaseExpiredJobLeases, type ClaimedJob } from './job-queue.repo.js';
+import { computeBackoffSeconds, startPgListener, startPollingLoop, WakeupHub, type PgListener, type PollingLoop } from '../queue/index.js';
+import { claimJobs, extendJobLease, failJob, finishJob, JOBS_NOTIFY_CHANNEL, releaseExpiredJobLeases, type ClaimedJob } from './job-queue.repo.js';
 
 export interface JobContext {
   workerId: string;
@@ -192,4 +192,12 @@ export class JobRunner {
       this.wake();
     }
   }
+}
+
+/**
+ * PostgreSQL: wake the runner when any process commits an enqueue (NOTIFY on the jobs channel). Without
+ * it (PGlite, or the listener down) the runner still finds jobs on its idle timer.
+ */
+export function listenForJobs(runner: JobRunner, options: { url: string; onError?: (error: unknown) => void }): PgListener {
+  return startPgListener({ url: options.url, channel: JOBS_NOTIFY_CHANNEL, onNotify: () => runner.wake(), ...(options.onError ? { onError: options.onError } : {}) });
 }
