@@ -122,16 +122,16 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
         select w.id, w.priority, w.run_at from (
           select e.id, e.priority, e.run_at, e.ordering_key from webhook_events e
           where e.queue = ${options.queue} and e.fairness_key = k.fairness_key and e.status in ('pending', 'retry') and e.run_at <= now()
-          order by e.priority desc, e.run_at, e.id
+          order by e.priority desc nulls last, e.run_at, e.id
           limit ${window}
         ) w
         where w.ordering_key is null or not exists (
           select 1 from webhook_events o
           where o.ordering_key = w.ordering_key and o.id < w.id and o.status in ('pending', 'retry', 'running'))
-        order by w.priority desc, w.run_at, w.id
+        order by w.priority desc nulls last, w.run_at, w.id
         limit ${options.perLocation}
       ) c
-      order by c.priority desc, c.run_at, c.id
+      order by c.priority desc nulls last, c.run_at, c.id
       limit ${options.batchSize}
     ),
     locked as (

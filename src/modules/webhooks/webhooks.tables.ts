@@ -48,7 +48,6 @@ export const webhookEvents = pgTable(
     index('webhook_events_claim_idx')
       .on(table.queue, table.fairnessKey, table.priority.desc(), table.runAt, table.id)
       .where(sql`status in ('pending', 'retry')`),
-    index('webhook_events_ready_idx').on(table.queue, table.priority.desc(), table.runAt).where(sql`status in ('pending', 'retry')`),
     index('webhook_events_ordering_idx').on(table.orderingKey, table.id).where(sql`status in ('pending', 'retry', 'running')`),
     index('webhook_events_lease_idx').on(table.leaseUntil).where(sql`status = 'running'`),
     index('webhook_events_finished_idx').on(table.queue, table.finishedAt).where(sql`status in ('done', 'skipped')`),
