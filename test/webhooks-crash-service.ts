@@ -12,6 +12,11 @@ const wired = await wireApp({ ...booted, withDefaultProcessors: false });
 const db = booted.database.db;
 await db.execute(sql`create table if not exists wh_crash_effects (seq serial primary key, delivery_id text not null, entity_id text not null, name text not null)`);
 await db.execute(sql`create table if not exists wh_crash_state (entity_id text primary key, name text not null)`);
+// The test's GHL locations are installed, so the product's own processors (wired in wire.ts) apply the events too.
+await db.execute(sql`insert into companies (id, name, ghl_company_id) values ('co_crash', 'Crash test', 'ghl_co_crash') on conflict do nothing`);
+for (let index = 0; index < 3; index += 1) {
+  await db.execute(sql`insert into locations (id, company_id, name, ghl_location_id) values (${`loc_crash_${index}`}, 'co_crash', 'Crash', ${`loc_${index}`}) on conflict do nothing`);
+}
 wired.processors.register('ContactUpdate', async (tx, event) => {
   const entityId = String(event.payload.id);
   const name = String(event.payload.name);

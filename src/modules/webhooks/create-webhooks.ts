@@ -86,6 +86,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
         hub,
         logger,
         queues,
+        ...(database.engine === 'pglite' ? { yieldToIngest: () => committer.yieldTurn() } : {}),
         ...(options.workerId ? { workerId: options.workerId } : {}),
         settings: {
           maxAttempts: config.maxAttempts,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../../platform/db/index.js';
 import type { Logger } from '../../platform/log/index.js';
-import { computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
+import { Semaphore, computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
 import type { ProcessOutcome, ProcessorRegistry, WebhookEvent } from './processor-registry.js';
 import {
   advanceEntityVersion,
@@ -13,7 +13,7 @@ import {
   skipUnhandledInboxRows,
   type ClaimedRow,
 } from './webhook-inbox.repo.js';
-import type { WebhookQueueName } from './webhook-routing.js';
+import { WEBHOOK_QUEUES, type WebhookQueueName } from './webhook-routing.js';
 
 export interface DispatcherSettings {
   maxAttempts: number;
@@ -35,6 +35,11 @@ export interface DispatcherDeps {
   queues: readonly WebhookQueueName[];
   workerId?: string;
   random?: () => number;
+  /**
+   * Awaited before each database step. On PGlite (one connection) ingest passes its group committer
+   * here, so a waiting webhook batch is written before the next worker step: receipt beats processing.
+   */
+  yieldToIngest?: () => Promise<void>;
 }
 
 export interface RunningDispatcher {
@@ -95,14 +100,25 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const { settings, database, logger } = deps;
   const random = deps.random ?? Math.random;
-  // PGlite is one connection on the main thread: parallel transactions only queue behind each other.
+  // One budget for every queue loop: workers never take more than `concurrency` pool connections, so
+  // ingest always finds one. PGlite is a single connection: parallel transactions would only queue.
   const concurrency = database.engine === 'pglite' ? 1 : settings.concurrency;
+  const permits = new Semaphore(concurrency);
+  const yieldToIngest = deps.yieldToIngest ?? (() => Promise.resolve());
+  const step = async <T>(queue: WebhookQueueName, work: () => Promise<T>): Promise<T> =>
+    permits.run(
+      async () => {
+        await yieldToIngest();
+        return work();
+      },
+      WEBHOOK_QUEUES.find((definition) => definition.name === queue)?.workerPriority ?? 9,
+    );
 
-  const processClaimed = async (row: ClaimedRow): Promise<void> => {
+  const processClaimed = async (queue: WebhookQueueName, row: ClaimedRow): Promise<void> => {
     const event = toWebhookEvent(row);
     const processors = deps.registry.find(event.eventType);
     try {
-      await database.system(async (tx) => {
+      await step(queue, () => database.system(async (tx) => {
         let outcome: ProcessOutcome = { status: 'done' };
         const isCurrent = event.orderingKey && event.occurredAt ? await advanceEntityVersion(tx, { orderingKey: event.orderingKey, versionAt: event.occurredAt, eventId: event.id }) : true;
         if (!isCurrent) {
@@ -117,7 +133,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         }
         const isFinished = await finishInboxRow(tx, { id: event.id, workerId, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason : null });
         if (!isFinished) throw new LeaseLostError(event.id);
-      });
+      }));
     } catch (error) {
       if (error instanceof LeaseLostError) {
         logger.warn({ eventId: event.id }, error.message);
@@ -127,7 +143,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
       const retryInSeconds = isDead ? 0 : computeBackoffSeconds(row.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds, random);
       logger.warn({ eventId: event.id, eventType: event.eventType, attempt: row.attempts, isDead, err: error }, 'webhook processor failed');
       try {
-        await failInboxRow(database.db, { id: event.id, workerId, isDead, retryInSeconds, error: describeError(error) });
+        await step(queue, () => failInboxRow(database.db, { id: event.id, workerId, isDead, retryInSeconds, error: describeError(error) }));
       } catch (markError) {
         // The lease expires and the reaper retries the row; nothing is lost.
         logger.error({ eventId: event.id, err: markError }, 'could not record a webhook failure');
@@ -139,14 +155,16 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
     let cursor = '';
     return startPollingLoop({
       runOnce: async () => {
-        const claimed = await claimInboxRows(database.db, {
-          queue,
-          workerId,
-          batchSize: settings.batchSize,
-          perLocation: settings.perLocation,
-          leaseSeconds: settings.leaseSeconds,
-          afterFairnessKey: cursor,
-        });
+        const claimed = await step(queue, () =>
+          claimInboxRows(database.db, {
+            queue,
+            workerId,
+            batchSize: settings.batchSize,
+            perLocation: settings.perLocation,
+            leaseSeconds: settings.leaseSeconds,
+            afterFairnessKey: cursor,
+          }),
+        );
         if (claimed.length === 0) {
           // Locations before the cursor may still have work: wrap around once before idling.
           const wasWrapped = cursor !== '';
@@ -155,9 +173,9 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         }
         cursor = claimed.length < settings.batchSize ? '' : claimed.reduce((max, row) => (row.fairnessKey > max ? row.fairnessKey : max), '');
         const unhandled = claimed.filter((row) => deps.registry.find(row.eventType).length === 0);
-        if (unhandled.length > 0) await skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId);
+        if (unhandled.length > 0) await step(queue, () => skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId));
         const handled = claimed.filter((row) => deps.registry.find(row.eventType).length > 0);
-        await runWithConcurrency(handled, concurrency, processClaimed);
+        await runWithConcurrency(handled, settings.concurrency, (row) => processClaimed(queue, row));
         return claimed.length;
       },
       waitIdle: () => deps.hub.wait(queue, settings.idleMs),

@@ -5,16 +5,18 @@ export interface WebhookQueueDefinition {
   name: WebhookQueueName;
   /** Target time from receipt to done; the status API reports compliance against it. */
   slaSeconds: number;
+  /** Which queue's worker gets the next free database slot when they compete (lower first). */
+  workerPriority: number;
 }
 
 export const WEBHOOK_QUEUES: readonly WebhookQueueDefinition[] = [
-  { name: 'critical', slaSeconds: 30 },
-  { name: 'messages', slaSeconds: 2 },
-  { name: 'contacts', slaSeconds: 60 },
-  { name: 'appointments', slaSeconds: 60 },
-  { name: 'projects', slaSeconds: 60 },
-  { name: 'financial', slaSeconds: 30 },
-  { name: 'general', slaSeconds: 120 },
+  { name: 'critical', slaSeconds: 30, workerPriority: 0 },
+  { name: 'messages', slaSeconds: 2, workerPriority: 1 },
+  { name: 'contacts', slaSeconds: 60, workerPriority: 3 },
+  { name: 'appointments', slaSeconds: 60, workerPriority: 3 },
+  { name: 'projects', slaSeconds: 60, workerPriority: 3 },
+  { name: 'financial', slaSeconds: 30, workerPriority: 2 },
+  { name: 'general', slaSeconds: 120, workerPriority: 4 },
 ];
 
 export function isWebhookQueueName(value: string): value is WebhookQueueName {

@@ -28,6 +28,8 @@ interface Waiting<Item, Outcome> {
 export class GroupCommitter<Item, Outcome> {
   private waiting: Waiting<Item, Outcome>[] = [];
   private inFlight = 0;
+  private flushEndWaiters: (() => void)[] = [];
+  private isPumpScheduled = false;
 
   constructor(private readonly options: GroupCommitterOptions<Item, Outcome>) {}
 
@@ -39,11 +41,40 @@ export class GroupCommitter<Item, Outcome> {
     return this.inFlight;
   }
 
+  /**
+   * Lets lower-priority users of the same connection (queue workers on PGlite) step aside: resolves
+   * after one event-loop turn when nothing is waiting to be written, else after the next flush ends
+   * and the following one has been started, so a waiting batch is never queued behind them.
+   */
+  yieldTurn(): Promise<void> {
+    // Through the event loop first: requests that arrived meanwhile get parsed and submitted.
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        if (this.waiting.length === 0 && this.inFlight === 0) resolve();
+        else this.flushEndWaiters.push(() => setImmediate(resolve));
+      }),
+    );
+  }
+
   submit(item: Item): Promise<Outcome> {
     if (this.waiting.length >= this.options.maxQueued) return Promise.reject(new GroupCommitQueueFullError(this.waiting.length));
     const promise = new Promise<Outcome>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
-    this.pump();
+    this.schedulePump();
     return promise;
+  }
+
+  /**
+   * Flushes on the next turn of the event loop rather than at once, so every request that became
+   * ready in this turn joins the batch. This matters on PGlite, whose queries block the event loop:
+   * without it each flush would carry only the one request that triggered it.
+   */
+  private schedulePump(): void {
+    if (this.isPumpScheduled) return;
+    this.isPumpScheduled = true;
+    setImmediate(() => {
+      this.isPumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {
@@ -66,7 +97,10 @@ export class GroupCommitter<Item, Outcome> {
       for (const entry of batch) entry.reject(error);
     } finally {
       this.inFlight -= 1;
-      this.pump();
+      this.schedulePump();
+      const waiters = this.flushEndWaiters;
+      this.flushEndWaiters = [];
+      for (const wake of waiters) wake();
     }
   }
 }

@@ -6,3 +6,4 @@ export { startPgListener } from './pg-listener.js';
 export type { PgListener, PgListenerOptions } from './pg-listener.js';
 export { startPollingLoop } from './polling-loop.js';
 export type { PollingLoop, PollingLoopOptions } from './polling-loop.js';
+export { Semaphore } from './semaphore.js';
