@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { authorizeApp, callGhl, startSandbox, type SandboxHandle } from '../../../sandbox/index.js';
+import { authorizeApp, callGhl, startSandbox, startWebhookReceiver, type SandboxHandle } from '../../../sandbox/index.js';
 import { createTestDatabase } from '../../../../test/support/test-database.js';
 import { waitFor } from '../../../../test/support/spawn-service.js';
 import { KeyRing, generateVaultKey } from '../../../platform/crypto/index.js';
@@ -13,6 +13,7 @@ import { claimJobs, JobRunner } from '../../../platform/jobs/index.js';
 import { createLogger } from '../../../platform/log/index.js';
 import { argon2PasswordHasher, createAuthenticator, createSessionTokens, ensureGhlLocation, registerTenantsRoutes, type TenantsDeps } from '../../tenants/index.js';
 import { createVault } from '../../vault/index.js';
+import { createCrmProcessors } from '../../crm/index.js';
 import { GhlClient } from '../client/ghl-client.js';
 import { readRateLimitHeaders } from '../client/ghl-http.js';
 import { GhlOAuthClient } from '../oauth/oauth-client.js';
@@ -305,6 +306,42 @@ describe('setup sync', () => {
     expect(await count('contacts', tenant.locationId)).toBe(CONTACTS);
     const [job] = await queryRows<{ status: string; attempts: number }>(database.db, sql`select status, attempts from jobs where id = ${claimed?.id}::bigint`);
     expect(job).toEqual({ status: 'done', attempts: 2 });
+  });
+
+  it('writes a synced contact exactly as the same contact arriving by webhook', async () => {
+    const tenant = [...tenantsByGhl.values()][0] as { companyId: string; locationId: string; ghlLocationId: string };
+    runner.start();
+    const receiver = await startWebhookReceiver(sandbox.webhookPublicKeys);
+    sandbox.setWebhookUrl(receiver.url);
+    const webhookWorld = await createTestDatabase();
+    try {
+      const [picked] = await queryRows<{ ghlId: string }>(database.db, sql`select ghl_id as "ghlId" from contacts where location_id = ${tenant.locationId} order by ghl_id limit 1`);
+      const contactId = picked?.ghlId as string;
+      const edited = await fetch(`${sandbox.baseUrl}/sandbox/simulate/edit-contact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contactId, changes: { companyName: 'Identity Check Ltd', firstName: 'Ada' } }) });
+      expect(edited.status).toBe(200);
+      const [delivery] = (await receiver.waitFor((received) => received.some((webhook) => webhook.body['type'] === 'ContactUpdate' && webhook.body['id'] === contactId))).filter((webhook) => webhook.body['type'] === 'ContactUpdate' && webhook.body['id'] === contactId);
+      // The webhook path, in a database of its own: the CRM processor on the delivered payload.
+      await webhookWorld.system(async (tx) => {
+        await ensureGhlLocation(tx, generateId, { ghlLocationId: tenant.ghlLocationId, ghlCompanyId: sandbox.companyId });
+        const processor = createCrmProcessors({ generateId, clock: systemClock })['ContactUpdate'];
+        const outcome = await processor?.(tx, { id: '1', provider: 'ghl', eventType: 'ContactUpdate', deliveryId: String(delivery?.body['webhookId']), ghlLocationId: tenant.ghlLocationId, ghlCompanyId: null, payload: delivery?.body ?? {}, receivedAt: new Date(), attempt: 1 });
+        expect(outcome?.status).toBe('done');
+      });
+      // The setup sync path: a re-sync lists the edited contact over REST.
+      const runId = await setupSync.requestSync(tenant);
+      expect((await waitForRun(runId)).status).toBe('done');
+      const columns = sql`first_name as "firstName", last_name as "lastName", full_name as "fullName", email, phone, company_name as "companyName", tags, is_dnd as "isDnd",
+        source, assigned_to as "assignedTo", custom_fields as "customFields", date_added::text as "dateAdded"`;
+      const [synced] = await queryRows(database.db, sql`select ${columns} from contacts where location_id = ${tenant.locationId} and ghl_id = ${contactId}`);
+      const [webhooked] = await queryRows(webhookWorld.db, sql`select ${columns} from contacts where ghl_id = ${contactId}`);
+      expect(synced).toMatchObject({ companyName: 'Identity Check Ltd', firstName: 'Ada' });
+      // dnd_settings is left out: only REST (and ContactDndUpdate) carry it, and ContactUpdate keeps what is stored.
+      expect(synced).toEqual(webhooked);
+    } finally {
+      sandbox.setWebhookUrl('');
+      await receiver.close();
+      await webhookWorld.close();
+    }
   });
 
   it('a failing step fails only itself and the steps that need it; the rest completes', async () => {
