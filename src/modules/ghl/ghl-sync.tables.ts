@@ -157,3 +157,23 @@ export const ghlCustomValues = pgTable(
   },
   (table) => [uniqueIndex('ghl_custom_values_location_ghl_id_key').on(table.locationId, table.ghlId), locationTenantPolicy('ghl_custom_values')],
 ).enableRLS();
+
+/**
+ * What the product uses by default for a location (written by the setup sync's last step): where new
+ * opportunities go, which calendar books, and the ids of the custom fields the product writes.
+ */
+export const ghlLocationDefaults = pgTable(
+  'ghl_location_defaults',
+  {
+    locationId: text('location_id').primaryKey(),
+    companyId: text('company_id').notNull(),
+    pipelineGhlId: text('pipeline_ghl_id'),
+    stageGhlId: text('stage_ghl_id'),
+    calendarGhlId: text('calendar_ghl_id'),
+    timezone: text('timezone'),
+    /** { project_title: <GHL field id>, quote_number: …, signed_date: … } */
+    customFieldIds: jsonb('custom_field_ids').notNull(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  () => [locationTenantPolicy('ghl_location_defaults')],
+).enableRLS();
