@@ -9,7 +9,7 @@ import { CrmApplier } from './crm-applier.js';
 import { runSetupSync } from './run-setup-sync.js';
 import { DEFAULT_SETUP_SYNC_SETTINGS, SETUP_SYNC_STEPS, type SetupSyncSettings } from './setup-sync-steps.js';
 import { SyncProgressHub } from './sync-progress-hub.js';
-import { insertSyncRun } from './sync-runs.repo.js';
+import { finishSyncRun, insertSyncRun } from './sync-runs.repo.js';
 
 export const SETUP_SYNC_JOB_KIND = 'ghl.setup-sync';
 
@@ -46,6 +46,11 @@ export async function enqueueSetupSync(tx: Executor, generateId: IdGenerator, ta
   return { runId, isNew: true };
 }
 
+async function abandonSyncRun(database: Database, runId: string, error: unknown): Promise<void> {
+  const reason = `setup sync gave up after its last attempt: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+  await finishSyncRun(database.db, { runId, status: 'partial', grade: 'F', report: { grade: 'F', reasons: [reason] } });
+}
+
 export interface RegisterSetupSyncDeps {
   jobs: JobRunner;
   database: Database;
@@ -76,7 +81,13 @@ export function registerSetupSync(deps: RegisterSetupSyncDeps): SetupSync {
   deps.jobs.register(SETUP_SYNC_JOB_KIND, async (job, context) => {
     const runId = job.payload['runId'];
     if (typeof runId !== 'string') throw new Error(`${SETUP_SYNC_JOB_KIND} job ${job.id} has no runId`);
-    await runSetupSync(syncDeps, runId, context.signal);
+    try {
+      await runSetupSync(syncDeps, runId, context.signal);
+    } catch (error) {
+      // The job will not run again: close the run so progress streams end and the install shows F.
+      if (job.attempts >= job.maxAttempts && !context.signal.aborted) await abandonSyncRun(deps.database, runId, error).catch(() => undefined);
+      throw error;
+    }
   });
   const enqueue = async (target: SetupSyncTarget, trigger: 'install' | 'manual') => {
     const { runId } = await deps.database.system((tx) => enqueueSetupSync(tx, deps.generateId, { ...target, trigger }));

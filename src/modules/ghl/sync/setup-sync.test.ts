@@ -153,7 +153,9 @@ describe('setup sync', () => {
     for (const runId of runIds) {
       const run = await waitForRun(runId);
       expect(run.status).toBe('done');
-      expect(run.grade).toMatch(/^[AB]$/);
+      // Speed grades depend on the machine's load (the bench measures them); every step done means A–D.
+      expect(run.grade).toMatch(/^[A-D]$/);
+      expect((run.report?.['reasons'] as string[])[0]).toMatch(/^all steps done; usable after [\d.]+ s, complete after [\d.]+ s$/);
       expect(run.report?.['slowestStep']).toMatchObject({ name: expect.any(String), seconds: expect.any(Number) });
       const steps = await stepsOf(runId);
       expect(steps.map((step) => step.step)).toEqual(['location', 'pipelines', 'calendars', 'users', 'custom-fields', 'custom-values', 'contacts', 'opportunities', 'appointments', 'conversations', 'messages', 'defaults']);
