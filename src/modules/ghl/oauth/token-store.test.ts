@@ -108,6 +108,19 @@ describe('GHL token store', () => {
     expect((await a.client.getLocation(ghlLocationId)).ok).toBe(true);
   });
 
+  it('the scheduled refresh renews tokens about to expire before anyone calls', async () => {
+    const ghlLocationId = sandbox.locationIds[0] as string;
+    const a = buildStack(first);
+    await installLocation(first, a.store, ghlLocationId);
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const summary = await a.store.refreshExpiring();
+    expect(summary.refreshed).toBeGreaterThanOrEqual(1);
+    expect(summary.failed).toBe(0);
+    const [row] = await queryRows<{ expiresAt: Date }>(first.db, sql`select access_expires_at as "expiresAt" from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
+    expect(new Date(row?.expiresAt ?? 0).getTime()).toBeGreaterThan(Date.now());
+    expect((await a.client.getLocation(ghlLocationId)).ok).toBe(true);
+  });
+
   it('revokes: deletes both secrets and refuses further calls', async () => {
     const ghlLocationId = sandbox.locationIds[0] as string;
     const a = buildStack(first);
