@@ -152,6 +152,8 @@ describe('setup sync', () => {
 
     for (const runId of runIds) {
       const run = await waitForRun(runId);
+      const unfinished = (await stepsOf(runId)).filter((step) => step.status !== 'done').map((step) => `${step.step}: ${step.status} ${step.error ?? ''}`);
+      expect(unfinished).toEqual([]);
       expect(run.status).toBe('done');
       // Speed grades depend on the machine's load (the bench measures them); every step done means A–D.
       expect(run.grade).toMatch(/^[A-D]$/);
