@@ -73,9 +73,12 @@ describe('GHL marketplace install through the public API', () => {
     const locations = await app.app.inject({ method: 'GET', url: '/api/locations', headers: bearer(agency.token) });
     expect(locations.json<{ items: { ghlLocationId: string | null }[] }>().items.map((item) => item.ghlLocationId).sort()).toEqual([...sandbox.locationIds].sort());
 
-    // A token from the vault works against GHL.
+    // A token from the vault works against GHL, and every GHL call is counted by endpoint and status.
     const ghlLocationId = sandbox.locationIds[0] as string;
     expect((await app.ghl?.client.getLocation(ghlLocationId))?.ok).toBe(true);
+    const metrics = (await app.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('switchboard_outbound_requests_total{service="ghl",endpoint="POST /oauth/token",status="200"} 1');
+    expect(metrics).toContain('switchboard_outbound_requests_total{service="ghl",endpoint="GET /locations/{locationId}",status="200"}');
 
     // Another agency sees none of it.
     const other = await createAgency(app, 0);

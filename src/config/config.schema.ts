@@ -20,6 +20,7 @@ export const envSchema = z
     CORS_ORIGINS: commaList.default([]),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+    METRICS_SCRAPE_TOKEN: z.string().min(16).optional(),
 
     DATABASE_URL: z
       .string()

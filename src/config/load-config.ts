@@ -9,6 +9,8 @@ export interface HttpConfig {
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownGraceMs: number;
+  /** Bearer token Prometheus must send to /metrics; undefined = open. */
+  metricsScrapeToken: string | undefined;
 }
 
 export type DatabaseConfig =
@@ -106,6 +108,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       corsOrigins: env.CORS_ORIGINS,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      metricsScrapeToken: env.METRICS_SCRAPE_TOKEN,
     },
     database: env.DATABASE_URL
       ? { engine: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }

@@ -21,6 +21,7 @@ export async function startApi(processName: string, options: { withWorkers?: boo
   const wired = await wireApp({
     ...booted,
     config: effectiveConfig,
+    collectProcessMetrics: true,
     ...(ghlRuntime.mode === 'unconfigured'
       ? {}
       : {

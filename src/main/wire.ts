@@ -8,7 +8,8 @@ import type { Database } from '../platform/db/index.js';
 import { createHttpServer, type HttpServer } from '../platform/http/index.js';
 import { generateId, type IdGenerator } from '../platform/ids/ids.js';
 import type { Logger } from '../platform/log/index.js';
-import { registerHealthRoutes } from '../modules/health/index.js';
+import { registerHealthRoutes, registerMetricsRoutes } from '../modules/health/index.js';
+import { createMetrics, type Metrics } from '../platform/metrics/index.js';
 import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registerTenantsRoutes, type PasswordHasher, type TenantsDeps } from '../modules/tenants/index.js';
 import { createVault, type Vault } from '../modules/vault/index.js';
 import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
@@ -31,6 +32,8 @@ export interface WireOptions {
   passwords?: PasswordHasher;
   /** Where GHL is (the real API or the sandbox); without it GHL calls are disabled but webhooks still apply. */
   ghl?: { apiBaseUrl: string; authorizeUrl: string; clientId: string; clientSecret: string; redirectUri: string };
+  /** Node process metrics (event loop, memory) on /metrics; once per process, so entry points only. */
+  collectProcessMetrics?: boolean;
   /** false: register no module's webhook processors (pipeline tests plug in their own). Default true. */
   withDefaultProcessors?: boolean;
 }
@@ -49,6 +52,7 @@ export interface Wired {
   ghl: Ghl | undefined;
   /** Cron jobs the scheduler runs once per slot across instances. */
   scheduledJobs: ScheduledJob[];
+  metrics: Metrics;
 }
 
 /** Builds every collaborator once and connects modules; the only place that knows all of them. */
@@ -75,6 +79,8 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     version: VERSION,
     authenticator: createAuthenticator(tenants),
   });
+  const metrics = createMetrics({ collectProcessMetrics: options.collectProcessMetrics ?? false });
+  registerMetricsRoutes(app, { metrics, scrapeToken: options.config.http.metricsScrapeToken });
   registerHealthRoutes(app, { database: options.database, version: VERSION, migrationsFolder: MIGRATIONS_FOLDER, startedAt: clock.now(), now: () => clock.now() });
   registerTenantsRoutes(app, tenants);
   const webhooks = createWebhooks({
@@ -94,6 +100,10 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
         clock,
         generateId: ids,
         logger: options.logger,
+        onCall: (call) => {
+          metrics.outboundRequests.inc({ service: 'ghl', endpoint: call.endpoint, status: String(call.status) });
+          metrics.outboundRequestSeconds.observe({ service: 'ghl', endpoint: call.endpoint }, call.durationMs / 1000);
+        },
         settings: {
           ...options.ghl,
           scopes: options.config.ghl.scopes,
@@ -112,5 +122,5 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     registerCrmProcessors(webhooks.processors, { generateId: ids, clock });
   }
   const scheduledJobs: ScheduledJob[] = [...(ghl?.scheduledJobs() ?? [])];
-  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl, scheduledJobs };
+  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl, scheduledJobs, metrics };
 }
