@@ -7,3 +7,6 @@ export type { EntityTable, EntityVersion, ColumnSpec } from './entity-versions.r
 export * as crmTables from './crm.tables.js';
 export { parseGhlTime, resolveSourceVersion } from './ghl-payload.js';
 export type { SourceVersion } from './ghl-payload.js';
+// Read API for frontends (issue 5 point 7): wire with registerCrmRoutes(app, { database, ghl: ghl?.client }).
+export { registerCrmRoutes } from './crm.routes.js';
+export type { CrmReadDeps, GhlFreeSlotsSource } from './crm-read.deps.js';

@@ -1,0 +1,320 @@
+import { and, asc, count, desc, eq, gt, gte, ilike, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { queryRows, type Executor } from '../../platform/db/index.js';
+import { appointments, contacts, conversations, invoices, messages, notes, opportunities, tasks } from './crm.tables.js';
+
+/*
+ * All SQL of the CRM read API. Callers run it in a tenant transaction, so RLS limits every row to the
+ * caller's company and locations; the explicit location_id filter keeps each query within one location
+ * (and on its indexes).
+ */
+
+export interface PageInput {
+  limit: number;
+  offset: number;
+  includeDeleted: boolean;
+}
+
+export type ContactRow = typeof contacts.$inferSelect;
+export type NoteRow = typeof notes.$inferSelect;
+export type TaskRow = typeof tasks.$inferSelect;
+export type OpportunityRow = typeof opportunities.$inferSelect;
+export type AppointmentRow = typeof appointments.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+
+/** `%` and `_` in user input are literals, not wildcards. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+function notDeleted(column: PgColumn, includeDeleted: boolean): SQL | undefined {
+  return includeDeleted ? undefined : isNull(column);
+}
+
+/** Matches our id or GHL's, so clients may use whichever they hold. */
+function byEitherId(idColumn: PgColumn, ghlIdColumn: PgColumn, id: string): SQL {
+  return or(eq(idColumn, id), eq(ghlIdColumn, id)) as SQL;
+}
+
+/** The location the caller may see, with its GHL id; undefined when RLS hides it or it does not exist. */
+export async function findVisibleLocation(tx: Executor, locationId: string): Promise<{ id: string; ghlLocationId: string | null } | undefined> {
+  const [row] = await queryRows<{ id: string; ghlLocationId: string | null }>(tx, sql`select id, ghl_location_id as "ghlLocationId" from locations where id = ${locationId}`);
+  return row;
+}
+
+export async function selectContacts(
+  tx: Executor,
+  locationId: string,
+  input: PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc' },
+): Promise<{ rows: ContactRow[]; total: number }> {
+  const pattern = input.q === undefined ? undefined : containsPattern(input.q);
+  const where = and(
+    eq(contacts.locationId, locationId),
+    notDeleted(contacts.deletedAt, input.includeDeleted),
+    pattern === undefined
+      ? undefined
+      : or(
+          ilike(contacts.fullName, pattern),
+          ilike(sql`concat_ws(' ', ${contacts.firstName}, ${contacts.lastName})`, pattern),
+          ilike(contacts.email, pattern),
+          ilike(contacts.phone, pattern),
+        ),
+    input.tag === undefined ? undefined : sql`${input.tag} = any(${contacts.tags})`,
+  );
+  const sortColumn = input.sort === 'dateAdded' ? contacts.dateAdded : contacts.sourceUpdatedAt;
+  const direction = input.order === 'asc' ? sql`asc nulls first` : sql`desc nulls last`;
+  const rows = await tx
+      .select()
+      .from(contacts)
+      .where(where)
+      .orderBy(sql`${sortColumn} ${direction}`, input.order === 'asc' ? asc(contacts.id) : desc(contacts.id))
+      .limit(input.limit)
+      .offset(input.offset);
+  const [counted] = await tx.select({ total: count() }).from(contacts).where(where);
+  return { rows, total: counted?.total ?? 0 };
+}
+
+export async function findContact(tx: Executor, locationId: string, contactId: string, includeDeleted: boolean): Promise<ContactRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.locationId, locationId), byEitherId(contacts.id, contacts.ghlId, contactId), notDeleted(contacts.deletedAt, includeDeleted)))
+    .limit(1);
+  return row;
+}
+
+export async function selectContactNotes(tx: Executor, locationId: string, contactGhlId: string, includeDeleted: boolean): Promise<NoteRow[]> {
+  return tx
+    .select()
+    .from(notes)
+    .where(and(eq(notes.locationId, locationId), eq(notes.contactGhlId, contactGhlId), notDeleted(notes.deletedAt, includeDeleted)))
+    .orderBy(sql`${notes.dateAdded} desc nulls last`, desc(notes.id));
+}
+
+export async function selectContactTasks(tx: Executor, locationId: string, contactGhlId: string, includeDeleted: boolean): Promise<TaskRow[]> {
+  return tx
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.locationId, locationId), eq(tasks.contactGhlId, contactGhlId), notDeleted(tasks.deletedAt, includeDeleted)))
+    .orderBy(sql`${tasks.dueAt} asc nulls last`, asc(tasks.id));
+}
+
+export interface PipelineRow {
+  id: string;
+  ghlId: string;
+  name: string | null;
+  sourceUpdatedAt: Date | string | null;
+}
+export interface StageRow {
+  id: string;
+  ghlId: string;
+  pipelineGhlId: string;
+  name: string | null;
+  position: number | null;
+}
+
+/*
+ * Pipelines, stages and calendars are mirrors the ghl module's setup sync writes (ghl-sync.tables.ts).
+ * They are read by table name because ghl depends on crm; importing its tables would close a cycle.
+ */
+export async function selectPipelines(tx: Executor, locationId: string): Promise<PipelineRow[]> {
+  return queryRows<PipelineRow & Record<string, unknown>>(
+    tx,
+    sql`select id, ghl_id as "ghlId", name, source_updated_at as "sourceUpdatedAt"
+      from ghl_pipelines where location_id = ${locationId} and deleted_at is null order by name nulls last, id`,
+  );
+}
+
+export async function selectStages(tx: Executor, locationId: string): Promise<StageRow[]> {
+  return queryRows<StageRow & Record<string, unknown>>(
+    tx,
+    sql`select id, ghl_id as "ghlId", pipeline_ghl_id as "pipelineGhlId", name, position
+      from ghl_pipeline_stages where location_id = ${locationId} and deleted_at is null order by pipeline_ghl_id, position nulls last, id`,
+  );
+}
+
+export interface CalendarRow {
+  id: string;
+  ghlId: string;
+  name: string | null;
+  calendarType: string | null;
+  isActive: boolean | null;
+  groupId: string | null;
+  sourceUpdatedAt: Date | string | null;
+}
+
+const calendarColumns = sql`id, ghl_id as "ghlId", name, calendar_type as "calendarType", is_active as "isActive", group_id as "groupId", source_updated_at as "sourceUpdatedAt"`;
+
+export async function selectCalendars(tx: Executor, locationId: string): Promise<CalendarRow[]> {
+  return queryRows<CalendarRow & Record<string, unknown>>(
+    tx,
+    sql`select ${calendarColumns} from ghl_calendars where location_id = ${locationId} and deleted_at is null order by name nulls last, id`,
+  );
+}
+
+export async function findCalendar(tx: Executor, locationId: string, calendarId: string): Promise<CalendarRow | undefined> {
+  const [row] = await queryRows<CalendarRow & Record<string, unknown>>(
+    tx,
+    sql`select ${calendarColumns} from ghl_calendars
+      where location_id = ${locationId} and (id = ${calendarId} or ghl_id = ${calendarId}) and deleted_at is null limit 1`,
+  );
+  return row;
+}
+
+function projectColumns() {
+  return {
+    id: opportunities.id,
+    companyId: opportunities.companyId,
+    locationId: opportunities.locationId,
+    ghlId: opportunities.ghlId,
+    name: opportunities.name,
+    pipelineId: opportunities.pipelineId,
+    pipelineStageId: opportunities.pipelineStageId,
+    status: opportunities.status,
+    monetaryValueCents: opportunities.monetaryValueCents,
+    contactGhlId: opportunities.contactGhlId,
+    assignedTo: opportunities.assignedTo,
+    source: opportunities.source,
+    dateAdded: opportunities.dateAdded,
+    sourceUpdatedAt: opportunities.sourceUpdatedAt,
+    deletedAt: opportunities.deletedAt,
+    // GHL opportunities rarely carry a currency; when a payload did, it is only in raw.
+    currency: sql<string | null>`${opportunities.raw}->>'currency'`,
+  };
+}
+export type ProjectListRow = Omit<OpportunityRow, 'raw' | 'sourceEventAt' | 'createdAt' | 'updatedAt'> & { currency: string | null };
+
+export async function selectProjects(
+  tx: Executor,
+  locationId: string,
+  input: PageInput & { pipelineId?: string | undefined; stageId?: string | undefined; status?: string | undefined; q?: string | undefined },
+): Promise<{ rows: ProjectListRow[]; total: number }> {
+  const where = and(
+    eq(opportunities.locationId, locationId),
+    notDeleted(opportunities.deletedAt, input.includeDeleted),
+    input.pipelineId === undefined ? undefined : eq(opportunities.pipelineId, input.pipelineId),
+    input.stageId === undefined ? undefined : eq(opportunities.pipelineStageId, input.stageId),
+    input.status === undefined ? undefined : eq(opportunities.status, input.status),
+    input.q === undefined ? undefined : ilike(opportunities.name, containsPattern(input.q)),
+  );
+  const rows = await tx
+      .select(projectColumns())
+      .from(opportunities)
+      .where(where)
+      .orderBy(sql`${opportunities.sourceUpdatedAt} desc`, desc(opportunities.id))
+      .limit(input.limit)
+      .offset(input.offset);
+  const [counted] = await tx.select({ total: count() }).from(opportunities).where(where);
+  return { rows, total: counted?.total ?? 0 };
+}
+
+export async function findProject(tx: Executor, locationId: string, projectId: string, includeDeleted: boolean): Promise<ProjectListRow | undefined> {
+  const [row] = await tx
+    .select(projectColumns())
+    .from(opportunities)
+    .where(and(eq(opportunities.locationId, locationId), byEitherId(opportunities.id, opportunities.ghlId, projectId), notDeleted(opportunities.deletedAt, includeDeleted)))
+    .limit(1);
+  return row;
+}
+
+export async function selectAppointments(
+  tx: Executor,
+  locationId: string,
+  input: PageInput & { from?: Date | undefined; to?: Date | undefined; calendarId?: string | undefined; status?: string | undefined },
+): Promise<{ rows: AppointmentRow[]; total: number }> {
+  const where = and(
+    eq(appointments.locationId, locationId),
+    notDeleted(appointments.deletedAt, input.includeDeleted),
+    input.from === undefined ? undefined : gte(appointments.startTime, input.from),
+    input.to === undefined ? undefined : lt(appointments.startTime, input.to),
+    input.calendarId === undefined ? undefined : eq(appointments.calendarId, input.calendarId),
+    input.status === undefined ? undefined : eq(appointments.status, input.status),
+  );
+  const rows = await tx
+      .select()
+      .from(appointments)
+      .where(where)
+      .orderBy(sql`${appointments.startTime} asc nulls last`, asc(appointments.id))
+      .limit(input.limit)
+      .offset(input.offset);
+  const [counted] = await tx.select({ total: count() }).from(appointments).where(where);
+  return { rows, total: counted?.total ?? 0 };
+}
+
+export async function findAppointment(tx: Executor, locationId: string, appointmentId: string, includeDeleted: boolean): Promise<AppointmentRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(appointments)
+    .where(and(eq(appointments.locationId, locationId), byEitherId(appointments.id, appointments.ghlId, appointmentId), notDeleted(appointments.deletedAt, includeDeleted)))
+    .limit(1);
+  return row;
+}
+
+export async function selectConversations(
+  tx: Executor,
+  locationId: string,
+  input: PageInput & { unread?: boolean | undefined },
+): Promise<{ rows: ConversationRow[]; total: number }> {
+  const unreadFilter =
+    input.unread === undefined ? undefined : input.unread ? gt(conversations.unreadCount, 0) : sql`coalesce(${conversations.unreadCount}, 0) = 0`;
+  const where = and(eq(conversations.locationId, locationId), notDeleted(conversations.deletedAt, input.includeDeleted), unreadFilter);
+  const rows = await tx
+      .select()
+      .from(conversations)
+      .where(where)
+      .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
+      .limit(input.limit)
+      .offset(input.offset);
+  const [counted] = await tx.select({ total: count() }).from(conversations).where(where);
+  return { rows, total: counted?.total ?? 0 };
+}
+
+export async function findConversation(tx: Executor, locationId: string, conversationId: string, includeDeleted: boolean): Promise<ConversationRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.locationId, locationId), byEitherId(conversations.id, conversations.ghlId, conversationId), notDeleted(conversations.deletedAt, includeDeleted)))
+    .limit(1);
+  return row;
+}
+
+export async function selectMessages(tx: Executor, locationId: string, conversationId: string, input: PageInput): Promise<{ rows: MessageRow[]; total: number }> {
+  const where = and(eq(messages.locationId, locationId), eq(messages.conversationId, conversationId), notDeleted(messages.deletedAt, input.includeDeleted));
+  const rows = await tx
+      .select()
+      .from(messages)
+      .where(where)
+      .orderBy(sql`${messages.dateAdded} desc nulls last`, desc(messages.id))
+      .limit(input.limit)
+      .offset(input.offset);
+  const [counted] = await tx.select({ total: count() }).from(messages).where(where);
+  return { rows, total: counted?.total ?? 0 };
+}
+
+export async function selectInvoices(tx: Executor, locationId: string, input: PageInput & { status?: string | undefined }): Promise<{ rows: InvoiceRow[]; total: number }> {
+  const where = and(
+    eq(invoices.locationId, locationId),
+    notDeleted(invoices.deletedAt, input.includeDeleted),
+    input.status === undefined ? undefined : eq(invoices.status, input.status),
+  );
+  const rows = await tx
+      .select()
+      .from(invoices)
+      .where(where)
+      .orderBy(sql`coalesce(${invoices.ghlCreatedAt}, ${invoices.sourceUpdatedAt}) desc`, desc(invoices.id))
+      .limit(input.limit)
+      .offset(input.offset);
+  const [counted] = await tx.select({ total: count() }).from(invoices).where(where);
+  return { rows, total: counted?.total ?? 0 };
+}
+
+export async function findInvoice(tx: Executor, locationId: string, invoiceId: string, includeDeleted: boolean): Promise<InvoiceRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.locationId, locationId), byEitherId(invoices.id, invoices.ghlId, invoiceId), notDeleted(invoices.deletedAt, includeDeleted)))
+    .limit(1);
+  return row;
+}

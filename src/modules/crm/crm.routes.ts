@@ -1,0 +1,254 @@
+import type { FastifyReply } from 'fastify';
+import { errorResponses, sendError, type HttpServer, type Principal } from '../../platform/http/index.js';
+import type { Failure } from '../../platform/result/index.js';
+import type { CrmReadDeps } from './crm-read.deps.js';
+import {
+  appointmentParamsSchema,
+  appointmentViewSchema,
+  calendarListSchema,
+  calendarParamsSchema,
+  contactDetailSchema,
+  contactParamsSchema,
+  contactViewSchema,
+  conversationParamsSchema,
+  conversationViewSchema,
+  freeSlotsQuerySchema,
+  freeSlotsSchema,
+  includeDeletedQuerySchema,
+  invoiceParamsSchema,
+  invoiceViewSchema,
+  listAppointmentsQuerySchema,
+  listContactsQuerySchema,
+  listConversationsQuerySchema,
+  listInvoicesQuerySchema,
+  listMessagesQuerySchema,
+  listProjectsQuerySchema,
+  locationParamsSchema,
+  messageViewSchema,
+  pageOf,
+  pipelineListSchema,
+  projectParamsSchema,
+  projectViewSchema,
+} from './crm-read.schemas.js';
+import { getContact, listContacts } from './list-contacts.js';
+import { getProject, listPipelines, listProjects } from './list-projects.js';
+import { getAppointment, listAppointments, listCalendars } from './list-appointments.js';
+import { getFreeSlots } from './get-free-slots.js';
+import { listConversations, listMessages } from './list-conversations.js';
+import { getInvoice, listInvoices } from './list-invoices.js';
+
+/** Routes run after the auth hook, so a non-public route always has a principal. */
+function principalOf(request: { principal: Principal | undefined }): Principal {
+  if (!request.principal) throw new Error('route reached without a principal');
+  return request.principal;
+}
+
+function sendNotFound(reply: FastifyReply, failure: Failure<'not_found'>) {
+  switch (failure.code) {
+    case 'not_found':
+      return sendError(reply, 404, failure.code, failure.message);
+  }
+}
+
+const tags = ['crm'];
+
+/**
+ * Read side of the CRM for web and mobile frontends: the local copies of GHL data, scoped to the
+ * caller's locations by RLS. Free slots are the one live GHL read.
+ */
+export function registerCrmRoutes(app: HttpServer, deps: CrmReadDeps): void {
+  app.get(
+    '/api/locations/:locationId/contacts',
+    {
+      schema: {
+        tags,
+        summary: 'Contacts of a location: search by name/email/phone, filter by tag, sort by dateAdded or updatedAt',
+        params: locationParamsSchema,
+        querystring: listContactsQuerySchema,
+        response: { 200: pageOf(contactViewSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const result = await listContacts(deps, principalOf(request), request.params.locationId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/contacts/:contactId',
+    {
+      schema: {
+        tags,
+        summary: 'One contact (our id or GHL id) with its notes and tasks',
+        params: contactParamsSchema,
+        querystring: includeDeletedQuerySchema,
+        response: { 200: contactDetailSchema, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const result = await getContact(deps, principalOf(request), request.params.locationId, request.params.contactId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/pipelines',
+    { schema: { tags, summary: 'Pipelines of a location with their stages', params: locationParamsSchema, response: { 200: pipelineListSchema, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      const result = await listPipelines(deps, principalOf(request), request.params.locationId);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/projects',
+    {
+      schema: {
+        tags,
+        summary: 'Projects (GHL opportunities): filter by pipeline, stage, status, name; amounts in integer cents',
+        params: locationParamsSchema,
+        querystring: listProjectsQuerySchema,
+        response: { 200: pageOf(projectViewSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const result = await listProjects(deps, principalOf(request), request.params.locationId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/projects/:projectId',
+    { schema: { tags, summary: 'One project (our id or GHL id)', params: projectParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: projectViewSchema, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      const result = await getProject(deps, principalOf(request), request.params.locationId, request.params.projectId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/appointments',
+    {
+      schema: {
+        tags,
+        summary: 'Appointments starting in a window (from inclusive, to exclusive), by calendar and status, earliest first',
+        params: locationParamsSchema,
+        querystring: listAppointmentsQuerySchema,
+        response: { 200: pageOf(appointmentViewSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const result = await listAppointments(deps, principalOf(request), request.params.locationId, request.query);
+      if (result.ok) return reply.send(result.value);
+      switch (result.code) {
+        case 'not_found':
+          return sendError(reply, 404, result.code, result.message);
+        case 'invalid_window':
+          return sendError(reply, 400, result.code, result.message);
+      }
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/appointments/:appointmentId',
+    {
+      schema: { tags, summary: 'One appointment (our id or GHL id)', params: appointmentParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: appointmentViewSchema, ...errorResponses(400, 401, 404) } },
+    },
+    async (request, reply) => {
+      const result = await getAppointment(deps, principalOf(request), request.params.locationId, request.params.appointmentId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/calendars',
+    { schema: { tags, summary: 'Calendars of a location', params: locationParamsSchema, response: { 200: calendarListSchema, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      const result = await listCalendars(deps, principalOf(request), request.params.locationId);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/calendars/:calendarId/free-slots',
+    {
+      schema: {
+        tags,
+        summary: 'Free slots of a calendar (our id or GHL id), read live from GHL; at most 31 days',
+        params: calendarParamsSchema,
+        querystring: freeSlotsQuerySchema,
+        response: { 200: freeSlotsSchema, ...errorResponses(400, 401, 404, 409, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const result = await getFreeSlots(deps, principalOf(request), request.params.locationId, request.params.calendarId, request.query);
+      if (result.ok) return reply.send(result.value);
+      switch (result.code) {
+        case 'not_found':
+          return sendError(reply, 404, result.code, result.message);
+        case 'invalid_window':
+          return sendError(reply, 400, result.code, result.message);
+        case 'not_linked':
+          return sendError(reply, 409, result.code, result.message);
+        case 'ghl_not_configured':
+          return sendError(reply, 503, result.code, result.message);
+        case 'ghl_unavailable':
+          return sendError(reply, 502, result.code, result.message, result.details);
+      }
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/conversations',
+    {
+      schema: {
+        tags,
+        summary: 'Conversations, most recent message first; filter unread',
+        params: locationParamsSchema,
+        querystring: listConversationsQuerySchema,
+        response: { 200: pageOf(conversationViewSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const result = await listConversations(deps, principalOf(request), request.params.locationId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/conversations/:conversationId/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Messages of a conversation (our id or GHL id), newest first',
+        params: conversationParamsSchema,
+        querystring: listMessagesQuerySchema,
+        response: { 200: pageOf(messageViewSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const result = await listMessages(deps, principalOf(request), request.params.locationId, request.params.conversationId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/invoices',
+    {
+      schema: { tags, summary: 'Invoices, newest first; filter by status; amounts in integer cents', params: locationParamsSchema, querystring: listInvoicesQuerySchema, response: { 200: pageOf(invoiceViewSchema), ...errorResponses(400, 401, 404) } },
+    },
+    async (request, reply) => {
+      const result = await listInvoices(deps, principalOf(request), request.params.locationId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/invoices/:invoiceId',
+    { schema: { tags, summary: 'One invoice (our id or GHL id)', params: invoiceParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: invoiceViewSchema, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      const result = await getInvoice(deps, principalOf(request), request.params.locationId, request.params.invoiceId, request.query);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+}

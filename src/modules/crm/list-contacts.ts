@@ -1,0 +1,79 @@
+import type { Principal } from '../../platform/http/index.js';
+import { fail, succeed, type Result } from '../../platform/result/index.js';
+import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
+import { findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
+import type { ContactDetail, ContactView, NoteView, Page, TaskView } from './crm-read.schemas.js';
+
+export function toContactView(row: ContactRow): ContactView {
+  return {
+    id: row.id,
+    ghlId: row.ghlId,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    fullName: row.fullName,
+    email: row.email,
+    phone: row.phone,
+    companyName: row.companyName,
+    tags: row.tags,
+    isDnd: row.isDnd,
+    source: row.source,
+    assignedTo: row.assignedTo,
+    dateAdded: toIso(row.dateAdded),
+    sourceUpdatedAt: toIso(row.sourceUpdatedAt),
+    deletedAt: toIso(row.deletedAt),
+  };
+}
+
+function toNoteView(row: NoteRow): NoteView {
+  return { id: row.id, ghlId: row.ghlId, body: row.body, dateAdded: toIso(row.dateAdded), sourceUpdatedAt: toIso(row.sourceUpdatedAt), deletedAt: toIso(row.deletedAt) };
+}
+
+function toTaskView(row: TaskRow): TaskView {
+  return {
+    id: row.id,
+    ghlId: row.ghlId,
+    title: row.title,
+    body: row.body,
+    assignedTo: row.assignedTo,
+    dueAt: toIso(row.dueAt),
+    completedAt: toIso(row.completedAt),
+    isCompleted: row.completedAt !== null,
+    dateAdded: toIso(row.dateAdded),
+    sourceUpdatedAt: toIso(row.sourceUpdatedAt),
+    deletedAt: toIso(row.deletedAt),
+  };
+}
+
+/** GHL custom fields are `[{ id, value }]`; anything else stored there is dropped rather than guessed at. */
+function readCustomFields(value: unknown): { id: string; value: unknown }[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((field: unknown) => {
+    if (typeof field !== 'object' || field === null) return [];
+    const { id, value: fieldValue } = field as { id?: unknown; value?: unknown };
+    return typeof id === 'string' ? [{ id, value: fieldValue ?? null }] : [];
+  });
+}
+
+export type ListContactsInput = PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc' };
+
+export async function listContacts(deps: CrmReadDeps, principal: Principal, locationId: string, input: ListContactsInput): Promise<Result<Page<ContactView>, 'not_found'>> {
+  return withVisibleLocation(deps, principal, locationId, async (tx) => {
+    const { rows, total } = await selectContacts(tx, locationId, input);
+    return succeed({ items: rows.map(toContactView), total, limit: input.limit, offset: input.offset });
+  });
+}
+
+export async function getContact(
+  deps: CrmReadDeps,
+  principal: Principal,
+  locationId: string,
+  contactId: string,
+  input: { includeDeleted: boolean },
+): Promise<Result<ContactDetail, 'not_found'>> {
+  return withVisibleLocation(deps, principal, locationId, async (tx) => {
+    const row = await findContact(tx, locationId, contactId, input.includeDeleted);
+    if (!row) return fail('not_found', 'Contact not found');
+    const [noteRows, taskRows] = [await selectContactNotes(tx, locationId, row.ghlId, input.includeDeleted), await selectContactTasks(tx, locationId, row.ghlId, input.includeDeleted)];
+    return succeed({ ...toContactView(row), customFields: readCustomFields(row.customFields), notes: noteRows.map(toNoteView), tasks: taskRows.map(toTaskView) });
+  });
+}
