@@ -22,3 +22,8 @@ export { GRADE_THRESHOLDS } from './sync/grade-setup-sync.js';
 export type { InstallReport, SetupGrade } from './sync/grade-setup-sync.js';
 export type { SyncProgressView, SyncRunView, SyncStepView } from './sync/get-sync-progress.js';
 export * as ghlSyncTables from './ghl-sync.tables.js';
+// Sync health (issue 5 point 7): wire with registerSyncHealthRoutes(app, { database, clock }).
+export { registerSyncHealthRoutes } from './sync-health/sync-health.routes.js';
+export { getSyncHealth } from './sync-health/get-sync-health.js';
+export type { SyncHealthDeps } from './sync-health/get-sync-health.js';
+export type { SyncHealthView } from './sync-health/sync-health.schemas.js';

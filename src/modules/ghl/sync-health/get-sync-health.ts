@@ -1,0 +1,84 @@
+import type { Clock } from '../../../platform/clock/clock.js';
+import type { Database } from '../../../platform/db/index.js';
+import { canAccessLocation, tenantScopeOf, type Principal } from '../../../platform/http/index.js';
+import { fail, succeed, type Result } from '../../../platform/result/index.js';
+import {
+  findLastFinishedSyncAt,
+  findLatestSyncRun,
+  findLocationInstallation,
+  findLocationToken,
+  findVisibleLocation,
+  selectEntityCounts,
+  selectLocationJobCounts,
+  SYNC_HEALTH_ENTITIES,
+  type JobCountRow,
+} from './sync-health.repo.js';
+import type { EntitySyncHealthView, SyncHealthView } from './sync-health.schemas.js';
+
+export interface SyncHealthDeps {
+  database: Database;
+  clock: Clock;
+}
+
+const PENDING_JOB_STATUSES = new Set(['pending', 'running', 'retry']);
+const TOKEN_STATUSES = ['active', 'needs_reauth', 'revoked'] as const;
+type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+function toIso(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function isTokenStatus(value: string): value is TokenStatus {
+  return (TOKEN_STATUSES as readonly string[]).includes(value);
+}
+
+function sumJobs(jobs: readonly JobCountRow[], kindPrefix: string, isCounted: (status: string) => boolean): number {
+  return jobs.filter((job) => job.kind.startsWith(kindPrefix) && isCounted(job.status)).reduce((sum, job) => sum + Number(job.total), 0);
+}
+
+/**
+ * How well one location is in sync with GHL: what we hold per entity, what waits to be pushed or died
+ * trying, when data last arrived, and whether the app can still talk to GHL for it (token, install).
+ */
+export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, locationId: string): Promise<Result<SyncHealthView, 'not_found'>> {
+  if (!canAccessLocation(principal, locationId)) return fail('not_found', 'Location not found');
+  return deps.database.tenant(tenantScopeOf(principal), async (tx): Promise<Result<SyncHealthView, 'not_found'>> => {
+    const location = await findVisibleLocation(tx, locationId);
+    if (!location) return fail('not_found', 'Location not found');
+    const counts = await selectEntityCounts(tx, locationId);
+    const jobs = await selectLocationJobCounts(tx, locationId);
+    const token = await findLocationToken(tx, locationId);
+    const installation = await findLocationInstallation(tx, locationId);
+    const run = await findLatestSyncRun(tx, locationId);
+    const lastSetupSyncAt = await findLastFinishedSyncAt(tx, locationId);
+    const entities: EntitySyncHealthView[] = SYNC_HEALTH_ENTITIES.map(({ entity, pushKindPrefix }) => {
+      const row = counts.find((candidate) => candidate.entity === entity);
+      return {
+        entity,
+        localCount: Number(row?.localCount ?? 0),
+        syncedCount: Number(row?.syncedCount ?? 0),
+        pendingPushes: sumJobs(jobs, pushKindPrefix, (status) => PENDING_JOB_STATUSES.has(status)),
+        failures: sumJobs(jobs, pushKindPrefix, (status) => status === 'dead'),
+        lastSourceUpdatedAt: toIso(row?.lastSourceUpdatedAt),
+        lastWrittenAt: toIso(row?.lastWrittenAt),
+      };
+    });
+    return succeed({
+      locationId,
+      ghlLocationId: location.ghlLocationId,
+      entities,
+      deadJobs: sumJobs(jobs, '', (status) => status === 'dead'),
+      lastSetupSyncAt: toIso(lastSetupSyncAt),
+      setupSync: run
+        ? { runId: run.id, trigger: run.trigger, status: run.status, grade: run.grade, startedAt: toIso(run.startedAt), finishedAt: toIso(run.finishedAt) }
+        : null,
+      // An unknown status (a newer writer) reads as needs_reauth: the app cannot rely on that token.
+      token: token
+        ? { status: isTokenStatus(token.status) ? token.status : 'needs_reauth', reason: token.statusReason, accessExpiresAt: toIso(token.accessExpiresAt), refreshedAt: toIso(token.refreshedAt) }
+        : null,
+      installation: installation ? { status: installation.status, installedAt: toIso(installation.installedAt), uninstalledAt: toIso(installation.uninstalledAt) } : null,
+      checkedAt: deps.clock.now().toISOString(),
+    });
+  });
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+export const syncHealthParamsSchema = z.object({ locationId: z.string().min(1).max(100) });
+
+export const entitySyncHealthSchema = z
+  .object({
+    entity: z.enum(['contacts', 'opportunities', 'appointments', 'conversations', 'messages', 'invoices']),
+    localCount: z.number().int().describe('Rows we hold, deleted ones excluded'),
+    syncedCount: z.number().int().describe('Of those, rows that carry a GHL id'),
+    pendingPushes: z.number().int().describe('Outbox jobs (ghl.push-*) of this entity waiting or running'),
+    failures: z.number().int().describe('Dead outbox jobs (ghl.push-*) of this entity'),
+    lastSourceUpdatedAt: z.string().nullable().describe('Newest GHL change time among the rows'),
+    lastWrittenAt: z.string().nullable().describe('When a row of this entity was last written here'),
+  })
+  .meta({ id: 'EntitySyncHealth' });
+
+export const syncHealthSchema = z
+  .object({
+    locationId: z.string(),
+    ghlLocationId: z.string().nullable(),
+    entities: z.array(entitySyncHealthSchema),
+    deadJobs: z.number().int().describe('Dead jobs of the location, any kind'),
+    lastSetupSyncAt: z.string().nullable().describe('When the latest finished setup sync finished'),
+    setupSync: z
+      .object({ runId: z.string(), trigger: z.string(), status: z.string(), grade: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })
+      .nullable()
+      .describe('The newest setup sync run'),
+    token: z
+      .object({
+        status: z.enum(['active', 'needs_reauth', 'revoked']),
+        reason: z.string().nullable(),
+        accessExpiresAt: z.string().nullable(),
+        refreshedAt: z.string().nullable(),
+      })
+      .nullable()
+      .describe('The location token’s state; null when the app holds no token for it'),
+    installation: z
+      .object({ status: z.string(), installedAt: z.string().nullable(), uninstalledAt: z.string().nullable() })
+      .nullable()
+      .describe('The app installation on this location; null when none was recorded'),
+    checkedAt: z.string(),
+  })
+  .meta({ id: 'SyncHealth' });
+
+export type SyncHealthView = z.infer<typeof syncHealthSchema>;
+export type EntitySyncHealthView = z.infer<typeof entitySyncHealthSchema>;
