@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -24,6 +25,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATES = (process.env.BENCH_RATES ?? '1000,500').split(',').map(Number);
 const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 80_000);
+/** BENCH_INGEST_ONLY=1: the service runs no workers (as with separate `npm run worker` processes); no end-to-end figures. */
+const INGEST_ONLY = process.env.BENCH_INGEST_ONLY === '1';
 const LOCATIONS = 50;
 const ADMIN_EMAIL = 'bench-admin@example.test';
 const ADMIN_PASSWORD = 'bench-password-123';
@@ -43,8 +46,8 @@ const MIX: [string, number, (index: number) => Record<string, unknown>][] = [
 
 interface Signed {
   webhookId: string;
-  body: Buffer;
-  signature: string;
+  /** The whole HTTP request, built before the clock starts. */
+  request: Buffer;
 }
 
 const keys = generateKeyPairSync('ed25519');
@@ -66,7 +69,7 @@ function makeEvents(count: number, phase: string): Signed[] {
     const webhookId = `${phase}-${randomUUID()}`;
     const payload = { type: entry[0], locationId: `loc_${eventCounter % LOCATIONS}`, ...entry[2](eventCounter), webhookId, timestamp: new Date().toISOString(), appId: 'bench-app', versionId: 'v1' };
     const body = Buffer.from(JSON.stringify(payload));
-    events.push({ webhookId, body, signature: sign(null, body, keys.privateKey).toString('base64') });
+    events.push({ webhookId, request: buildRequest('/api/webhooks/ghl', body, { 'x-ghl-signature': sign(null, body, keys.privateKey).toString('base64') }) });
   }
   return events;
 }
@@ -87,6 +90,86 @@ function request(method: string, path: string, body?: Buffer, headers: Record<st
   });
 }
 
+/**
+ * A lean HTTP/1.1 keep-alive client for the load itself: requests are pre-built bytes and only the
+ * status line and content length of answers are parsed, so the generator sharing the machine's two
+ * cores with the service costs as little CPU as possible.
+ */
+class RawConnection {
+  private socket: Socket | undefined;
+  private buffer: Buffer = Buffer.alloc(0);
+  private pending: ((status: number) => void) | undefined;
+
+  private open(): Promise<Socket> {
+    if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
+      socket.setNoDelay(true);
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      const fail = () => {
+        this.socket = undefined;
+        this.buffer = Buffer.alloc(0);
+        const waiter = this.pending;
+        this.pending = undefined;
+        waiter?.(0);
+      };
+      socket.on('error', fail);
+      socket.on('close', fail);
+      this.socket = socket;
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const headerEnd = this.buffer.indexOf('\r\n\r\n');
+    if (headerEnd < 0) return;
+    const head = this.buffer.subarray(0, headerEnd).toString('latin1');
+    const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    if (this.buffer.length < headerEnd + 4 + length) return;
+    this.buffer = this.buffer.subarray(headerEnd + 4 + length);
+    const waiter = this.pending;
+    this.pending = undefined;
+    waiter?.(Number(head.slice(9, 12)));
+  }
+
+  async send(bytes: Buffer): Promise<number> {
+    const socket = await this.open();
+    return new Promise((resolve) => {
+      this.pending = resolve;
+      socket.write(bytes);
+    });
+  }
+}
+
+class RawPool {
+  private readonly idle: RawConnection[];
+  private readonly queue: ((connection: RawConnection) => void)[] = [];
+
+  constructor(size: number) {
+    this.idle = Array.from({ length: size }, () => new RawConnection());
+  }
+
+  async send(bytes: Buffer): Promise<number> {
+    const connection = this.idle.pop() ?? (await new Promise<RawConnection>((resolve) => this.queue.push(resolve)));
+    try {
+      return await connection.send(bytes);
+    } finally {
+      const next = this.queue.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+    }
+  }
+}
+
+let pool: RawPool;
+
+function buildRequest(path: string, body: Buffer, headers: Record<string, string>): Buffer {
+  const lines = [`POST ${path} HTTP/1.1`, 'host: 127.0.0.1', 'content-type: application/json', `content-length: ${body.length}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  return Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n'), body]);
+}
+
+const noopRequest = Buffer.from('GET /api/health/live HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+
 const sentAt = new Map<string, number>();
 const acknowledged = new Set<string>();
 const phaseOf = new Map<string, string>();
@@ -94,10 +177,10 @@ const phaseOf = new Map<string, string>();
 async function deliver(event: Signed, latencies: number[], statuses: Map<number, number>): Promise<void> {
   const started = performance.now();
   sentAt.set(event.webhookId, Date.now());
-  const response = await request('POST', '/api/webhooks/ghl', event.body, { 'x-ghl-signature': event.signature });
+  const status = await pool.send(event.request);
   latencies.push(performance.now() - started);
-  statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-  if (response.status === 200) acknowledged.add(event.webhookId);
+  statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  if (status === 200) acknowledged.add(event.webhookId);
 }
 
 function percentile(values: number[], p: number): number {
@@ -144,6 +227,7 @@ async function login(): Promise<string> {
 }
 
 async function waitForDrain(token: string, timeoutMs: number): Promise<number> {
+  if (INGEST_ONLY) return NaN;
   const started = performance.now();
   for (;;) {
     const response = await request('GET', '/api/webhooks/status', undefined, { authorization: `Bearer ${token}` });
@@ -200,7 +284,8 @@ async function main() {
   await setup.close();
 
   port = 30_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main/all.ts')], {
+  const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS ? process.env.BENCH_SERVICE_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/main/all.ts')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -213,6 +298,7 @@ async function main() {
       VAULT_KEYS: `bench:${randomBytes(32).toString('base64')}`,
       // Real-GHL mode without credentials: no sandbox is started, so our test key is the one trusted.
       GHL_SANDBOX: 'off',
+      ...(INGEST_ONLY ? { WEBHOOK_WORKER_QUEUES: 'none' } : {}),
       GHL_WEBHOOK_ED25519_PUBLIC_KEY: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -225,7 +311,8 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const token = await login();
-    console.log(`\nbench:ingest — ${engine}, ${cpus().length} CPUs, ${SECONDS} s per phase, ${CONCURRENCY} connections at max rate\n`);
+    pool = new RawPool(Math.max(CONCURRENCY, 128));
+    console.log(`\nbench:ingest — ${engine}, ${cpus().length} CPUs, ${SECONDS} s per phase, ${CONCURRENCY} connections at max rate${INGEST_ONLY ? ', ingest only (no workers)' : ', workers in the same process'}\n`);
 
     // Warm-up (JIT, pools); not measured.
     const warmup = makeEvents(2000, 'warmup');
@@ -233,7 +320,7 @@ async function main() {
     await runOpenLoop(1000, warmup, [], new Map());
     await waitForDrain(token, 120_000);
 
-    const noop = await runClosedLoop(SECONDS, async () => (await request('GET', '/api/health/live')).status === 200);
+    const noop = await runClosedLoop(SECONDS, async () => (await pool.send(noopRequest)) === 200);
     const noopPerSecond = noop.count / noop.elapsedSeconds;
     console.log(`no-op route (GET /api/health/live) at max rate: ${fmt(noopPerSecond, 0)} req/s`);
 

@@ -3,12 +3,12 @@ import type { Clock } from '../../platform/clock/clock.js';
 import type { Database } from '../../platform/db/index.js';
 import type { HttpServer } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
-import { WakeupHub, startPgListener } from '../../platform/queue/index.js';
+import { WakeupHub, createCoalescingNotifier, startPgListener } from '../../platform/queue/index.js';
 import type { IngestDeps } from './ingest-webhook.js';
 import { ProcessorRegistry } from './processor-registry.js';
 import { startBacklogGauge } from './webhook-backlog-gauge.js';
 import { startWebhookDispatcher, type RunningDispatcher } from './webhook-dispatcher.js';
-import { WEBHOOK_NOTIFY_CHANNEL } from './webhook-inbox.repo.js';
+import { WEBHOOK_NOTIFY_CHANNEL, notifyInboxQueues } from './webhook-inbox.repo.js';
 import { createInboxCommitter } from './webhook-inbox-writer.js';
 import { registerWebhookIngestRoutes } from './webhook-ingest.routes.js';
 import { registerWebhookOpsRoutes } from './webhook-ops.routes.js';
@@ -51,6 +51,11 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
   const hub = new WakeupHub();
   const keys = createGhlWebhookKeys({ ed25519Pem: config.ghlEd25519PublicKeyPem, rsaPem: config.ghlRsaPublicKeyPem });
   let backlog: ReturnType<typeof startBacklogGauge> | undefined;
+  // Other processes (npm run worker) learn of new events through NOTIFY; PGlite has no other process.
+  const crossProcess =
+    database.engine === 'postgres'
+      ? createCoalescingNotifier((queues) => notifyInboxQueues(database.db, queues), 10, (error) => logger.debug({ err: error }, 'webhook NOTIFY failed'))
+      : undefined;
   const committer = createInboxCommitter(database, {
     maxBatch: config.ingestBatchMax,
     maxConcurrentFlushes: config.ingestFlushConcurrency ?? (database.engine === 'pglite' ? 1 : 4),
@@ -66,7 +71,10 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     timestampToleranceSeconds: config.timestampToleranceSeconds,
     timestampFutureSkewSeconds: config.timestampFutureSkewSeconds,
     ingestTimeoutMs: config.ingestTimeoutMs,
-    onStored: (queue) => hub.notify(queue),
+    onStored: (queue) => {
+      hub.notify(queue);
+      crossProcess?.add(queue);
+    },
   };
 
   return {
@@ -86,7 +94,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
         hub,
         logger,
         queues,
-        ...(database.engine === 'pglite' ? { yieldToIngest: () => committer.yieldTurn() } : {}),
+        yieldToIngest: () => committer.yieldTurn(),
         ...(options.workerId ? { workerId: options.workerId } : {}),
         settings: {
           maxAttempts: config.maxAttempts,
@@ -124,6 +132,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     },
     async close() {
       backlog?.stop();
+      crossProcess?.stop();
     },
   };
 }

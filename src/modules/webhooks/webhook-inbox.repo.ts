@@ -26,14 +26,10 @@ export interface InsertedRow {
   deliveryId: string;
 }
 
-/**
- * One statement for the whole batch (no BEGIN/COMMIT round trips): arrays in, unnest, insert in
- * input order, skip duplicates, and NOTIFY the queues on commit.
- */
+/** One statement for the whole batch (no BEGIN/COMMIT round trips): arrays in, unnest, insert in input order, skip duplicates. */
 export async function insertInboxRows(executor: Executor, rows: readonly NewInboxRow[]): Promise<InsertedRow[]> {
   if (rows.length === 0) return [];
   const column = <T>(pick: (row: NewInboxRow) => T) => sql.param(rows.map(pick));
-  const queues = [...new Set(rows.map((row) => row.queue))].join(',');
   return queryRows<InsertedRow & Record<string, unknown>>(
     executor,
     sql`with input as (
@@ -51,8 +47,16 @@ export async function insertInboxRows(executor: Executor, rows: readonly NewInbo
       on conflict (provider, delivery_id) do nothing
       returning id, provider, delivery_id
     )
-    select id::text as "id", provider, delivery_id as "deliveryId", (select pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, ${queues})) is null as "notified" from inserted`,
+    select id::text as "id", provider, delivery_id as "deliveryId" from inserted`,
   );
+}
+
+/**
+ * Wakes workers in other processes. Sent apart from the insert and at most every few milliseconds:
+ * a NOTIFY inside the insert would make every group commit serialise on PostgreSQL's notify lock.
+ */
+export async function notifyInboxQueues(executor: Executor, queues: readonly string[]): Promise<void> {
+  await executor.execute(sql`select pg_notify(${WEBHOOK_NOTIFY_CHANNEL}, ${queues.join(',')})`);
 }
 
 export async function findInboxIdByDelivery(executor: Executor, provider: string, deliveryId: string): Promise<string | undefined> {

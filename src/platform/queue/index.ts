@@ -7,3 +7,5 @@ export type { PgListener, PgListenerOptions } from './pg-listener.js';
 export { startPollingLoop } from './polling-loop.js';
 export type { PollingLoop, PollingLoopOptions } from './polling-loop.js';
 export { Semaphore } from './semaphore.js';
+export { createCoalescingNotifier } from './coalescing-notifier.js';
+export type { CoalescingNotifier } from './coalescing-notifier.js';
