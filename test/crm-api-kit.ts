@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import { authorizeApp, startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
+import { systemClock } from '../src/platform/clock/clock.js';
+import { queryRows } from '../src/platform/db/index.js';
+import { createHttpServer, type HttpServer } from '../src/platform/http/index.js';
+import { generateId } from '../src/platform/ids/ids.js';
+import { JobRunner } from '../src/platform/jobs/index.js';
+import { createLogger } from '../src/platform/log/index.js';
+import { createAuthenticator, ensureGhlLocation } from '../src/modules/tenants/index.js';
+import { registerCrmRoutes } from '../src/modules/crm/index.js';
+import { registerSetupSync, registerSyncHealthRoutes, type SetupSync } from '../src/modules/ghl/index.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+import { createAgency } from './support/factories.js';
+import { waitFor } from './support/spawn-service.js';
+
+/**
+ * The CRM read API and sync health on a real app wired to the GHL sandbox: one agency whose first
+ * location is installed from the sandbox and filled by the real setup sync, plus a second agency for
+ * tenant isolation. The routes are registered on a server of their own (same authenticator and
+ * database as the wired app) until src/main/wire.ts registers them.
+ */
+export interface CrmApiKit {
+  sandbox: SandboxHandle;
+  app: TestApp;
+  /** Serves only the routes under test (crm + sync health) with the app's authenticator. */
+  server: HttpServer;
+  /** The same routes without a GHL client (a server with GHL not configured). */
+  serverWithoutGhl: HttpServer;
+  runner: JobRunner;
+  setupSync: SetupSync;
+  agency: { token: string; companyId: string; locationIds: string[] };
+  otherAgency: { token: string; companyId: string; locationIds: string[] };
+  /** The agency's location linked to the sandbox location and synced. */
+  installed: { companyId: string; locationId: string; ghlLocationId: string };
+  close(): Promise<void>;
+}
+
+export async function startCrmApiKit(options: { contacts?: number } = {}): Promise<CrmApiKit> {
+  const sandbox = await startSandbox({ port: 0, seed: 41, locations: 1, contacts: options.contacts ?? 40, quirks: { sendLegacyRsaSignature: false } });
+  const app = await createTestApp({ sandbox });
+  const ghl = app.ghl;
+  if (!ghl) throw new Error('the sandbox-wired app has no GHL');
+  const logger = createLogger({ level: 'silent' });
+  const server = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(app.tenants) });
+  registerCrmRoutes(server, { database: app.database, ghl: ghl.client });
+  registerSyncHealthRoutes(server, { database: app.database, clock: systemClock });
+  await server.ready();
+  const serverWithoutGhl = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(app.tenants) });
+  registerCrmRoutes(serverWithoutGhl, { database: app.database });
+  await serverWithoutGhl.ready();
+
+  const agency = await createAgency(app, 1);
+  const otherAgency = await createAgency(app, 1);
+  // Fixture: this agency is the sandbox's GHL agency, so the installed location joins it.
+  await app.database.system((tx) => tx.execute(sql`update companies set ghl_company_id = ${sandbox.companyId} where id = ${agency.companyId}`));
+  const ghlLocationId = sandbox.locationIds[0] as string;
+  const token = await authorizeApp(sandbox, { userType: 'Location', locationIds: [ghlLocationId] });
+  const tenant = await app.database.system(async (tx) => {
+    const ref = await ensureGhlLocation(tx, generateId, { ghlLocationId, ghlCompanyId: sandbox.companyId });
+    await ghl.tokens.saveTokens(tx, { companyId: ref.companyId, locationId: ref.locationId, userType: 'Location', ghlCompanyId: sandbox.companyId, ghlLocationId, token });
+    return ref;
+  });
+  if (tenant.companyId !== agency.companyId) throw new Error('installed location did not join the agency');
+  const installed = { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId };
+
+  const runner = new JobRunner({ database: app.database, logger, settings: { idleMs: 100, leaseSeconds: 5, concurrency: 2 } });
+  const setupSync = registerSetupSync({ jobs: runner, database: app.database, client: ghl.client, generateId, clock: systemClock, logger });
+  runner.start();
+  await setupSync.onLocationInstalled(installed);
+  const run = await waitFor(async () => {
+    const [row] = await queryRows<{ status: string }>(app.database.db, sql`select status from sync_runs where location_id = ${installed.locationId} order by created_at desc limit 1`);
+    return row && (row.status === 'done' || row.status === 'partial') ? row : undefined;
+  }, 90_000, 'setup sync to finish');
+  if (run.status !== 'done') throw new Error(`setup sync ended ${run.status}`);
+
+  return {
+    sandbox,
+    app,
+    server,
+    serverWithoutGhl,
+    runner,
+    setupSync,
+    agency,
+    otherAgency,
+    installed,
+    async close() {
+      await runner.stop();
+      await server.close();
+      await serverWithoutGhl.close();
+      await app.close();
+      await sandbox.close();
+    },
+  };
+}
