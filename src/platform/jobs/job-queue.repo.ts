@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../db/index.js';
 
 /** The NOTIFY channel job workers LISTEN on (PostgreSQL delivers it on commit); the payload is the kind. */
@@ -121,6 +121,19 @@ async function releaseJob(executor: Executor, id: string, workerId: string): Pro
     sql`update jobs set status = case when attempts > 1 then 'retry' else 'pending' end, attempts = attempts - 1, lease_until = null, locked_by = null
       where id = ${id}::bigint and locked_by = ${workerId} and status = 'running'`,
   );
+}
+
+export interface JobLease {
+  jobId: string;
+  workerId: string;
+}
+
+/**
+ * A fencing condition for writes a job handler makes: true only while this worker still holds the
+ * job's lease. A stalled worker whose job was reaped and re-claimed elsewhere writes nothing.
+ */
+export function isJobLeaseHeld(lease: JobLease): SQL {
+  return sql`exists (select 1 from jobs where id = ${lease.jobId}::bigint and locked_by = ${lease.workerId} and status = 'running')`;
 }
 
 /** Keeps a long job's lease alive; false = the lease was lost (reaped) and the job may run elsewhere. */

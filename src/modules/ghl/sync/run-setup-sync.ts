@@ -1,6 +1,7 @@
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
+import type { JobLease } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/log/index.js';
 import type { GhlClient } from '../client/ghl-client.js';
 import type { CrmApplier } from './crm-applier.js';
@@ -76,9 +77,10 @@ function describeFailure(error: unknown): string {
  * Runs (or resumes) one setup sync: steps start as soon as their dependencies are done, the steps
  * that make the location usable first and everything else in parallel after them. Finished steps of
  * an earlier attempt are kept; unfinished ones continue from their checkpoint; failed and skipped
- * ones are tried again. A failed step fails only itself and the steps that depend on it.
+ * ones are tried again. A failed step fails only itself and the steps that depend on it. With a job
+ * lease every write is fenced by it: a stalled worker whose job was re-claimed stops at its next write.
  */
-export async function runSetupSync(deps: SetupSyncDeps, runId: string, signal: AbortSignal): Promise<InstallReport> {
+export async function runSetupSync(deps: SetupSyncDeps, runId: string, signal: AbortSignal, lease?: JobLease): Promise<InstallReport> {
   const { database, logger } = deps;
   const run = await findSyncRun(database.db, runId);
   if (!run) throw new SetupSyncRunNotFoundError(runId);
@@ -97,7 +99,7 @@ export async function runSetupSync(deps: SetupSyncDeps, runId: string, signal: A
   let isMarkedUsable = run.usableAt !== null;
 
   const executeStep = async (step: SetupSyncStep, row: SyncStepRow | undefined): Promise<void> => {
-    await markSyncStepStarted(database.db, runId, step.name);
+    if (!(await markSyncStepStarted(database.db, runId, step.name, lease))) throw new SetupSyncInterruptedError(runId);
     notify();
     let requests = 0;
     let rateLimited = 0;
@@ -129,7 +131,9 @@ export async function runSetupSync(deps: SetupSyncDeps, runId: string, signal: A
         throwIfStopped();
         await database.system(async (tx) => {
           const { records, cursor } = await work(tx);
-          await checkpointSyncStep(tx, { runId, step: step.name, cursor, addRecords: records, addRequests: requests, addRateLimited: rateLimited, addDurationMs: performance.now() - segmentStartedAt });
+          const isHeld = await checkpointSyncStep(tx, { runId, step: step.name, cursor, addRecords: records, addRequests: requests, addRateLimited: rateLimited, addDurationMs: performance.now() - segmentStartedAt, lease });
+          // Throwing rolls the page back with the checkpoint: the worker that holds the job now redoes it.
+          if (!isHeld) throw new SetupSyncInterruptedError(runId);
         });
         requests = 0;
         rateLimited = 0;
@@ -161,13 +165,14 @@ export async function runSetupSync(deps: SetupSyncDeps, runId: string, signal: A
       error = describeFailure(cause);
       logger.warn({ runId, step: step.name, err: cause }, 'setup sync step failed');
     }
-    await finishSyncStep(database.db, { runId, step: step.name, status: outcome, error, addRequests: requests, addRateLimited: rateLimited, addDurationMs: performance.now() - segmentStartedAt });
+    const isHeld = await finishSyncStep(database.db, { runId, step: step.name, status: outcome, error, addRequests: requests, addRateLimited: rateLimited, addDurationMs: performance.now() - segmentStartedAt, lease });
+    if (!isHeld) throw new SetupSyncInterruptedError(runId);
     outcomes.set(step.name, outcome);
     notify();
   };
 
   const skipStep = async (step: SetupSyncStep, reason: string) => {
-    await finishSyncStep(database.db, { runId, step: step.name, status: 'skipped', error: reason, addRequests: 0, addRateLimited: 0, addDurationMs: 0 });
+    if (!(await finishSyncStep(database.db, { runId, step: step.name, status: 'skipped', error: reason, addRequests: 0, addRateLimited: 0, addDurationMs: 0, lease }))) throw new SetupSyncInterruptedError(runId);
     outcomes.set(step.name, 'skipped');
     notify();
   };
@@ -228,7 +233,8 @@ export async function runSetupSync(deps: SetupSyncDeps, runId: string, signal: A
     totalSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     usableSeconds: usableAt ? (usableAt.getTime() - startedAt.getTime()) / 1000 : null,
   });
-  await finishSyncRun(database.db, { runId, status: figures.every((step) => step.status === 'done') ? 'done' : 'partial', grade: report.grade, report: report as unknown as Record<string, unknown> });
+  const status = figures.every((step) => step.status === 'done') ? 'done' : 'partial';
+  if (!(await finishSyncRun(database.db, { runId, status, grade: report.grade, report: report as unknown as Record<string, unknown>, lease }))) throw new SetupSyncInterruptedError(runId);
   notify();
   logger.info({ runId, locationId: run.locationId, grade: report.grade, totalSeconds: report.totalSeconds, slowestStep: report.slowestStep }, 'setup sync finished');
   return report;

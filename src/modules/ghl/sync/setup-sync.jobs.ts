@@ -82,7 +82,7 @@ export function registerSetupSync(deps: RegisterSetupSyncDeps): SetupSync {
     const runId = job.payload['runId'];
     if (typeof runId !== 'string') throw new Error(`${SETUP_SYNC_JOB_KIND} job ${job.id} has no runId`);
     try {
-      await runSetupSync(syncDeps, runId, context.signal);
+      await runSetupSync(syncDeps, runId, context.signal, { jobId: job.id, workerId: context.workerId });
     } catch (error) {
       // The job will not run again: close the run so progress streams end and the install shows F.
       if (job.attempts >= job.maxAttempts && !context.signal.aborted) await abandonSyncRun(deps.database, runId, error).catch(() => undefined);

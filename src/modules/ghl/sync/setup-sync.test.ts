@@ -112,7 +112,7 @@ beforeAll(async () => {
   };
   app = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(tenants) });
   registerTenantsRoutes(app, tenants);
-  runner = new JobRunner({ database, logger, settings: { idleMs: 100, leaseSeconds: 2, concurrency: 2 } });
+  runner = new JobRunner({ database, logger, settings: { idleMs: 100, leaseSeconds: 10, concurrency: 2 } });
   setupSync = registerSetupSync({ jobs: runner, database, client, generateId, clock: systemClock, logger, hub });
   registerSyncRoutes(app, { database, clock: systemClock, logger, hub, setupSync, pollIntervalMs: 200 });
   await app.ready();
@@ -310,6 +310,19 @@ describe('setup sync', () => {
     expect(await count('contacts', tenant.locationId)).toBe(CONTACTS);
     const [job] = await queryRows<{ status: string; attempts: number }>(database.db, sql`select status, attempts from jobs where id = ${claimed?.id}::bigint`);
     expect(job).toEqual({ status: 'done', attempts: 2 });
+  });
+
+  it('fences a stalled worker: without the job lease a run writes nothing', async () => {
+    const tenant = [...tenantsByGhl.values()][1] as { companyId: string; locationId: string; ghlLocationId: string };
+    const { runId } = await database.system((tx) => enqueueSetupSync(tx, generateId, { ...tenant, trigger: 'manual' }));
+    const [job] = await queryRows<{ id: string }>(database.db, sql`select id::text as id from jobs where idempotency_key = ${runId}`);
+    const stale = runSetupSync({ database, client, crm: new CrmApplier({ generateId, clock: systemClock }), settings: DEFAULT_SETUP_SYNC_SETTINGS, generateId, clock: systemClock, logger, hub }, runId, new AbortController().signal, { jobId: job?.id as string, workerId: 'stalled-worker' });
+    await expect(stale).rejects.toThrow(SetupSyncInterruptedError);
+    const steps = await stepsOf(runId);
+    expect(steps.every((step) => step.status === 'pending' && step.attempts === 0 && step.recordCount === 0)).toBe(true);
+    // The job itself is untouched and runs normally.
+    runner.start();
+    expect((await waitForRun(runId)).status).toBe('done');
   });
 
   it('writes a synced contact exactly as the same contact arriving by webhook', async () => {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../platform/db/index.js';
+import { isJobLeaseHeld, type JobLease } from '../../../platform/jobs/index.js';
 
 export type SyncRunStatus = 'pending' | 'running' | 'done' | 'partial';
 export type SyncStepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -35,6 +36,9 @@ export interface SyncStepRow {
   error: string | null;
   updatedAt: Date;
 }
+
+/** Writes of a run executed by a job are fenced by the job's lease; direct calls (tests, tools) pass none. */
+const fenceOf = (lease: JobLease | undefined) => (lease ? sql`and ${isJobLeaseHeld(lease)}` : sql``);
 
 const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
 
@@ -117,19 +121,26 @@ export async function markSyncRunUsable(executor: Executor, runId: string): Prom
   await executor.execute(sql`update sync_runs set usable_at = coalesce(usable_at, now()), updated_at = now() where id = ${runId}`);
 }
 
-export async function finishSyncRun(executor: Executor, input: { runId: string; status: 'done' | 'partial'; grade: string; report: Record<string, unknown> }): Promise<void> {
-  await executor.execute(
+export async function finishSyncRun(
+  executor: Executor,
+  input: { runId: string; status: 'done' | 'partial'; grade: string; report: Record<string, unknown>; lease?: JobLease | undefined },
+): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
     sql`update sync_runs set status = ${input.status}, grade = ${input.grade}, report = ${JSON.stringify(input.report)}::jsonb, finished_at = now(), updated_at = now()
-      where id = ${input.runId}`,
+      where id = ${input.runId} ${fenceOf(input.lease)} returning 1 as "ok"`,
   );
+  return rows.length === 1;
 }
 
 /** A step (re)starts: failed and skipped steps of an earlier attempt run again from their cursor. */
-export async function markSyncStepStarted(executor: Executor, runId: string, step: string): Promise<void> {
-  await executor.execute(
+export async function markSyncStepStarted(executor: Executor, runId: string, step: string, lease?: JobLease): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
     sql`update sync_steps set status = 'running', attempts = attempts + 1, error = null, started_at = coalesce(started_at, now()), finished_at = null, updated_at = now()
-      where run_id = ${runId} and step = ${step}`,
+      where run_id = ${runId} and step = ${step} ${fenceOf(lease)} returning 1 as "ok"`,
   );
+  return rows.length === 1;
 }
 
 /**
@@ -138,26 +149,30 @@ export async function markSyncStepStarted(executor: Executor, runId: string, ste
  */
 export async function checkpointSyncStep(
   executor: Executor,
-  input: { runId: string; step: string; cursor: Record<string, unknown> | null; addRecords: number; addRequests: number; addRateLimited: number; addDurationMs: number },
-): Promise<void> {
-  await executor.execute(
+  input: { runId: string; step: string; cursor: Record<string, unknown> | null; addRecords: number; addRequests: number; addRateLimited: number; addDurationMs: number; lease?: JobLease | undefined },
+): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
     sql`update sync_steps set cursor = ${input.cursor === null ? null : JSON.stringify(input.cursor)}::jsonb,
         record_count = record_count + ${input.addRecords}, request_count = request_count + ${input.addRequests},
         rate_limited_count = rate_limited_count + ${input.addRateLimited}, duration_ms = duration_ms + ${Math.round(input.addDurationMs)}, updated_at = now()
-      where run_id = ${input.runId} and step = ${input.step}`,
+      where run_id = ${input.runId} and step = ${input.step} ${fenceOf(input.lease)} returning 1 as "ok"`,
   );
+  return rows.length === 1;
 }
 
 export async function finishSyncStep(
   executor: Executor,
-  input: { runId: string; step: string; status: 'done' | 'failed' | 'skipped'; error: string | null; addRequests: number; addRateLimited: number; addDurationMs: number },
-): Promise<void> {
-  await executor.execute(
+  input: { runId: string; step: string; status: 'done' | 'failed' | 'skipped'; error: string | null; addRequests: number; addRateLimited: number; addDurationMs: number; lease?: JobLease | undefined },
+): Promise<boolean> {
+  const rows = await queryRows(
+    executor,
     sql`update sync_steps set status = ${input.status}, error = ${input.error}, finished_at = now(),
         request_count = request_count + ${input.addRequests}, rate_limited_count = rate_limited_count + ${input.addRateLimited},
         duration_ms = duration_ms + ${Math.round(input.addDurationMs)}, updated_at = now()
-      where run_id = ${input.runId} and step = ${input.step}`,
+      where run_id = ${input.runId} and step = ${input.step} ${fenceOf(input.lease)} returning 1 as "ok"`,
   );
+  return rows.length === 1;
 }
 
 /** Latest change of any run or step of a location: the SSE stream's cheap "did anything move" probe. */
