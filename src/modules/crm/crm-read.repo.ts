@@ -66,12 +66,12 @@ export async function selectContacts(
   const sortColumn = input.sort === 'dateAdded' ? contacts.dateAdded : contacts.sourceUpdatedAt;
   const direction = input.order === 'asc' ? sql`asc nulls first` : sql`desc nulls last`;
   const rows = await tx
-      .select()
-      .from(contacts)
-      .where(where)
-      .orderBy(sql`${sortColumn} ${direction}`, input.order === 'asc' ? asc(contacts.id) : desc(contacts.id))
-      .limit(input.limit)
-      .offset(input.offset);
+    .select()
+    .from(contacts)
+    .where(where)
+    .orderBy(sql`${sortColumn} ${direction}`, input.order === 'asc' ? asc(contacts.id) : desc(contacts.id))
+    .limit(input.limit)
+    .offset(input.offset);
   const [counted] = await tx.select({ total: count() }).from(contacts).where(where);
   return { rows, total: counted?.total ?? 0 };
 }
@@ -200,12 +200,12 @@ export async function selectProjects(
     input.q === undefined ? undefined : ilike(opportunities.name, containsPattern(input.q)),
   );
   const rows = await tx
-      .select(projectColumns())
-      .from(opportunities)
-      .where(where)
-      .orderBy(sql`${opportunities.sourceUpdatedAt} desc`, desc(opportunities.id))
-      .limit(input.limit)
-      .offset(input.offset);
+    .select(projectColumns())
+    .from(opportunities)
+    .where(where)
+    .orderBy(sql`${opportunities.sourceUpdatedAt} desc`, desc(opportunities.id))
+    .limit(input.limit)
+    .offset(input.offset);
   const [counted] = await tx.select({ total: count() }).from(opportunities).where(where);
   return { rows, total: counted?.total ?? 0 };
 }
@@ -233,12 +233,12 @@ export async function selectAppointments(
     input.status === undefined ? undefined : eq(appointments.status, input.status),
   );
   const rows = await tx
-      .select()
-      .from(appointments)
-      .where(where)
-      .orderBy(sql`${appointments.startTime} asc nulls last`, asc(appointments.id))
-      .limit(input.limit)
-      .offset(input.offset);
+    .select()
+    .from(appointments)
+    .where(where)
+    .orderBy(sql`${appointments.startTime} asc nulls last`, asc(appointments.id))
+    .limit(input.limit)
+    .offset(input.offset);
   const [counted] = await tx.select({ total: count() }).from(appointments).where(where);
   return { rows, total: counted?.total ?? 0 };
 }
@@ -261,12 +261,12 @@ export async function selectConversations(
     input.unread === undefined ? undefined : input.unread ? gt(conversations.unreadCount, 0) : sql`coalesce(${conversations.unreadCount}, 0) = 0`;
   const where = and(eq(conversations.locationId, locationId), notDeleted(conversations.deletedAt, input.includeDeleted), unreadFilter);
   const rows = await tx
-      .select()
-      .from(conversations)
-      .where(where)
-      .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
-      .limit(input.limit)
-      .offset(input.offset);
+    .select()
+    .from(conversations)
+    .where(where)
+    .orderBy(sql`${conversations.lastMessageAt} desc nulls last`, desc(conversations.id))
+    .limit(input.limit)
+    .offset(input.offset);
   const [counted] = await tx.select({ total: count() }).from(conversations).where(where);
   return { rows, total: counted?.total ?? 0 };
 }
@@ -283,12 +283,12 @@ export async function findConversation(tx: Executor, locationId: string, convers
 export async function selectMessages(tx: Executor, locationId: string, conversationId: string, input: PageInput): Promise<{ rows: MessageRow[]; total: number }> {
   const where = and(eq(messages.locationId, locationId), eq(messages.conversationId, conversationId), notDeleted(messages.deletedAt, input.includeDeleted));
   const rows = await tx
-      .select()
-      .from(messages)
-      .where(where)
-      .orderBy(sql`${messages.dateAdded} desc nulls last`, desc(messages.id))
-      .limit(input.limit)
-      .offset(input.offset);
+    .select()
+    .from(messages)
+    .where(where)
+    .orderBy(sql`${messages.dateAdded} desc nulls last`, desc(messages.id))
+    .limit(input.limit)
+    .offset(input.offset);
   const [counted] = await tx.select({ total: count() }).from(messages).where(where);
   return { rows, total: counted?.total ?? 0 };
 }
@@ -300,12 +300,12 @@ export async function selectInvoices(tx: Executor, locationId: string, input: Pa
     input.status === undefined ? undefined : eq(invoices.status, input.status),
   );
   const rows = await tx
-      .select()
-      .from(invoices)
-      .where(where)
-      .orderBy(sql`coalesce(${invoices.ghlCreatedAt}, ${invoices.sourceUpdatedAt}) desc`, desc(invoices.id))
-      .limit(input.limit)
-      .offset(input.offset);
+    .select()
+    .from(invoices)
+    .where(where)
+    .orderBy(sql`coalesce(${invoices.ghlCreatedAt}, ${invoices.sourceUpdatedAt}) desc`, desc(invoices.id))
+    .limit(input.limit)
+    .offset(input.offset);
   const [counted] = await tx.select({ total: count() }).from(invoices).where(where);
   return { rows, total: counted?.total ?? 0 };
 }

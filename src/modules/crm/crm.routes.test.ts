@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startCrmApiKit, type CrmApiKit } from '../../../test/crm-api-kit.js';
 import { bearer } from '../../../test/support/test-app.js';
+import { createLocationUser } from '../../../test/support/factories.js';
 import { buildGhlEvent, loadGhlExample, processGhlEvent } from '../../../test/support/ghl-webhook-examples.js';
 import { queryRows } from '../../platform/db/index.js';
 
@@ -130,6 +131,14 @@ describe('contacts', () => {
     const own = await get<PageBody<unknown>>(`${otherBase}/contacts`, otherHeaders());
     expect(own).toMatchObject({ status: 200, body: { total: 0, items: [] } });
     expect((await get('/api/locations/loc_missing/contacts')).status).toBe(404);
+  });
+
+  it('lets a location member read only their own location', async () => {
+    const member = await createLocationUser(kit.app, kit.agency.token, kit.installed.locationId, 'location_member');
+    const elsewhere = await createLocationUser(kit.app, kit.agency.token, kit.agency.locationIds[0] as string, 'location_member');
+    expect((await get<PageBody<unknown>>(`${base}/contacts`, bearer(member.token))).body.total).toBe(39);
+    expect((await get(`${base}/contacts`, bearer(elsewhere.token))).status).toBe(404);
+    expect((await get(`${base}/contacts/${contactGhlId}`, bearer(elsewhere.token))).status).toBe(404);
   });
 });
 
