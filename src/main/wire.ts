@@ -13,8 +13,8 @@ import { createMetrics, type Metrics } from '../platform/metrics/index.js';
 import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registerTenantsRoutes, type PasswordHasher, type TenantsDeps } from '../modules/tenants/index.js';
 import { createVault, type Vault } from '../modules/vault/index.js';
 import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
-import { registerCrmProcessors } from '../modules/crm/index.js';
-import { createGhl, registerGhlLifecycleProcessors, type Ghl } from '../modules/ghl/index.js';
+import { registerCrmProcessors, registerCrmRoutes } from '../modules/crm/index.js';
+import { createGhl, registerGhlLifecycleProcessors, registerSyncHealthRoutes, type Ghl } from '../modules/ghl/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -116,6 +116,8 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
       })
     : undefined;
   if (ghl) ghl.registerRoutes(app);
+  registerCrmRoutes(app, { database: options.database, ghl: ghl?.client });
+  registerSyncHealthRoutes(app, { database: options.database, clock });
   if (options.withDefaultProcessors !== false) {
     if (ghl) ghl.registerProcessors(webhooks.processors);
     else registerGhlLifecycleProcessors(webhooks.processors, { generateId: ids, clock });
