@@ -40,7 +40,10 @@ const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'export,per-conversation').split(',') as SetupSyncSettings['messagesStrategy'][];
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-const BUDGET_PER_WINDOW = 100;
+/** GHL's documented burst budget per app per location. */
+const GHL_BUDGET_PER_WINDOW = 100;
+/** What our rate governor is configured with (production wiring: 100). */
+const CLIENT_BUDGET_PER_WINDOW = Number(process.env.BENCH_CLIENT_BUDGET ?? GHL_BUDGET_PER_WINDOW);
 const WINDOW_MS = 10_000;
 
 interface Wait {
@@ -88,24 +91,18 @@ function instrumentGovernor(http: HttpClient): Wait[] {
 }
 
 /**
- * Rate-bound = some request was waiting in the governor (more than 5 ms). Over those intervals the
- * budget is 100 requests per 10 s; used = requests granted inside them.
+ * Rate-bound = from the first request that had to wait in the governor (more than 5 ms) to the last
+ * such request's grant: demand exceeded the budget over that span. GHL allows 100 requests per 10 s;
+ * used = requests granted in the span over what the span allows.
  */
 function measureBudgetUse(waits: readonly Wait[]): { boundSeconds: number; grantedWhileBound: number; share: number | null } {
-  const intervals = waits
-    .filter((wait) => wait.grantedAt - wait.requestedAt > 5)
-    .map((wait) => [wait.requestedAt, wait.grantedAt] as [number, number])
-    .sort((a, b) => a[0] - b[0]);
-  const merged: [number, number][] = [];
-  for (const interval of intervals) {
-    const last = merged[merged.length - 1];
-    if (last && interval[0] <= last[1]) last[1] = Math.max(last[1], interval[1]);
-    else merged.push([...interval]);
-  }
-  const boundMs = merged.reduce((sum, [start, end]) => sum + (end - start), 0);
-  if (boundMs === 0) return { boundSeconds: 0, grantedWhileBound: 0, share: null };
-  const granted = waits.filter((wait) => merged.some(([start, end]) => wait.grantedAt > start && wait.grantedAt <= end)).length;
-  return { boundSeconds: boundMs / 1000, grantedWhileBound: granted, share: granted / ((boundMs / WINDOW_MS) * BUDGET_PER_WINDOW) };
+  const waited = waits.filter((wait) => wait.grantedAt - wait.requestedAt > 5);
+  if (waited.length === 0) return { boundSeconds: 0, grantedWhileBound: 0, share: null };
+  const start = Math.min(...waited.map((wait) => wait.requestedAt));
+  const end = Math.max(...waited.map((wait) => wait.grantedAt));
+  const granted = waits.filter((wait) => wait.grantedAt >= start && wait.grantedAt <= end).length;
+  const boundMs = Math.max(1, end - start);
+  return { boundSeconds: boundMs / 1000, grantedWhileBound: granted, share: granted / ((boundMs / WINDOW_MS) * GHL_BUDGET_PER_WINDOW) };
 }
 
 type RemoteSandbox = Pick<SandboxHandle, 'baseUrl' | 'clientId' | 'clientSecret' | 'companyId' | 'locationIds' | 'authorizeUrl'>;
@@ -154,7 +151,7 @@ async function runScenario(strategy: SetupSyncSettings['messagesStrategy']): Pro
     const http = createHttpClient({
       defaultTimeoutMs: 30_000,
       retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 2000, maxRateLimitWaits: 5 },
-      rateBudget: { maxPerWindow: BUDGET_PER_WINDOW, windowMs: WINDOW_MS, maxPerDay: 200_000 },
+      rateBudget: { maxPerWindow: CLIENT_BUDGET_PER_WINDOW, windowMs: WINDOW_MS, maxPerDay: 200_000 },
       readRateHeaders: readRateLimitHeaders,
     });
     const keyRing = new KeyRing(new Map([['bench', Buffer.from(generateVaultKey(), 'base64')]]), 'bench');
@@ -209,7 +206,7 @@ async function runScenario(strategy: SetupSyncSettings['messagesStrategy']): Pro
         (select count(*)::int from appointments) as appointments, (select count(*)::int from conversations) as conversations, (select count(*)::int from messages) as messages`,
     );
 
-    console.log(`\n== setup sync, messages by ${strategy} (${engine}, sandbox latency ${LATENCY_MS} ms/request)`);
+    console.log(`\n== setup sync, messages by ${strategy} (${engine}, sandbox latency ${LATENCY_MS} ms/request, governor ${CLIENT_BUDGET_PER_WINDOW}/10 s)`);
     console.log(`location: ${sandboxCounts['contacts']} contacts, ${sandboxCounts['opportunities']} opportunities, ${sandboxCounts['events']} calendar events, ${sandboxCounts['conversations']} conversations, ${sandboxCounts['messages']} messages`);
     console.log(`synced:   ${local?.['contacts']} contacts, ${local?.['opportunities']} opportunities, ${local?.['appointments']} appointments, ${local?.['conversations']} conversations, ${local?.['messages']} messages`);
     console.log(`grade ${report.grade} (${report.reasons.join('; ')})`);
@@ -217,7 +214,7 @@ async function runScenario(strategy: SetupSyncSettings['messagesStrategy']): Pro
     console.log('step            status   records  requests  seconds');
     for (const step of report.steps) console.log(`${step.name.padEnd(15)} ${step.status.padEnd(8)} ${String(step.records).padStart(7)}  ${String(step.requests).padStart(8)}  ${step.seconds.toFixed(2).padStart(7)}`);
     console.log(`requests made: ${requests} (sandbox saw ${statsAfter.requests - statsBefore.requests}); 429s received: ${rateLimited} (sandbox counted ${statsAfter.rateLimited - statsBefore.rateLimited})`);
-    if (budget.share === null) console.log(`rate budget: never rate-bound (peak use ${Math.min(requests, BUDGET_PER_WINDOW)} of ${BUDGET_PER_WINDOW} per 10 s window)`);
+    if (budget.share === null) console.log(`rate budget: never rate-bound (${requests} requests, under one ${GHL_BUDGET_PER_WINDOW}-per-10-s window)`);
     else console.log(`rate budget while rate-bound: ${(budget.share * 100).toFixed(1)}% used (${budget.grantedWhileBound} requests in ${budget.boundSeconds.toFixed(2)} s bound)`);
     const targets = [
       [`usable ≤ 2 s`, (report.usableSeconds ?? Infinity) <= 2],
