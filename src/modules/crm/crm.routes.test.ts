@@ -232,6 +232,7 @@ describe('appointments and calendars', () => {
 
     await expectBadRequest(`${base}/calendars/${calendar.id}/free-slots?from=${from.toISOString()}`);
     await expectBadRequest(`${base}/calendars/${calendar.id}/free-slots?from=${from.toISOString()}&to=${new Date(from.getTime() + 40 * 86_400_000).toISOString()}`, 'invalid_window');
+    await expectBadRequest(`${base}/calendars/${calendar.id}/free-slots?from=${from.toISOString()}&to=${to.toISOString()}&timezone=Mars/Olympus`, 'invalid_timezone');
     expect((await get(`${base}/calendars/unknown/free-slots?${window}`)).status).toBe(404);
     await expectGuarded('/calendars');
     await expectGuarded(`/calendars/${calendar.id}/free-slots?${window}`);

@@ -187,6 +187,7 @@ export function registerCrmRoutes(app: HttpServer, deps: CrmReadDeps): void {
         case 'not_found':
           return sendError(reply, 404, result.code, result.message);
         case 'invalid_window':
+        case 'invalid_timezone':
           return sendError(reply, 400, result.code, result.message);
         case 'not_linked':
           return sendError(reply, 409, result.code, result.message);

@@ -7,7 +7,16 @@ import type { FreeSlotsView } from './crm-read.schemas.js';
 /** GHL refuses longer ranges on free-slots. */
 export const MAX_FREE_SLOTS_RANGE_DAYS = 31;
 
-export type GetFreeSlotsCode = 'not_found' | 'invalid_window' | 'ghl_not_configured' | 'not_linked' | 'ghl_unavailable';
+export type GetFreeSlotsCode = 'not_found' | 'invalid_window' | 'invalid_timezone' | 'ghl_not_configured' | 'not_linked' | 'ghl_unavailable';
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** GHL answers `{ "<YYYY-MM-DD>": { slots: [...] }, traceId }`; keys without a slots array are not days. */
 function readDays(data: unknown): FreeSlotsView['days'] {
@@ -37,6 +46,7 @@ export async function getFreeSlots(
   const endDateMs = new Date(input.to).getTime();
   if (startDateMs >= endDateMs) return fail('invalid_window', '`from` must be before `to`');
   if (endDateMs - startDateMs > MAX_FREE_SLOTS_RANGE_DAYS * 86_400_000) return fail('invalid_window', `The window may span at most ${MAX_FREE_SLOTS_RANGE_DAYS} days`);
+  if (input.timezone !== undefined && !isTimeZone(input.timezone)) return fail('invalid_timezone', `Unknown time zone: ${input.timezone}`);
   const found = await withVisibleLocation(deps, principal, locationId, async (tx, location) => {
     const calendar = await findCalendar(tx, locationId, calendarId);
     return calendar ? succeed({ calendar, ghlLocationId: location.ghlLocationId }) : fail('not_found', 'Calendar not found');
