@@ -8,7 +8,7 @@ import { JobRunner } from '../src/platform/jobs/index.js';
 import { createLogger } from '../src/platform/log/index.js';
 import { createAuthenticator, ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { registerCrmRoutes } from '../src/modules/crm/index.js';
-import { registerSetupSync, registerSyncHealthRoutes, type SetupSync } from '../src/modules/ghl/index.js';
+import { registerSetupSync, type SetupSync } from '../src/modules/ghl/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { createAgency } from './support/factories.js';
 import { waitFor } from './support/spawn-service.js';
@@ -16,13 +16,12 @@ import { waitFor } from './support/spawn-service.js';
 /**
  * The CRM read API and sync health on a real app wired to the GHL sandbox: one agency whose first
  * location is installed from the sandbox and filled by the real setup sync, plus a second agency for
- * tenant isolation. The routes are registered on a server of their own (same authenticator and
- * database as the wired app) until src/main/wire.ts registers them.
+ * tenant isolation. A second server serves the CRM routes without a GHL client (GHL not configured).
  */
 export interface CrmApiKit {
   sandbox: SandboxHandle;
   app: TestApp;
-  /** Serves only the routes under test (crm + sync health) with the app's authenticator. */
+  /** The wired app's HTTP server. */
   server: HttpServer;
   /** The same routes without a GHL client (a server with GHL not configured). */
   serverWithoutGhl: HttpServer;
@@ -41,10 +40,8 @@ export async function startCrmApiKit(options: { contacts?: number } = {}): Promi
   const ghl = app.ghl;
   if (!ghl) throw new Error('the sandbox-wired app has no GHL');
   const logger = createLogger({ level: 'silent' });
-  const server = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(app.tenants) });
-  registerCrmRoutes(server, { database: app.database, ghl: ghl.client });
-  registerSyncHealthRoutes(server, { database: app.database, clock: systemClock });
-  await server.ready();
+  // src/main/wire.ts registers the CRM read and sync health routes on the app itself.
+  const server = app.app;
   const serverWithoutGhl = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(app.tenants) });
   registerCrmRoutes(serverWithoutGhl, { database: app.database });
   await serverWithoutGhl.ready();
@@ -85,7 +82,6 @@ export async function startCrmApiKit(options: { contacts?: number } = {}): Promi
     installed,
     async close() {
       await runner.stop();
-      await server.close();
       await serverWithoutGhl.close();
       await app.close();
       await sandbox.close();
