@@ -16,7 +16,11 @@ beforeAll(async () => {
   const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
   sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
   const workers = app.webhooks.startWorkers();
-  stopWorkers = () => workers.stop();
+  app.jobs.start();
+  stopWorkers = async () => {
+    await workers.stop();
+    await app.jobs.stop();
+  };
 });
 
 afterAll(async () => {
@@ -72,6 +76,20 @@ describe('GHL marketplace install through the public API', () => {
 
     const locations = await app.app.inject({ method: 'GET', url: '/api/locations', headers: bearer(agency.token) });
     expect(locations.json<{ items: { ghlLocationId: string | null }[] }>().items.map((item) => item.ghlLocationId).sort()).toEqual([...sandbox.locationIds].sort());
+
+    // Each installed location gets its setup sync (enqueued with the install), visible through the API.
+    for (const location of installed.locations) {
+      const progress = await waitFor(async () => {
+        const response = await app.app.inject({ method: 'GET', url: `/api/sync/progress/${location.locationId}`, headers: bearer(agency.token) });
+        const body = response.json<{ runs: { status: string }[] }>();
+        const status = body.runs[0]?.status;
+        return status === 'done' || status === 'partial' || status === 'failed' ? body : undefined;
+      }, 60_000, 'setup sync');
+      expect(progress.runs[0]?.status).toBe('done');
+      const contacts = await app.app.inject({ method: 'GET', url: `/api/locations/${location.locationId}/contacts?limit=100`, headers: bearer(agency.token) });
+      expect(contacts.statusCode).toBe(200);
+      expect(contacts.json<{ total: number }>().total).toBe(20);
+    }
 
     // A token from the vault works against GHL, and every GHL call is counted by endpoint and status.
     const ghlLocationId = sandbox.locationIds[0] as string;

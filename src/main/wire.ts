@@ -14,7 +14,8 @@ import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registe
 import { createVault, type Vault } from '../modules/vault/index.js';
 import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
 import { registerCrmProcessors, registerCrmRoutes } from '../modules/crm/index.js';
-import { createGhl, registerGhlLifecycleProcessors, registerSyncHealthRoutes, type Ghl } from '../modules/ghl/index.js';
+import { createGhl, registerGhlLifecycleProcessors, registerSetupSync, registerSyncHealthRoutes, registerSyncRoutes, SyncProgressHub, type Ghl } from '../modules/ghl/index.js';
+import { JobRunner } from '../platform/jobs/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,6 +54,8 @@ export interface Wired {
   /** Cron jobs the scheduler runs once per slot across instances. */
   scheduledJobs: ScheduledJob[];
   metrics: Metrics;
+  /** Outbound work (setup sync, pushes); `jobs.start()` runs it in this process. */
+  jobs: JobRunner;
 }
 
 /** Builds every collaborator once and connects modules; the only place that knows all of them. */
@@ -115,6 +118,14 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
         },
       })
     : undefined;
+  const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: 4, leaseSeconds: 60 } });
+  const syncHub = new SyncProgressHub();
+  const setupSync = ghl ? registerSetupSync({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, hub: syncHub }) : undefined;
+  if (ghl && setupSync) {
+    ghl.installDeps.isSetupSyncEnabled = true;
+    ghl.installDeps.onLocationInstalled = async () => jobs.wake();
+  }
+  registerSyncRoutes(app, { database: options.database, clock, logger: options.logger, hub: syncHub, ...(setupSync ? { setupSync } : {}) });
   if (ghl) ghl.registerRoutes(app);
   registerCrmRoutes(app, { database: options.database, ghl: ghl?.client });
   registerSyncHealthRoutes(app, { database: options.database, clock });
@@ -124,5 +135,5 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     registerCrmProcessors(webhooks.processors, { generateId: ids, clock });
   }
   const scheduledJobs: ScheduledJob[] = [...(ghl?.scheduledJobs() ?? [])];
-  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl, scheduledJobs, metrics };
+  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl, scheduledJobs, metrics, jobs };
 }

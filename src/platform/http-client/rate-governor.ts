@@ -64,7 +64,11 @@ export class RateGovernor {
   observe(key: string, server: ServerRateState, wasRateLimited: boolean): void {
     const state = this.stateOf(key);
     const windowMs = server.windowMs ?? this.budget.windowMs;
-    if (wasRateLimited || server.remainingInWindow === 0) {
+    this.prune(state);
+    // "0 remaining" right after our own last allowed request is expected and our window handles it;
+    // it only means someone else shares the budget when we have not spent it ourselves.
+    const isSpentByOthers = server.remainingInWindow === 0 && state.sentAt.length < this.budget.maxPerWindow;
+    if (wasRateLimited || isSpentByOthers) {
       // The server's window started at an unknown moment: wait a whole window to be safe.
       state.blockedUntil = Math.max(state.blockedUntil, this.now() + windowMs);
     }

@@ -8,6 +8,7 @@ import { ghlInstallations } from '../ghl-installations.tables.js';
 import { appIdOf, type GhlOAuthClient, type GhlUserType, type TokenResponse } from './oauth-client.js';
 import type { InstallState } from './install-state.js';
 import type { GhlTokenStore } from './token-store.js';
+import { enqueueSetupSync } from '../sync/setup-sync.jobs.js';
 
 export interface GhlAppSettings {
   clientId: string;
@@ -24,7 +25,9 @@ export interface InstallDeps {
   settings: GhlAppSettings;
   clock: Clock;
   generateId: IdGenerator;
-  /** Called once per newly installed location, after its tokens are committed (setup sync hooks in here). */
+  /** Enqueue the setup sync in the same transaction that stores the install (transactional outbox). */
+  isSetupSyncEnabled?: boolean;
+  /** Called once per installed location after its install committed (wakes the job runner). */
   onLocationInstalled?: (location: { companyId: string; locationId: string; ghlLocationId: string }) => Promise<void>;
 }
 
@@ -124,6 +127,7 @@ async function storeLocationInstall(
       ghlTargetId: input.ghlLocationId,
       token: input.token,
     });
+    if (deps.isSetupSyncEnabled) await enqueueSetupSync(tx, deps.generateId, { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId: input.ghlLocationId, trigger: 'install' });
     return tenant;
   });
 }
