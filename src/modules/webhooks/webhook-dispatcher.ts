@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { Semaphore, computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
@@ -119,6 +120,10 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
     const processors = deps.registry.find(event.eventType);
     try {
       await step(queue, () => database.system(async (tx) => {
+        // Processing need not wait for its commit to reach disk: if the server crashes before it
+        // does, the whole transaction (effects and the done mark) is lost together and the row is
+        // retried when its lease expires. Receipt (the ingest insert) stays synchronous.
+        if (database.engine === 'postgres') await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
         let outcome: ProcessOutcome = { status: 'done' };
         const isCurrent = event.orderingKey && event.occurredAt ? await advanceEntityVersion(tx, { orderingKey: event.orderingKey, versionAt: event.occurredAt, eventId: event.id }) : true;
         if (!isCurrent) {
