@@ -292,8 +292,9 @@ describe('setup sync', () => {
     expect(halfway?.recordCount).toBeLessThan(CONTACTS);
     sandbox.setFaults({}, tenant.ghlLocationId);
 
-    // A fresh worker: the expired lease is reaped and the job resumes the run.
-    const resumed = new JobRunner({ database, logger, settings: { idleMs: 100, leaseSeconds: 1 } });
+    // A fresh worker: the expired lease is reaped and the job resumes the run (its own lease is long, so a
+    // loaded machine cannot expire it mid-run and add an attempt).
+    const resumed = new JobRunner({ database, logger, settings: { idleMs: 100, leaseSeconds: 10 } });
     registerSetupSync({ jobs: resumed, database, client, generateId, clock: systemClock, logger, hub, settings: { contactsPageSize: 50 } });
     resumed.start();
     try {
