@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,12 @@ import { findFreePort, waitFor } from './support/spawn-service.js';
 import { createTestWebhookKeys, signEd25519 } from './webhooks-kit.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-webhooks-crash-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const started: ChildProcess[] = [];
+afterAll(() => {
+  // Whatever happened in the test, no service outlives it.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
 
 function startService(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/webhooks-crash-service.ts')], {
@@ -16,6 +21,7 @@ function startService(env: Record<string, string>) {
     env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
