@@ -1,14 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { authorizeApp, startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
-import { systemClock } from '../src/platform/clock/clock.js';
 import { queryRows } from '../src/platform/db/index.js';
 import { createHttpServer, type HttpServer } from '../src/platform/http/index.js';
 import { generateId } from '../src/platform/ids/ids.js';
-import { JobRunner } from '../src/platform/jobs/index.js';
+import type { JobRunner } from '../src/platform/jobs/index.js';
 import { createLogger } from '../src/platform/log/index.js';
 import { createAuthenticator, ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { registerCrmRoutes } from '../src/modules/crm/index.js';
-import { registerSetupSync, type SetupSync } from '../src/modules/ghl/index.js';
+import { enqueueSetupSync } from '../src/modules/ghl/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { createAgency } from './support/factories.js';
 import { waitFor } from './support/spawn-service.js';
@@ -26,7 +25,6 @@ export interface CrmApiKit {
   /** The same routes without a GHL client (a server with GHL not configured). */
   serverWithoutGhl: HttpServer;
   runner: JobRunner;
-  setupSync: SetupSync;
   agency: { token: string; companyId: string; locationIds: string[] };
   otherAgency: { token: string; companyId: string; locationIds: string[] };
   /** The agency's location linked to the sandbox location and synced. */
@@ -52,18 +50,19 @@ export async function startCrmApiKit(options: { contacts?: number } = {}): Promi
   await app.database.system((tx) => tx.execute(sql`update companies set ghl_company_id = ${sandbox.companyId} where id = ${agency.companyId}`));
   const ghlLocationId = sandbox.locationIds[0] as string;
   const token = await authorizeApp(sandbox, { userType: 'Location', locationIds: [ghlLocationId] });
+  // As the OAuth callback does: tokens and the setup sync job commit together (outbox).
   const tenant = await app.database.system(async (tx) => {
     const ref = await ensureGhlLocation(tx, generateId, { ghlLocationId, ghlCompanyId: sandbox.companyId });
     await ghl.tokens.saveTokens(tx, { companyId: ref.companyId, locationId: ref.locationId, userType: 'Location', ghlCompanyId: sandbox.companyId, ghlLocationId, token });
+    await enqueueSetupSync(tx, generateId, { companyId: ref.companyId, locationId: ref.locationId, ghlLocationId, trigger: 'install' });
     return ref;
   });
   if (tenant.companyId !== agency.companyId) throw new Error('installed location did not join the agency');
   const installed = { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId };
 
-  const runner = new JobRunner({ database: app.database, logger, settings: { idleMs: 100, leaseSeconds: 5, concurrency: 2 } });
-  const setupSync = registerSetupSync({ jobs: runner, database: app.database, client: ghl.client, generateId, clock: systemClock, logger });
+  // The wired app's job runner, with the setup sync wire.ts registered on it.
+  const runner = app.jobs;
   runner.start();
-  await setupSync.onLocationInstalled(installed);
   const run = await waitFor(async () => {
     const [row] = await queryRows<{ status: string }>(app.database.db, sql`select status from sync_runs where location_id = ${installed.locationId} order by created_at desc limit 1`);
     return row && (row.status === 'done' || row.status === 'partial') ? row : undefined;
@@ -76,7 +75,6 @@ export async function startCrmApiKit(options: { contacts?: number } = {}): Promi
     server,
     serverWithoutGhl,
     runner,
-    setupSync,
     agency,
     otherAgency,
     installed,
