@@ -145,8 +145,11 @@ export function routeWebhookEvent(provider: string, eventType: string, payload: 
   }
   const scope = ghlLocationId ?? ghlCompanyId ?? '-';
   const orderingKey = entityId ? `${provider}:${scope}:${route.entity.family}:${entityId}` : null;
+  // A delete always applies (the processors keep it permanent): GHL sends an Update next to a Delete
+  // that may carry a newer time, and the guard must not skip the delete because of it.
+  const isDelete = eventType.endsWith('Delete') || eventType === 'UNINSTALL';
   const occurredAt =
-    route.entity.isVersioned && orderingKey
+    route.entity.isVersioned && orderingKey && !isDelete
       ? (readDate(payload, ['dateUpdated']) ??
         readDate(payload, ['updatedAt']) ??
         readDate(payload, ['appointment', 'dateUpdated']) ??
