@@ -28,6 +28,7 @@ import { JobRunner } from '../src/platform/jobs/index.js';
 import { createLogger } from '../src/platform/log/index.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { createVault } from '../src/modules/vault/index.js';
+import { GHL_RATE_BUDGET } from '../src/modules/ghl/create-ghl.js';
 import { GhlClient } from '../src/modules/ghl/client/ghl-client.js';
 import { readRateLimitHeaders } from '../src/modules/ghl/client/ghl-http.js';
 import { GhlOAuthClient } from '../src/modules/ghl/oauth/oauth-client.js';
@@ -151,7 +152,7 @@ async function runScenario(strategy: SetupSyncSettings['messagesStrategy']): Pro
     const http = createHttpClient({
       defaultTimeoutMs: 30_000,
       retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 2000, maxRateLimitWaits: 5 },
-      rateBudget: { maxPerWindow: CLIENT_BUDGET_PER_WINDOW, windowMs: WINDOW_MS, maxPerDay: 200_000 },
+      rateBudget: { maxPerWindow: CLIENT_BUDGET_PER_WINDOW, windowMs: GHL_RATE_BUDGET.windowMs, maxPerDay: 200_000 },
       readRateHeaders: readRateLimitHeaders,
     });
     const keyRing = new KeyRing(new Map([['bench', Buffer.from(generateVaultKey(), 'base64')]]), 'bench');

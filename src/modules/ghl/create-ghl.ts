@@ -16,6 +16,13 @@ import { GhlOAuthClient } from './oauth/oauth-client.js';
 import { registerOAuthRoutes } from './oauth/oauth.routes.js';
 import { GhlTokenStore } from './oauth/token-store.js';
 
+/**
+ * GHL's budget is 100 requests per 10 s per app per location/company (ghl-api.md §4). The window we
+ * keep is a little longer: our clock starts at send time, GHL's window counts arrivals, and network
+ * jitter would otherwise let a 101st request land in one of GHL's windows (measured: 429s at 10.0 s).
+ */
+export const GHL_RATE_BUDGET = { maxPerWindow: 100, windowMs: 10_250, maxPerDay: 200_000 } as const;
+
 export interface GhlSettings {
   apiBaseUrl: string;
   authorizeUrl: string;
@@ -58,8 +65,7 @@ export function createGhl(deps: GhlDeps): Ghl {
   const http = createHttpClient({
     defaultTimeoutMs: settings.requestTimeoutMs,
     retry: { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 5000, maxRateLimitWaits: 5 },
-    // GHL's documented budget per app per location/company (ghl-api.md §4).
-    rateBudget: { maxPerWindow: 100, windowMs: 10_000, maxPerDay: 200_000 },
+    rateBudget: { ...GHL_RATE_BUDGET },
     readRateHeaders: readRateLimitHeaders,
     ...(deps.onCall ? { onCall: deps.onCall } : {}),
   });

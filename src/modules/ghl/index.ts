@@ -2,7 +2,7 @@ export { registerGhlLifecycleProcessors } from './lifecycle/register-ghl-lifecyc
 export { createGhlLifecycleProcessors, GhlInstallTargetUnknownError, GhlInstallationNotFoundError } from './lifecycle/lifecycle.processors.js';
 export type { GhlLifecycleDeps } from './lifecycle/lifecycle.processors.js';
 export * as ghlInstallationTables from './ghl-installations.tables.js';
-export { createGhl } from './create-ghl.js';
+export { createGhl, GHL_RATE_BUDGET } from './create-ghl.js';
 export type { Ghl, GhlDeps, GhlSettings } from './create-ghl.js';
 export { GhlClient } from './client/ghl-client.js';
 export type { GhlTokenSource } from './client/ghl-client.js';
