@@ -132,5 +132,5 @@ describe('webhook pipeline under SIGKILL', () => {
     } finally {
       second.child.kill('SIGKILL');
     }
-  });
+  }, 180_000); // two service starts plus a full drain; under a loaded 2-core CI run this exceeds the 60 s default
 });
