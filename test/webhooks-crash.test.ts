@@ -43,7 +43,7 @@ describe('webhook pipeline under SIGKILL', () => {
     const keys = createTestWebhookKeys();
     const port = await findFreePort();
     const base = `http://127.0.0.1:${port}`;
-    const env = { ...keys.env, PGLITE_DATA_DIR: join(root, 'pglite'), PORT: String(port), WEBHOOK_LEASE_SECONDS: '5', WEBHOOK_WORKER_IDLE_MS: '50' };
+    const env = { ...keys.env, PGLITE_DATA_DIR: join(root, 'pglite'), PORT: String(port), WEBHOOK_LEASE_SECONDS: '5', WEBHOOK_WORKER_IDLE_MS: '50', WEBHOOK_WORKER_BATCH_SIZE: '10', WEBHOOK_RETRY_BASE_SECONDS: '0', WEBHOOK_RETRY_MAX_SECONDS: '1' };
 
     // Every version of every entity, delivered in a shuffled order with some duplicate deliveries.
     const deliveries: { webhookId: string; body: string }[] = [];
