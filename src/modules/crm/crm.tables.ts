@@ -1,5 +1,5 @@
-import { bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { companyTenantPolicy, locationTenantPolicy } from '../../platform/db/index.js';
+import { bigint, boolean, date, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { companyTenantPolicy, locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz } from '../../platform/db/index.js';
 
 /*
  * Local copies of GHL entities, written by webhook processors (and later by setup sync). Every table
@@ -12,26 +12,11 @@ import { companyTenantPolicy, locationTenantPolicy } from '../../platform/db/ind
  * - `raw` is the last payload applied, for fields without a column.
  * No foreign keys to tenants' tables: rows are keyed by location so they can be distributed by it.
  */
-const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const sourceColumns = () => ({
-  sourceUpdatedAt: timestamptz('source_updated_at').notNull(),
-  sourceEventAt: timestamptz('source_event_at'),
-  raw: jsonb('raw').notNull(),
-  deletedAt: timestamptz('deleted_at'),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
-});
-const locationKeys = () => ({
-  id: text('id').primaryKey(),
-  companyId: text('company_id').notNull(),
-  locationId: text('location_id').notNull(),
-  ghlId: text('ghl_id').notNull(),
-});
 
 export const contacts = pgTable(
   'contacts',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     firstName: text('first_name'),
     lastName: text('last_name'),
     fullName: text('full_name'),
@@ -45,7 +30,7 @@ export const contacts = pgTable(
     assignedTo: text('assigned_to'),
     customFields: jsonb('custom_fields').notNull().default([]),
     dateAdded: timestamptz('date_added'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('contacts_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -57,11 +42,11 @@ export const contacts = pgTable(
 export const notes = pgTable(
   'notes',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     contactGhlId: text('contact_ghl_id'),
     body: text('body'),
     dateAdded: timestamptz('date_added'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('notes_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -73,7 +58,7 @@ export const notes = pgTable(
 export const tasks = pgTable(
   'tasks',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     contactGhlId: text('contact_ghl_id'),
     assignedTo: text('assigned_to'),
     title: text('title'),
@@ -82,7 +67,7 @@ export const tasks = pgTable(
     /** Null while open; set by TaskComplete (or a payload that says completed). */
     completedAt: timestamptz('completed_at'),
     dateAdded: timestamptz('date_added'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('tasks_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -94,7 +79,7 @@ export const tasks = pgTable(
 export const opportunities = pgTable(
   'opportunities',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     name: text('name'),
     pipelineId: text('pipeline_id'),
     pipelineStageId: text('pipeline_stage_id'),
@@ -105,7 +90,7 @@ export const opportunities = pgTable(
     assignedTo: text('assigned_to'),
     source: text('source'),
     dateAdded: timestamptz('date_added'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('opportunities_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -118,7 +103,7 @@ export const opportunities = pgTable(
 export const appointments = pgTable(
   'appointments',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     calendarId: text('calendar_id'),
     contactGhlId: text('contact_ghl_id'),
     groupId: text('group_id'),
@@ -132,7 +117,7 @@ export const appointments = pgTable(
     startTime: timestamptz('start_time'),
     endTime: timestamptz('end_time'),
     dateAdded: timestamptz('date_added'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('appointments_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -150,7 +135,7 @@ export const appointments = pgTable(
 export const conversations = pgTable(
   'conversations',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     contactGhlId: text('contact_ghl_id'),
     lastMessageGhlId: text('last_message_ghl_id'),
     lastMessageBody: text('last_message_body'),
@@ -178,7 +163,7 @@ export const conversations = pgTable(
 export const messages = pgTable(
   'messages',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     /** Our conversations.id. */
     conversationId: text('conversation_id').notNull(),
     conversationGhlId: text('conversation_ghl_id').notNull(),
@@ -199,7 +184,7 @@ export const messages = pgTable(
     userGhlId: text('user_ghl_id'),
     source: text('source'),
     dateAdded: timestamptz('date_added'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('messages_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -211,7 +196,7 @@ export const messages = pgTable(
 export const invoices = pgTable(
   'invoices',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     invoiceNumber: text('invoice_number'),
     name: text('name'),
     title: text('title'),
@@ -230,7 +215,7 @@ export const invoices = pgTable(
     dueDate: date('due_date', { mode: 'string' }),
     isLiveMode: boolean('is_live_mode'),
     ghlCreatedAt: timestamptz('ghl_created_at'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('invoices_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -242,7 +227,7 @@ export const invoices = pgTable(
 export const orders = pgTable(
   'orders',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     status: text('status'),
     fulfillmentStatus: text('fulfillment_status'),
     currency: text('currency'),
@@ -256,7 +241,7 @@ export const orders = pgTable(
     sourceName: text('source_name'),
     isLiveMode: boolean('is_live_mode'),
     ghlCreatedAt: timestamptz('ghl_created_at'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('orders_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -268,7 +253,7 @@ export const orders = pgTable(
 export const products = pgTable(
   'products',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     name: text('name'),
     description: text('description'),
     productType: text('product_type'),
@@ -276,7 +261,7 @@ export const products = pgTable(
     imageUrl: text('image_url'),
     statementDescriptor: text('statement_descriptor'),
     ghlCreatedAt: timestamptz('ghl_created_at'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [uniqueIndex('products_location_ghl_id_key').on(table.locationId, table.ghlId), locationTenantPolicy('products')],
 ).enableRLS();
@@ -284,7 +269,7 @@ export const products = pgTable(
 export const prices = pgTable(
   'prices',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     productGhlId: text('product_ghl_id'),
     name: text('name'),
     /** one_time | recurring */
@@ -296,7 +281,7 @@ export const prices = pgTable(
     recurringIntervalCount: integer('recurring_interval_count'),
     availableQuantity: integer('available_quantity'),
     ghlCreatedAt: timestamptz('ghl_created_at'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('prices_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -323,7 +308,7 @@ export const ghlUsers = pgTable(
     extension: text('extension'),
     role: text('role'),
     permissions: jsonb('permissions'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [uniqueIndex('ghl_users_company_ghl_id_key').on(table.companyId, table.ghlId), companyTenantPolicy('ghl_users')],
 ).enableRLS();

@@ -1,7 +1,6 @@
-import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { companyTenantPolicy, locationTenantPolicy } from '../../platform/db/index.js';
+import { index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { companyTenantPolicy, locationTenantPolicy, timestamptz } from '../../platform/db/index.js';
 
-const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /**
  * One row per app installation target: a location (installType Location) or an agency (Company,

@@ -1,5 +1,5 @@
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { locationTenantPolicy } from '../../platform/db/index.js';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz } from '../../platform/db/index.js';
 
 /*
  * Setup sync bookkeeping (sync_runs, sync_steps) and local mirrors of the GHL configuration the CRM
@@ -7,21 +7,6 @@ import { locationTenantPolicy } from '../../platform/db/index.js';
  * The mirrors have the CRM tables' shape (ghl_id unique per location, source_updated_at, raw,
  * deleted_at) so the CRM's stale-safe batched upsert writes them too.
  */
-const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-const sourceColumns = () => ({
-  sourceUpdatedAt: timestamptz('source_updated_at').notNull(),
-  sourceEventAt: timestamptz('source_event_at'),
-  raw: jsonb('raw').notNull(),
-  deletedAt: timestamptz('deleted_at'),
-  createdAt: timestamptz('created_at').notNull().defaultNow(),
-  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
-});
-const locationKeys = () => ({
-  id: text('id').primaryKey(),
-  companyId: text('company_id').notNull(),
-  locationId: text('location_id').notNull(),
-  ghlId: text('ghl_id').notNull(),
-});
 
 /** One setup (or re-)sync of one location. */
 export const syncRuns = pgTable(
@@ -78,13 +63,13 @@ export const syncSteps = pgTable(
 export const ghlLocationProfiles = pgTable(
   'ghl_location_profiles',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     ghlCompanyId: text('ghl_company_id'),
     name: text('name'),
     timezone: text('timezone'),
     email: text('email'),
     phone: text('phone'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [uniqueIndex('ghl_location_profiles_location_ghl_id_key').on(table.locationId, table.ghlId), locationTenantPolicy('ghl_location_profiles')],
 ).enableRLS();
@@ -92,9 +77,9 @@ export const ghlLocationProfiles = pgTable(
 export const ghlPipelines = pgTable(
   'ghl_pipelines',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     name: text('name'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [uniqueIndex('ghl_pipelines_location_ghl_id_key').on(table.locationId, table.ghlId), locationTenantPolicy('ghl_pipelines')],
 ).enableRLS();
@@ -102,11 +87,11 @@ export const ghlPipelines = pgTable(
 export const ghlPipelineStages = pgTable(
   'ghl_pipeline_stages',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     pipelineGhlId: text('pipeline_ghl_id').notNull(),
     name: text('name'),
     position: integer('position'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('ghl_pipeline_stages_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -118,12 +103,12 @@ export const ghlPipelineStages = pgTable(
 export const ghlCalendars = pgTable(
   'ghl_calendars',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     name: text('name'),
     calendarType: text('calendar_type'),
     isActive: boolean('is_active'),
     groupId: text('group_id'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [uniqueIndex('ghl_calendars_location_ghl_id_key').on(table.locationId, table.ghlId), locationTenantPolicy('ghl_calendars')],
 ).enableRLS();
@@ -131,13 +116,13 @@ export const ghlCalendars = pgTable(
 export const ghlCustomFields = pgTable(
   'ghl_custom_fields',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     name: text('name'),
     fieldKey: text('field_key'),
     dataType: text('data_type'),
     /** contact | opportunity */
     model: text('model'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [
     uniqueIndex('ghl_custom_fields_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -149,11 +134,11 @@ export const ghlCustomFields = pgTable(
 export const ghlCustomValues = pgTable(
   'ghl_custom_values',
   {
-    ...locationKeys(),
+    ...mirrorKeys(),
     name: text('name'),
     fieldKey: text('field_key'),
     value: text('value'),
-    ...sourceColumns(),
+    ...mirrorSourceColumns(),
   },
   (table) => [uniqueIndex('ghl_custom_values_location_ghl_id_key').on(table.locationId, table.ghlId), locationTenantPolicy('ghl_custom_values')],
 ).enableRLS();
