@@ -57,6 +57,23 @@ describe('register, login, me', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('rate limits login per IP across accounts', async () => {
+    const limited = await createTestApp({ env: { LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '100', LOGIN_MAX_ATTEMPTS_PER_IP: '3' } });
+    try {
+      const agency = await createAgency(limited);
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const response = await limited.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.7', payload: { email: uniqueEmail('guess'), password: 'wrong-password!' } });
+        expect(response.statusCode).toBe(401);
+      }
+      const blocked = await limited.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.7', payload: { email: agency.email, password: TEST_PASSWORD } });
+      expect(blocked.statusCode).toBe(429);
+      const otherIp = await limited.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.8', payload: { email: agency.email, password: TEST_PASSWORD } });
+      expect(otherIp.statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('rejects bad input, duplicate email and missing or forged credentials', async () => {
     const bad = await app.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'not-an-email', password: 'short', name: '', companyName: 'X' } });
     expect(bad.statusCode).toBe(400);
