@@ -1,7 +1,7 @@
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { tenantScopeOf, type Principal } from '../../platform/http/index.js';
 import type { TenantsDeps } from './tenants.deps.js';
-import { findUserById, listMembershipsOfUser, listUsers as selectUsers } from './tenants.repo.js';
+import { findUserById, listMembershipsOfUser, listMembershipsOfUsers, listUsers as selectUsers } from './tenants.repo.js';
 import { toUserView, type UserView } from './user-view.js';
 
 export async function listUsers(
@@ -12,8 +12,9 @@ export async function listUsers(
   if (principal.role !== 'agency_admin' && principal.role !== 'platform_admin') return fail('forbidden', 'Only agency admins can list users');
   return deps.database.tenant(tenantScopeOf(principal), async (tx) => {
     const { rows, total } = await selectUsers(tx, page);
-    const items: UserView[] = [];
-    for (const row of rows) items.push(toUserView(row, await listMembershipsOfUser(tx, row.id)));
+    // One query for the whole page's memberships, not one per user.
+    const memberships = await listMembershipsOfUsers(tx, rows.map((row) => row.id));
+    const items: UserView[] = rows.map((row) => toUserView(row, memberships.filter((membership) => membership.userId === row.id)));
     return succeed({ items, total, limit: page.limit, offset: page.offset });
   });
 }

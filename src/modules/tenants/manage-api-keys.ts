@@ -2,7 +2,7 @@ import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { sha256Hex } from '../../platform/crypto/index.js';
 import { isLocationAdmin, tenantScopeOf, type LocationRole, type Principal } from '../../platform/http/index.js';
 import type { TenantsDeps } from './tenants.deps.js';
-import { findLocation, insertApiKey, listApiKeys as selectApiKeys, revokeApiKey as revokeApiKeyRow, type ApiKeyRow } from './tenants.repo.js';
+import { findApiKey, findLocation, insertApiKey, listApiKeys as selectApiKeys, revokeApiKey as revokeApiKeyRow, type ApiKeyRow } from './tenants.repo.js';
 import { generateSecretCode } from './secret-codes.js';
 
 export interface ApiKeyView {
@@ -64,7 +64,7 @@ export async function listApiKeys(deps: TenantsDeps, principal: Principal): Prom
 
 export async function revokeApiKey(deps: TenantsDeps, principal: Principal, apiKeyId: string): Promise<Result<ApiKeyView, 'not_found' | 'forbidden'>> {
   return deps.database.tenant(tenantScopeOf(principal), async (tx) => {
-    const existing = (await selectApiKeys(tx)).find((row) => row.id === apiKeyId);
+    const existing = await findApiKey(tx, apiKeyId);
     if (!existing) return fail('not_found', 'API key not found');
     if (principal.kind !== 'user' || !isLocationAdmin(principal, existing.locationId)) return fail('forbidden', 'Only a location admin can revoke API keys');
     const row = await revokeApiKeyRow(tx, apiKeyId, deps.clock.now());

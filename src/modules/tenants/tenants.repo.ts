@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/index.js';
 import type { LocationRole, UserRole } from '../../platform/http/index.js';
 import { apiKeys, authThrottle, companies, invites, locationMemberships, locations, users } from './tenants.tables.js';
@@ -75,6 +75,11 @@ export async function listMembershipsOfUser(tx: Executor, userId: string): Promi
   return tx.select().from(locationMemberships).where(eq(locationMemberships.userId, userId));
 }
 
+export async function listMembershipsOfUsers(tx: Executor, userIds: readonly string[]): Promise<MembershipRow[]> {
+  if (userIds.length === 0) return [];
+  return tx.select().from(locationMemberships).where(inArray(locationMemberships.userId, [...userIds]));
+}
+
 export async function upsertMembership(
   tx: Executor,
   row: { companyId: string; locationId: string; userId: string; role: LocationRole },
@@ -104,6 +109,11 @@ export async function markApiKeyUsed(tx: Executor, apiKeyId: string, now: Date):
     .update(apiKeys)
     .set({ lastUsedAt: now })
     .where(and(eq(apiKeys.id, apiKeyId), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${now.toISOString()}::timestamptz - interval '1 minute')`));
+}
+
+export async function findApiKey(tx: Executor, apiKeyId: string): Promise<ApiKeyRow | undefined> {
+  const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, apiKeyId));
+  return row;
 }
 
 export async function listApiKeys(tx: Executor): Promise<ApiKeyRow[]> {
