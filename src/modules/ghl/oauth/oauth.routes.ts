@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { desc } from 'drizzle-orm';
-import { errorResponses, sendError, tenantScopeOf, type HttpServer } from '../../../platform/http/index.js';
-import { ghlInstallations } from '../ghl-installations.tables.js';
-import { ghlTokens } from '../ghl-tokens.tables.js';
+import { errorResponses, sendError, type HttpServer } from '../../../platform/http/index.js';
+import { listInstallations } from './list-installations.js';
 import { buildInstallUrl, completeInstall, type InstallDeps } from './install-app.js';
 
 const installedSchema = z
@@ -91,37 +89,7 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
-      const items = await deps.database.tenant(tenantScopeOf(principal), async (tx) => {
-        const installations = await tx.select().from(ghlInstallations).orderBy(desc(ghlInstallations.updatedAt));
-        const tokens = await tx.select().from(ghlTokens);
-        const tokenBySubject = new Map(tokens.map((token) => [token.subjectKey, token]));
-        return installations
-          .filter((row) => row.locationId === null || principal.locations === '*' || principal.locations.has(row.locationId))
-          .map((row) => {
-            const token = tokenBySubject.get(row.installType === 'Location' ? `location:${row.ghlTargetId}` : `company:${row.ghlTargetId}`);
-            return {
-              id: row.id,
-              installType: row.installType === 'Company' ? ('Company' as const) : ('Location' as const),
-              status: token?.status === 'needs_reauth' && row.status === 'installed' ? 'needs_reauth' : row.status,
-              ghlCompanyId: row.ghlCompanyId,
-              ghlLocationId: row.ghlLocationId,
-              locationId: row.locationId,
-              planId: row.planId,
-              installedAt: row.installedAt?.toISOString() ?? null,
-              uninstalledAt: row.uninstalledAt?.toISOString() ?? null,
-              token: token
-                ? {
-                    status: token.status,
-                    reason: token.statusReason,
-                    accessExpiresAt: token.accessExpiresAt?.toISOString() ?? null,
-                    refreshedAt: token.refreshedAt?.toISOString() ?? null,
-                    scopes: token.scopes.split(' ').filter((scope) => scope.length > 0),
-                  }
-                : null,
-            };
-          });
-      });
-      return reply.send({ items });
+      return reply.send({ items: await listInstallations(deps.database, principal) });
     },
   );
 }
