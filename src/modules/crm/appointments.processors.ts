@@ -27,12 +27,13 @@ const appointmentPayload = z.looseObject({
 });
 type AppointmentPayload = z.infer<typeof appointmentPayload>;
 
-const appointmentsTable: EntityTable<
+export const appointmentsTable: EntityTable<
   'calendar_id' | 'contact_ghl_id' | 'group_id' | 'title' | 'status' | 'assigned_user_id' | 'address' | 'notes' | 'source' | 'start_time' | 'end_time' | 'date_added'
 > = {
   name: 'appointments',
   idPrefix: 'ap',
   scope: 'location',
+  writeThrough: true,
   columns: {
     calendar_id: { type: 'text' },
     contact_ghl_id: { type: 'text', merge: 'keep-when-null' },

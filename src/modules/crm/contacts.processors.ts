@@ -28,12 +28,13 @@ const contactPayload = z.looseObject({
 });
 type ContactPayload = z.infer<typeof contactPayload>;
 
-const contactsTable: EntityTable<
+export const contactsTable: EntityTable<
   'first_name' | 'last_name' | 'full_name' | 'email' | 'phone' | 'company_name' | 'tags' | 'is_dnd' | 'dnd_settings' | 'source' | 'assigned_to' | 'custom_fields' | 'date_added'
 > = {
   name: 'contacts',
   idPrefix: 'ct',
   scope: 'location',
+  writeThrough: true,
   columns: {
     first_name: { type: 'text' },
     last_name: { type: 'text' },

@@ -180,6 +180,11 @@ function projectColumns() {
     dateAdded: opportunities.dateAdded,
     sourceUpdatedAt: opportunities.sourceUpdatedAt,
     deletedAt: opportunities.deletedAt,
+    contactId: opportunities.contactId,
+    customFields: opportunities.customFields,
+    localChanges: opportunities.localChanges,
+    lastPushedAt: opportunities.lastPushedAt,
+    pushError: opportunities.pushError,
     // GHL opportunities rarely carry a currency; when a payload did, it is only in raw.
     currency: sql<string | null>`${opportunities.raw}->>'currency'`,
   };

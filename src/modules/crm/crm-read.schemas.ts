@@ -75,6 +75,16 @@ export const listInvoicesQuerySchema = z.object({
 
 export const paginationQuerySchema = z.object(pageQuery);
 
+/** Write-through state of a record that can be edited here (contacts, projects, appointments). */
+export const syncStateSchema = z
+  .object({
+    state: z.enum(['synced', 'pending', 'failed']).describe('pending: local edits GHL has not confirmed yet; failed: GHL refused the last push'),
+    pendingFields: z.array(z.string()).describe('Fields edited here and not yet confirmed by GHL (`deleted` for a local delete)'),
+    error: z.string().nullable(),
+    lastPushedAt: z.string().nullable(),
+  })
+  .meta({ id: 'SyncState' });
+
 const timestamps = {
   sourceUpdatedAt: z.string().nullable().describe('GHL’s own change time of the version we hold'),
   deletedAt: z.string().nullable(),
@@ -83,7 +93,7 @@ const timestamps = {
 export const contactViewSchema = z
   .object({
     id: z.string(),
-    ghlId: z.string(),
+    ghlId: z.string().nullable().describe('Null until the record created here reached GHL'),
     firstName: z.string().nullable(),
     lastName: z.string().nullable(),
     fullName: z.string().nullable(),
@@ -96,6 +106,7 @@ export const contactViewSchema = z
     assignedTo: z.string().nullable(),
     dateAdded: z.string().nullable(),
     ...timestamps,
+    sync: syncStateSchema,
   })
   .meta({ id: 'Contact' });
 
@@ -120,7 +131,7 @@ export const taskViewSchema = z
 
 export const contactDetailSchema = contactViewSchema
   .extend({
-    customFields: z.array(z.object({ id: z.string(), value: z.unknown() })),
+    customFields: z.array(z.object({ id: z.string().nullable().describe('GHL custom field id (null until pushed when set by key)'), key: z.string().nullable(), value: z.unknown() })),
     notes: z.array(noteViewSchema),
     tasks: z.array(taskViewSchema),
   })
@@ -135,7 +146,7 @@ export const pipelineListSchema = z.object({ items: z.array(pipelineViewSchema) 
 export const projectViewSchema = z
   .object({
     id: z.string(),
-    ghlId: z.string(),
+    ghlId: z.string().nullable().describe('Null until the record created here reached GHL'),
     name: z.string().nullable(),
     pipelineId: z.string().nullable().describe('GHL pipeline id'),
     stageId: z.string().nullable().describe('GHL stage id'),
@@ -145,15 +156,17 @@ export const projectViewSchema = z
     contactGhlId: z.string().nullable(),
     assignedTo: z.string().nullable(),
     source: z.string().nullable(),
+    customFields: z.array(z.object({ id: z.string().nullable().describe('GHL custom field id (null until pushed when set by key)'), key: z.string().nullable(), value: z.unknown() })),
     dateAdded: z.string().nullable(),
     ...timestamps,
+    sync: syncStateSchema,
   })
   .meta({ id: 'Project' });
 
 export const appointmentViewSchema = z
   .object({
     id: z.string(),
-    ghlId: z.string(),
+    ghlId: z.string().nullable().describe('Null until the record created here reached GHL'),
     calendarId: z.string().nullable().describe('GHL calendar id'),
     contactGhlId: z.string().nullable(),
     title: z.string().nullable(),
@@ -166,6 +179,7 @@ export const appointmentViewSchema = z
     endTime: z.string().nullable(),
     dateAdded: z.string().nullable(),
     ...timestamps,
+    sync: syncStateSchema,
   })
   .meta({ id: 'Appointment' });
 

@@ -1,5 +1,5 @@
 import { bigint, boolean, date, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { companyTenantPolicy, locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz } from '../../platform/db/index.js';
+import { companyTenantPolicy, localFirstMirrorKeys, locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz, writeThroughColumns } from '../../platform/db/index.js';
 
 /*
  * Local copies of GHL entities, written by webhook processors (and later by setup sync). Every table
@@ -10,13 +10,15 @@ import { companyTenantPolicy, locationTenantPolicy, mirrorKeys, mirrorSourceColu
  *   change time. A version older than the stored one is never applied.
  * - Deletes are soft and final: `deleted_at` is a tombstone that later (or replayed) updates cannot clear.
  * - `raw` is the last payload applied, for fields without a column.
+ * - Contacts, opportunities and appointments may be written here first (CRM write API): their `ghl_id`
+ *   is null until the outbox created them in GHL, and `local_changes` holds edits GHL has not confirmed.
  * No foreign keys to tenants' tables: rows are keyed by location so they can be distributed by it.
  */
 
 export const contacts = pgTable(
   'contacts',
   {
-    ...mirrorKeys(),
+    ...localFirstMirrorKeys(),
     firstName: text('first_name'),
     lastName: text('last_name'),
     fullName: text('full_name'),
@@ -31,6 +33,7 @@ export const contacts = pgTable(
     customFields: jsonb('custom_fields').notNull().default([]),
     dateAdded: timestamptz('date_added'),
     ...mirrorSourceColumns(),
+    ...writeThroughColumns(),
   },
   (table) => [
     uniqueIndex('contacts_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -79,7 +82,7 @@ export const tasks = pgTable(
 export const opportunities = pgTable(
   'opportunities',
   {
-    ...mirrorKeys(),
+    ...localFirstMirrorKeys(),
     name: text('name'),
     pipelineId: text('pipeline_id'),
     pipelineStageId: text('pipeline_stage_id'),
@@ -87,10 +90,15 @@ export const opportunities = pgTable(
     status: text('status'),
     monetaryValueCents: bigint('monetary_value_cents', { mode: 'number' }),
     contactGhlId: text('contact_ghl_id'),
+    /** Our contacts.id, set when the project was created here (the contact may not be in GHL yet). */
+    contactId: text('contact_id'),
+    /** GHL's `[{id, fieldValue}]`; local edits may name fields by key (`[{key, value}]`) until pushed. */
+    customFields: jsonb('custom_fields').notNull().default([]),
     assignedTo: text('assigned_to'),
     source: text('source'),
     dateAdded: timestamptz('date_added'),
     ...mirrorSourceColumns(),
+    ...writeThroughColumns(),
   },
   (table) => [
     uniqueIndex('opportunities_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -103,9 +111,11 @@ export const opportunities = pgTable(
 export const appointments = pgTable(
   'appointments',
   {
-    ...mirrorKeys(),
+    ...localFirstMirrorKeys(),
     calendarId: text('calendar_id'),
     contactGhlId: text('contact_ghl_id'),
+    /** Our contacts.id, set when the appointment was booked here. */
+    contactId: text('contact_id'),
     groupId: text('group_id'),
     title: text('title'),
     /** GHL appointmentStatus: confirmed | cancelled | showed | noshow | invalid | new … */
@@ -118,6 +128,7 @@ export const appointments = pgTable(
     endTime: timestamptz('end_time'),
     dateAdded: timestamptz('date_added'),
     ...mirrorSourceColumns(),
+    ...writeThroughColumns(),
   },
   (table) => [
     uniqueIndex('appointments_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -311,4 +322,33 @@ export const ghlUsers = pgTable(
     ...mirrorSourceColumns(),
   },
   (table) => [uniqueIndex('ghl_users_company_ghl_id_key').on(table.companyId, table.ghlId), companyTenantPolicy('ghl_users')],
+).enableRLS();
+
+/**
+ * Messages sent through the CRM API (SMS, email): stored first, sent to GHL by the outbox. The message
+ * itself then arrives in `messages` by GHL's OutboundMessage webhook (or the reconciliation).
+ */
+export const messageSends = pgTable(
+  'message_sends',
+  {
+    id: text('id').primaryKey(),
+    companyId: text('company_id').notNull(),
+    locationId: text('location_id').notNull(),
+    /** Our contacts.id. */
+    contactId: text('contact_id').notNull(),
+    /** SMS | Email */
+    channel: text('channel').notNull(),
+    body: text('body'),
+    subject: text('subject'),
+    html: text('html'),
+    /** queued | sent | failed */
+    status: text('status').notNull(),
+    ghlMessageId: text('ghl_message_id'),
+    ghlConversationId: text('ghl_conversation_id'),
+    error: text('error'),
+    requestedBy: text('requested_by'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    sentAt: timestamptz('sent_at'),
+  },
+  (table) => [index('message_sends_location_created_idx').on(table.locationId, table.createdAt), locationTenantPolicy('message_sends')],
 ).enableRLS();

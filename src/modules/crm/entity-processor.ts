@@ -7,6 +7,7 @@ import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks
 import { LocationNotInstalledError } from './crm.errors.js';
 import { applyEntityVersions, type EntityTable } from './entity-versions.repo.js';
 import { describeIssues, resolveSourceVersion, type SourceVersion } from './ghl-payload.js';
+import { mergeIntoEditedRow, type WriteThroughEntity } from './write-through.repo.js';
 
 export interface CrmProcessorDeps {
   generateId: IdGenerator;
@@ -47,12 +48,16 @@ export function createEntityProcessor<P, C extends string>(mapping: EntityMappin
     const tenant = await resolveEventTenant(tx, event, mapping.ghlLocationIdOf(payload));
     if (!tenant) return { status: 'skipped', reason: `${event.eventType} payload names no location` };
     const version = resolveSourceVersion(event, mapping.changeTimesOf(payload));
-    const changed = await applyEntityVersions(
-      tx,
-      mapping.table,
-      [{ companyId: tenant.companyId, locationId: tenant.locationId, ghlId, values: mapping.valuesOf(payload, { eventType: event.eventType, version }), ...version, raw: event.payload }],
-      { mode, now: deps.clock.now(), generateId: deps.generateId },
-    );
-    return changed > 0 ? { status: 'done' } : { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: already applied, stale, or deleted` };
+    const entityVersion = { companyId: tenant.companyId, locationId: tenant.locationId, ghlId, values: mapping.valuesOf(payload, { eventType: event.eventType, version }), ...version, raw: event.payload };
+    const options = { mode, now: deps.clock.now(), generateId: deps.generateId };
+    const changed = await applyEntityVersions(tx, mapping.table, [entityVersion], options);
+    if (changed > 0) return { status: 'done' };
+    if (mode === 'upsert' && mapping.table.writeThrough) {
+      // Not applied: the row may hold edits made here (merge per column), or this is our own push coming back.
+      const merged = await mergeIntoEditedRow(tx, mapping.table.name as WriteThroughEntity, entityVersion, options);
+      if (merged.status === 'applied') return { status: 'done' };
+      if (merged.status === 'echo') return { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: echo of our own change` };
+    }
+    return { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: already applied, stale, or deleted` };
   };
 }

@@ -24,6 +24,11 @@ export interface EntityTable<C extends string> {
   /** location: unique (location_id, ghl_id); company: unique (company_id, ghl_id), no location_id column. */
   scope: 'location' | 'company';
   columns: Record<C, ColumnSpec>;
+  /**
+   * The table can be edited here (write-through.ts): rows with unconfirmed local edits are left to
+   * the merge in entity-processor.ts, and a version equal to what we pushed is our own echo.
+   */
+  writeThrough?: boolean;
 }
 
 /** One version of one GHL entity as a payload (or an API read) describes it. */
@@ -43,6 +48,8 @@ export interface ApplyOptions {
   mode: 'upsert' | 'delete';
   now: Date;
   generateId: IdGenerator;
+  /** Write-through tables: the caller has merged the version with the row's local edits (apply regardless). */
+  isMergedWithLocalChanges?: boolean;
 }
 
 /**
@@ -89,17 +96,28 @@ export async function applyEntityVersions<C extends string>(
   const stored = (name: string) => sql`${target}.${sql.identifier(name)}`;
   let onConflict: SQL;
   if (options.mode === 'upsert') {
-    const assignments = columnNames.map((name) => {
+    const newValues = columnNames.map((name) => {
       const spec = table.columns[name];
       switch (spec.merge ?? 'overwrite') {
         case 'overwrite':
-          return sql`${column(name)} = excluded.${column(name)}`;
+          return sql`excluded.${column(name)}`;
         case 'keep-when-null':
-          return sql`${column(name)} = coalesce(excluded.${column(name)}, ${stored(name)})`;
+          return sql`coalesce(excluded.${column(name)}, ${stored(name)})`;
         case 'union':
-          return sql`${column(name)} = array(select distinct value from unnest(${stored(name)} || excluded.${column(name)}) as value order by value)`;
+          return sql`array(select distinct value from unnest(${stored(name)} || excluded.${column(name)}) as value order by value)`;
       }
     });
+    const assignments = columnNames.map((name, index) => sql`${column(name)} = ${newValues[index]}`);
+    // Write-through: a row with unconfirmed local edits is merged by the caller; a version that
+    // changes no column of a row we pushed is GHL echoing our own change.
+    const writeThroughGuard =
+      table.writeThrough && !options.isMergedWithLocalChanges
+        ? sql`and ${stored('local_changes')} = '{}'::jsonb
+          and (${stored('last_pushed_at')} is null or (${sql.join(newValues, sql`, `)}, null) is distinct from (${sql.join(
+            columnNames.map((name) => stored(name)),
+            sql`, `,
+          )}, null))`
+        : sql``;
     onConflict = sql`do update set ${sql.join(
       [
         ...assignments,
@@ -113,10 +131,11 @@ export async function applyEntityVersions<C extends string>(
       where ${stored('deleted_at')} is null
         and (excluded.source_updated_at, coalesce(excluded.source_event_at, '-infinity'::timestamptz))
           >= (${stored('source_updated_at')}, coalesce(${stored('source_event_at')}, '-infinity'::timestamptz))
-        and excluded.raw is distinct from ${stored('raw')}`;
+        and excluded.raw is distinct from ${stored('raw')}
+        ${writeThroughGuard}`;
   } else {
     onConflict = sql`do update set
-        deleted_at = excluded.deleted_at,
+        deleted_at = excluded.deleted_at,${table.writeThrough ? sql` local_changes = '{}'::jsonb,` : sql``}
         source_updated_at = greatest(${stored('source_updated_at')}, excluded.source_updated_at),
         source_event_at = greatest(${stored('source_event_at')}, excluded.source_event_at),
         raw = excluded.raw,

@@ -1,8 +1,12 @@
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
+import { apiNamesOf, APPOINTMENT_FIELDS } from './crm-write.fields.js';
+import { toSyncStateView } from './write-through.js';
 import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findAppointment, selectAppointments, selectCalendars, type AppointmentRow, type CalendarRow, type PageInput } from './crm-read.repo.js';
 import type { AppointmentView, CalendarView, Page } from './crm-read.schemas.js';
+
+const APPOINTMENT_FIELDS_NAMES = apiNamesOf(APPOINTMENT_FIELDS);
 
 function toAppointmentView(row: AppointmentRow): AppointmentView {
   return {
@@ -21,6 +25,7 @@ function toAppointmentView(row: AppointmentRow): AppointmentView {
     dateAdded: toIso(row.dateAdded),
     sourceUpdatedAt: toIso(row.sourceUpdatedAt),
     deletedAt: toIso(row.deletedAt),
+    sync: toSyncStateView(row, APPOINTMENT_FIELDS_NAMES),
   };
 }
 

@@ -1,8 +1,12 @@
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
+import { apiNamesOf, CONTACT_FIELDS } from './crm-write.fields.js';
+import { toSyncStateView } from './write-through.js';
 import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
 import type { ContactDetail, ContactView, NoteView, Page, TaskView } from './crm-read.schemas.js';
+
+const CONTACT_FIELDS_NAMES = apiNamesOf(CONTACT_FIELDS);
 
 export function toContactView(row: ContactRow): ContactView {
   return {
@@ -21,6 +25,7 @@ export function toContactView(row: ContactRow): ContactView {
     dateAdded: toIso(row.dateAdded),
     sourceUpdatedAt: toIso(row.sourceUpdatedAt),
     deletedAt: toIso(row.deletedAt),
+    sync: toSyncStateView(row, CONTACT_FIELDS_NAMES),
   };
 }
 
@@ -44,13 +49,14 @@ function toTaskView(row: TaskRow): TaskView {
   };
 }
 
-/** GHL custom fields are `[{ id, value }]`; anything else stored there is dropped rather than guessed at. */
-function readCustomFields(value: unknown): { id: string; value: unknown }[] {
+/** GHL custom fields are `[{ id, value }]`; values set here by key read `[{ key, value }]` until pushed. */
+function readCustomFields(value: unknown): { id: string | null; key: string | null; value: unknown }[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((field: unknown) => {
     if (typeof field !== 'object' || field === null) return [];
-    const { id, value: fieldValue } = field as { id?: unknown; value?: unknown };
-    return typeof id === 'string' ? [{ id, value: fieldValue ?? null }] : [];
+    const { id, key, value: fieldValue } = field as { id?: unknown; key?: unknown; value?: unknown };
+    if (typeof id !== 'string' && typeof key !== 'string') return [];
+    return [{ id: typeof id === 'string' ? id : null, key: typeof key === 'string' ? key : null, value: fieldValue ?? null }];
   });
 }
 
@@ -73,7 +79,8 @@ export async function getContact(
   return withVisibleLocation(deps, principal, locationId, async (tx) => {
     const row = await findContact(tx, locationId, contactId, input.includeDeleted);
     if (!row) return fail('not_found', 'Contact not found');
-    const [noteRows, taskRows] = [await selectContactNotes(tx, locationId, row.ghlId, input.includeDeleted), await selectContactTasks(tx, locationId, row.ghlId, input.includeDeleted)];
+    // A contact created here has no notes or tasks in GHL yet.
+    const [noteRows, taskRows] = row.ghlId === null ? [[], []] : [await selectContactNotes(tx, locationId, row.ghlId, input.includeDeleted), await selectContactTasks(tx, locationId, row.ghlId, input.includeDeleted)];
     return succeed({ ...toContactView(row), customFields: readCustomFields(row.customFields), notes: noteRows.map(toNoteView), tasks: taskRows.map(toTaskView) });
   });
 }

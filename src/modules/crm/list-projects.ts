@@ -1,8 +1,12 @@
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
+import { apiNamesOf, PROJECT_FIELDS } from './crm-write.fields.js';
+import { toSyncStateView } from './write-through.js';
 import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findProject, selectPipelines, selectProjects, selectStages, type PageInput, type ProjectListRow } from './crm-read.repo.js';
 import type { Page, PipelineView, ProjectView } from './crm-read.schemas.js';
+
+const PROJECT_FIELDS_NAMES = apiNamesOf(PROJECT_FIELDS);
 
 function toProjectView(row: ProjectListRow): ProjectView {
   return {
@@ -17,9 +21,11 @@ function toProjectView(row: ProjectListRow): ProjectView {
     contactGhlId: row.contactGhlId,
     assignedTo: row.assignedTo,
     source: row.source,
+    customFields: readProjectCustomFields(row.customFields),
     dateAdded: toIso(row.dateAdded),
     sourceUpdatedAt: toIso(row.sourceUpdatedAt),
     deletedAt: toIso(row.deletedAt),
+    sync: toSyncStateView(row, PROJECT_FIELDS_NAMES),
   };
 }
 
@@ -55,5 +61,16 @@ export async function getProject(deps: CrmReadDeps, principal: Principal, locati
   return withVisibleLocation(deps, principal, locationId, async (tx) => {
     const row = await findProject(tx, locationId, projectId, input.includeDeleted);
     return row ? succeed(toProjectView(row)) : fail('not_found', 'Project not found');
+  });
+}
+
+/** Stored as GHL's `[{id, value}]`, or `[{key, value}]` for values set here by key and not yet pushed. */
+function readProjectCustomFields(value: unknown): { id: string | null; key: string | null; value: unknown }[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((field: unknown) => {
+    if (typeof field !== 'object' || field === null) return [];
+    const { id, key, value: fieldValue } = field as { id?: unknown; key?: unknown; value?: unknown };
+    if (typeof id !== 'string' && typeof key !== 'string') return [];
+    return [{ id: typeof id === 'string' ? id : null, key: typeof key === 'string' ? key : null, value: fieldValue ?? null }];
   });
 }

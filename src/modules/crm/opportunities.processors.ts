@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { WebhookProcessor } from '../webhooks/index.js';
 import { createEntityProcessor, type CrmProcessorDeps, type EntityMapping } from './entity-processor.js';
@@ -16,18 +17,20 @@ const opportunityPayload = z.looseObject({
   contactId: optionalText,
   assignedTo: optionalText,
   source: optionalText,
+  customFields: anyValue,
   dateAdded: anyValue,
   dateUpdated: anyValue,
   updatedAt: anyValue,
 });
 type OpportunityPayload = z.infer<typeof opportunityPayload>;
 
-const opportunitiesTable: EntityTable<
-  'name' | 'pipeline_id' | 'pipeline_stage_id' | 'status' | 'monetary_value_cents' | 'contact_ghl_id' | 'assigned_to' | 'source' | 'date_added'
+export const opportunitiesTable: EntityTable<
+  'name' | 'pipeline_id' | 'pipeline_stage_id' | 'status' | 'monetary_value_cents' | 'contact_ghl_id' | 'assigned_to' | 'source' | 'custom_fields' | 'date_added'
 > = {
   name: 'opportunities',
   idPrefix: 'op',
   scope: 'location',
+  writeThrough: true,
   columns: {
     name: { type: 'text' },
     pipeline_id: { type: 'text' },
@@ -37,6 +40,8 @@ const opportunitiesTable: EntityTable<
     contact_ghl_id: { type: 'text', merge: 'keep-when-null' },
     assigned_to: { type: 'text' },
     source: { type: 'text' },
+    // Some opportunity events carry no customFields: keep what we know.
+    custom_fields: { type: 'jsonb', merge: 'keep-when-null', fallback: sql`'[]'::jsonb` },
     date_added: { type: 'timestamptz', merge: 'keep-when-null' },
   },
 };
@@ -56,6 +61,7 @@ const opportunityMapping: EntityMapping<OpportunityPayload, keyof typeof opportu
     contact_ghl_id: payload.contactId ?? null,
     assigned_to: payload.assignedTo ?? null,
     source: payload.source ?? null,
+    custom_fields: readOpportunityCustomFields(payload.customFields),
     date_added: parseGhlTime(payload.dateAdded) ?? null,
   }),
 };
@@ -73,4 +79,15 @@ export function createOpportunityProcessors(deps: CrmProcessorDeps): Record<stri
     OpportunityAssignedToUpdate: upsert,
     OpportunityDelete: createEntityProcessor(opportunityMapping, 'delete', deps),
   };
+}
+
+/** REST and webhooks send `[{id, fieldValue}]` (some payloads `value`); stored as `[{id, value}]`. */
+function readOpportunityCustomFields(value: unknown): { id: string; value: unknown }[] | null {
+  if (!Array.isArray(value)) return null;
+  return value.flatMap((field: unknown) => {
+    if (typeof field !== 'object' || field === null) return [];
+    const record = field as Record<string, unknown>;
+    const id = record['id'];
+    return typeof id === 'string' ? [{ id, value: record['fieldValue'] ?? record['value'] ?? record['field_value'] ?? null }] : [];
+  });
 }

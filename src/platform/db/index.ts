@@ -6,4 +6,4 @@ export { acquireDataDirLock, DataDirLockedError } from './data-dir-lock.js';
 export { runMigrations, readMigrationStatus } from './migrate.js';
 export type { MigrationStatus } from './migrate.js';
 export { companyTenantPolicy, locationTenantPolicy, appRole } from './tenant-policies.js';
-export { timestamptz, mirrorKeys, mirrorSourceColumns } from './columns.js';
+export { timestamptz, mirrorKeys, localFirstMirrorKeys, mirrorSourceColumns, writeThroughColumns } from './columns.js';

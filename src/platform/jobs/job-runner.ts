@@ -24,6 +24,14 @@ export class JobRetryLaterError extends Error {
   }
 }
 
+/** A failure no retry can fix (the far side refused the request): the job is dead at once. */
+export class JobFailedPermanentlyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobFailedPermanentlyError';
+  }
+}
+
 export interface JobRunnerSettings {
   /** How many jobs this process runs at once. */
   concurrency: number;
@@ -169,7 +177,7 @@ export class JobRunner {
       if (!isFinished) logger.warn({ jobId: job.id, kind: job.kind }, 'job finished after its lease was lost');
     } catch (error) {
       clearInterval(renewer);
-      const isDead = job.attempts >= job.maxAttempts;
+      const isDead = job.attempts >= job.maxAttempts || error instanceof JobFailedPermanentlyError;
       const random = this.deps.random ?? Math.random;
       const retryInSeconds = isDead
         ? 0
