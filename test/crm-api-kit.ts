@@ -32,7 +32,7 @@ export interface CrmApiKit {
   close(): Promise<void>;
 }
 
-export async function startCrmApiKit(options: { contacts?: number } = {}): Promise<CrmApiKit> {
+export async function startCrmApiKit(options: { contacts?: number; withWebhooks?: boolean } = {}): Promise<CrmApiKit> {
   const sandbox = await startSandbox({ port: 0, seed: 41, locations: 1, contacts: options.contacts ?? 40, quirks: { sendLegacyRsaSignature: false } });
   const app = await createTestApp({ sandbox });
   const ghl = app.ghl;
@@ -41,8 +41,17 @@ export async function startCrmApiKit(options: { contacts?: number } = {}): Promi
   // src/main/wire.ts registers the CRM read and sync health routes on the app itself.
   const server = app.app;
   const serverWithoutGhl = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(app.tenants) });
-  registerCrmRoutes(serverWithoutGhl, { database: app.database });
+  registerCrmRoutes(serverWithoutGhl, { database: app.database, generateId, clock: { now: () => new Date() } });
   await serverWithoutGhl.ready();
+
+  // Webhooks from the sandbox reach the app and are processed (write-through echoes, sandbox edits).
+  let stopWebhookWorkers = async () => {};
+  if (options.withWebhooks) {
+    const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
+    sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
+    const workers = app.webhooks.startWorkers();
+    stopWebhookWorkers = () => workers.stop();
+  }
 
   const agency = await createAgency(app, 1);
   const otherAgency = await createAgency(app, 1);
@@ -79,6 +88,7 @@ export async function startCrmApiKit(options: { contacts?: number } = {}): Promi
     otherAgency,
     installed,
     async close() {
+      await stopWebhookWorkers();
       await runner.stop();
       await serverWithoutGhl.close();
       await app.close();

@@ -14,7 +14,7 @@ import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registe
 import { createVault, type Vault } from '../modules/vault/index.js';
 import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
 import { registerCrmProcessors, registerCrmRoutes } from '../modules/crm/index.js';
-import { createGhl, registerGhlLifecycleProcessors, registerSetupSync, registerSyncHealthRoutes, registerSyncRoutes, SyncProgressHub, type Ghl } from '../modules/ghl/index.js';
+import { registerPushJobs, createGhl, registerGhlLifecycleProcessors, registerSetupSync, registerSyncHealthRoutes, registerSyncRoutes, SyncProgressHub, type Ghl } from '../modules/ghl/index.js';
 import { JobRunner } from '../platform/jobs/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
@@ -121,13 +121,14 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
   const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: 4, leaseSeconds: 60 } });
   const syncHub = new SyncProgressHub();
   const setupSync = ghl ? registerSetupSync({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, hub: syncHub }) : undefined;
+  if (ghl) registerPushJobs(jobs, { database: options.database, client: ghl.client, clock, generateId: ids, logger: options.logger });
   if (ghl && setupSync) {
     ghl.installDeps.isSetupSyncEnabled = true;
     ghl.installDeps.onLocationInstalled = async () => jobs.wake();
   }
   registerSyncRoutes(app, { database: options.database, clock, logger: options.logger, hub: syncHub, ...(setupSync ? { setupSync } : {}) });
   if (ghl) ghl.registerRoutes(app);
-  registerCrmRoutes(app, { database: options.database, ghl: ghl?.client });
+  registerCrmRoutes(app, { database: options.database, ghl: ghl?.client, generateId: ids, clock, onPushEnqueued: () => jobs.wake() });
   registerSyncHealthRoutes(app, { database: options.database, clock });
   if (options.withDefaultProcessors !== false) {
     if (ghl) ghl.registerProcessors(webhooks.processors);

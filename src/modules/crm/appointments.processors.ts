@@ -50,7 +50,7 @@ export const appointmentsTable: EntityTable<
   },
 };
 
-const appointmentMapping: EntityMapping<AppointmentPayload, keyof typeof appointmentsTable.columns> = {
+export const appointmentMapping: EntityMapping<AppointmentPayload, keyof typeof appointmentsTable.columns> = {
   table: appointmentsTable,
   schema: appointmentPayload,
   ghlIdOf: (payload) => payload.appointment.id,

@@ -53,7 +53,7 @@ export const contactsTable: EntityTable<
   },
 };
 
-const contactMapping: EntityMapping<ContactPayload, keyof typeof contactsTable.columns> = {
+export const contactMapping: EntityMapping<ContactPayload, keyof typeof contactsTable.columns> = {
   table: contactsTable,
   schema: contactPayload,
   ghlIdOf: (payload) => payload.id,

@@ -1,3 +1,5 @@
+import type { Clock } from '../../platform/clock/clock.js';
+import type { IdGenerator } from '../../platform/ids/ids.js';
 import type { Database } from '../../platform/db/index.js';
 import { canAccessLocation, tenantScopeOf, type Principal } from '../../platform/http/index.js';
 import type { Tx } from '../../platform/db/index.js';
@@ -20,6 +22,7 @@ export interface CrmReadDeps {
 
 export interface VisibleLocation {
   id: string;
+  companyId: string;
   ghlLocationId: string | null;
 }
 
@@ -45,4 +48,12 @@ export async function withVisibleLocation<T, E extends string>(
 export function toIso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+/** The write API adds ids, time and a nudge for the outbox workers. */
+export interface CrmWriteDeps extends CrmReadDeps {
+  generateId: IdGenerator;
+  clock: Clock;
+  /** Called after a write that enqueued a push committed (wakes this process's job runner). */
+  onPushEnqueued?: () => void;
 }

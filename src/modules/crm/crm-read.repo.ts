@@ -39,8 +39,11 @@ function byEitherId(idColumn: PgColumn, ghlIdColumn: PgColumn, id: string): SQL 
 }
 
 /** The location the caller may see, with its GHL id; undefined when RLS hides it or it does not exist. */
-export async function findVisibleLocation(tx: Executor, locationId: string): Promise<{ id: string; ghlLocationId: string | null } | undefined> {
-  const [row] = await queryRows<{ id: string; ghlLocationId: string | null }>(tx, sql`select id, ghl_location_id as "ghlLocationId" from locations where id = ${locationId}`);
+export async function findVisibleLocation(tx: Executor, locationId: string): Promise<{ id: string; companyId: string; ghlLocationId: string | null } | undefined> {
+  const [row] = await queryRows<{ id: string; companyId: string; ghlLocationId: string | null }>(
+    tx,
+    sql`select id, company_id as "companyId", ghl_location_id as "ghlLocationId" from locations where id = ${locationId}`,
+  );
   return row;
 }
 

@@ -1,7 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { errorResponses, sendError, type HttpServer, type Principal } from '../../platform/http/index.js';
 import type { Failure } from '../../platform/result/index.js';
-import type { CrmReadDeps } from './crm-read.deps.js';
+import type { CrmReadDeps, CrmWriteDeps } from './crm-read.deps.js';
+import { registerCrmWriteRoutes } from './crm-write.routes.js';
 import {
   appointmentParamsSchema,
   appointmentViewSchema,
@@ -56,7 +57,12 @@ const tags = ['crm'];
  * Read side of the CRM for web and mobile frontends: the local copies of GHL data, scoped to the
  * caller's locations by RLS. Free slots are the one live GHL read.
  */
-export function registerCrmRoutes(app: HttpServer, deps: CrmReadDeps): void {
+export function registerCrmRoutes(app: HttpServer, deps: CrmWriteDeps): void {
+  registerCrmReadRoutes(app, deps);
+  registerCrmWriteRoutes(app, deps);
+}
+
+function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
   app.get(
     '/api/locations/:locationId/contacts',
     {

@@ -7,7 +7,7 @@ import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks
 import { LocationNotInstalledError } from './crm.errors.js';
 import { applyEntityVersions, type EntityTable } from './entity-versions.repo.js';
 import { describeIssues, resolveSourceVersion, type SourceVersion } from './ghl-payload.js';
-import { mergeIntoEditedRow, type WriteThroughEntity } from './write-through.repo.js';
+import { mergeIntoEditedRow } from './edited-rows.repo.js';
 
 export interface CrmProcessorDeps {
   generateId: IdGenerator;
@@ -54,7 +54,7 @@ export function createEntityProcessor<P, C extends string>(mapping: EntityMappin
     if (changed > 0) return { status: 'done' };
     if (mode === 'upsert' && mapping.table.writeThrough) {
       // Not applied: the row may hold edits made here (merge per column), or this is our own push coming back.
-      const merged = await mergeIntoEditedRow(tx, mapping.table.name as WriteThroughEntity, entityVersion, options);
+      const merged = await mergeIntoEditedRow(tx, mapping.table as EntityTable<string>, entityVersion, options);
       if (merged.status === 'applied') return { status: 'done' };
       if (merged.status === 'echo') return { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: echo of our own change` };
     }

@@ -170,7 +170,7 @@ function compareVersions(a: { sourceUpdatedAt: Date; sourceEventAt: Date | null 
   return (a.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) - (b.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) || 0;
 }
 
-function encodeCell(spec: ColumnSpec, value: unknown): SQL {
+export function encodeCell(spec: ColumnSpec, value: unknown): SQL {
   const encoded = encodeValue(spec.type, value);
   return spec.fallback ? sql`coalesce(${encoded}, ${spec.fallback})` : encoded;
 }

@@ -8,7 +8,7 @@ import type { AppointmentView, CalendarView, Page } from './crm-read.schemas.js'
 
 const APPOINTMENT_FIELDS_NAMES = apiNamesOf(APPOINTMENT_FIELDS);
 
-function toAppointmentView(row: AppointmentRow): AppointmentView {
+export function toAppointmentView(row: AppointmentRow): AppointmentView {
   return {
     id: row.id,
     ghlId: row.ghlId,

@@ -8,7 +8,7 @@ import type { Page, PipelineView, ProjectView } from './crm-read.schemas.js';
 
 const PROJECT_FIELDS_NAMES = apiNamesOf(PROJECT_FIELDS);
 
-function toProjectView(row: ProjectListRow): ProjectView {
+export function toProjectView(row: ProjectListRow): ProjectView {
   return {
     id: row.id,
     ghlId: row.ghlId,

@@ -46,7 +46,7 @@ export const opportunitiesTable: EntityTable<
   },
 };
 
-const opportunityMapping: EntityMapping<OpportunityPayload, keyof typeof opportunitiesTable.columns> = {
+export const opportunityMapping: EntityMapping<OpportunityPayload, keyof typeof opportunitiesTable.columns> = {
   table: opportunitiesTable,
   schema: opportunityPayload,
   ghlIdOf: (payload) => payload.id,

@@ -3,9 +3,11 @@ import { queryRows, type Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import { appointmentsTable } from './appointments.processors.js';
 import { contactsTable } from './contacts.processors.js';
-import { applyEntityVersions, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
+import { applyEntityVersions, encodeCell, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
+import { enqueueJob } from '../../platform/jobs/index.js';
 import { opportunitiesTable } from './opportunities.processors.js';
-import { confirmSent, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, readLocalChanges, type LocalChanges, type MergeOutcome } from './write-through.js';
+import { lockEditableRow, saveLocalChanges, type WriteThroughRow } from './edited-rows.repo.js';
+import { confirmSent, isSameValue, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
 
 /** The tables the CRM API writes through to GHL. */
 export type WriteThroughEntity = 'contacts' | 'opportunities' | 'appointments';
@@ -16,22 +18,6 @@ export const PUSH_JOB_KINDS: Record<WriteThroughEntity, string> = {
   opportunities: 'ghl.push-opportunity',
   appointments: 'ghl.push-appointment',
 };
-
-export interface WriteThroughRow {
-  id: string;
-  companyId: string;
-  locationId: string;
-  ghlId: string | null;
-  /** Our contacts.id (projects and appointments created here). */
-  contactId: string | null;
-  localChanges: LocalChanges;
-  deletedAt: Date | null;
-  sourceUpdatedAt: Date;
-  sourceEventAt: Date | null;
-  lastPushedAt: Date | null;
-  /** The entity's own columns by SQL name. */
-  values: Record<string, unknown>;
-}
 
 /** Resolved at call time: the processors import this file (an import cycle), so no table is read at load. */
 export function writeThroughTableOf(entity: WriteThroughEntity): EntityTable<string> {
@@ -46,87 +32,19 @@ export function writeThroughTableOf(entity: WriteThroughEntity): EntityTable<str
 }
 const tableOf = writeThroughTableOf;
 
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value : new Date(String(value));
-}
-
-/** Locks and reads one row by our id or by GHL's id within a location. */
-export async function lockWriteThroughRow(tx: Executor, entity: WriteThroughEntity, key: { id: string } | { locationId: string; ghlId: string }): Promise<WriteThroughRow | undefined> {
-  const table = tableOf(entity);
-  const columns = Object.keys(table.columns);
-  const hasContactId = entity !== 'contacts';
-  const where = 'id' in key ? sql`id = ${key.id}` : sql`location_id = ${key.locationId} and ghl_id = ${key.ghlId}`;
-  const [row] = await queryRows<Record<string, unknown>>(
-    tx,
-    sql`select id, company_id, location_id, ghl_id, ${hasContactId ? sql`contact_id` : sql`null::text as contact_id`}, local_changes, deleted_at,
-        source_updated_at, source_event_at, last_pushed_at, ${sql.join(
-          columns.map((column) => sql.identifier(column)),
-          sql`, `,
-        )}
-      from ${sql.identifier(table.name)} where ${where} for update`,
-  );
-  if (!row) return undefined;
-  return {
-    id: String(row['id']),
-    companyId: String(row['company_id']),
-    locationId: String(row['location_id']),
-    ghlId: (row['ghl_id'] as string | null) ?? null,
-    contactId: (row['contact_id'] as string | null) ?? null,
-    localChanges: readLocalChanges(row['local_changes']),
-    deletedAt: toDate(row['deleted_at']),
-    sourceUpdatedAt: toDate(row['source_updated_at']) ?? new Date(0),
-    sourceEventAt: toDate(row['source_event_at']),
-    lastPushedAt: toDate(row['last_pushed_at']),
-    values: Object.fromEntries(columns.map((column) => [column, row[column] ?? null])),
-  };
-}
-
-export async function saveLocalChanges(tx: Executor, entity: WriteThroughEntity, id: string, changes: LocalChanges, extra: { lastPushedAt?: Date; pushError?: string | null } = {}): Promise<void> {
-  await tx.execute(
-    sql`update ${sql.identifier(tableOf(entity).name)} set local_changes = ${JSON.stringify(changes)}::jsonb
-      ${extra.lastPushedAt ? sql`, last_pushed_at = ${extra.lastPushedAt.toISOString()}::timestamptz` : sql``}
-      ${extra.pushError !== undefined ? sql`, push_error = ${extra.pushError}` : sql``}
-      where id = ${id}`,
-  );
-}
-
-function isOlder(version: { sourceUpdatedAt: Date; sourceEventAt: Date | null }, row: WriteThroughRow): boolean {
-  const byChange = version.sourceUpdatedAt.getTime() - row.sourceUpdatedAt.getTime();
-  if (byChange !== 0) return byChange < 0;
-  return (version.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) < (row.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY);
-}
-
-export type RemoteMergeResult = { status: 'applied'; outcome: MergeOutcome } | { status: 'echo' | 'stale' | 'absent' };
-
-/**
- * A GHL version the plain upsert did not apply: if the row has local edits, merge per column
- * (write-through.ts) and apply; otherwise tell why nothing happened (our echo, stale, replay).
- */
-export async function mergeIntoEditedRow(
-  tx: Executor,
-  entity: WriteThroughEntity,
-  version: EntityVersion<string>,
-  options: { now: Date; generateId: IdGenerator },
-): Promise<RemoteMergeResult> {
-  if (!version.locationId) return { status: 'absent' };
-  const row = await lockWriteThroughRow(tx, entity, { locationId: version.locationId, ghlId: version.ghlId });
-  if (!row || row.deletedAt) return { status: 'absent' };
-  if (Object.keys(row.localChanges).length === 0) return { status: row.lastPushedAt && !isOlder(version, row) ? 'echo' : 'stale' };
-  if (isOlder(version, row)) return { status: 'stale' };
-  const table = tableOf(entity);
-  const outcome = mergeRemoteVersion(table.columns, row.values, row.localChanges, { values: version.values, changedAt: version.sourceUpdatedAt });
-  await applyEntityVersions(tx, table, [{ ...version, values: outcome.values }], { mode: 'upsert', ...options, isMergedWithLocalChanges: true });
-  await saveLocalChanges(tx, entity, row.id, outcome.changes);
-  return outcome.foreignColumns.length === 0 ? { status: 'echo' } : { status: 'applied', outcome };
-}
-
 export interface PushPlan {
   entity: WriteThroughEntity;
   row: WriteThroughRow;
   action: 'create' | 'update' | 'delete';
   /** Columns to send with their values (create: every column). */
   sent: Record<string, unknown>;
+  /** The GHL location the record lives in (null when the location was unlinked). */
+  ghlLocationId: string | null;
+}
+
+async function findGhlLocationId(tx: Executor, locationId: string): Promise<string | null> {
+  const [row] = await queryRows<{ ghlLocationId: string | null }>(tx, sql`select ghl_location_id as "ghlLocationId" from locations where id = ${locationId}`);
+  return row?.ghlLocationId ?? null;
 }
 
 /**
@@ -134,26 +52,26 @@ export interface PushPlan {
  * (the GHL call happens after it commits). Undefined when there is nothing to push.
  */
 export async function beginPush(tx: Executor, entity: WriteThroughEntity, id: string): Promise<PushPlan | undefined> {
-  const row = await lockWriteThroughRow(tx, entity, { id });
+  const row = await lockEditableRow(tx, tableOf(entity), { id });
   if (!row) return undefined;
   const isLocalDelete = LOCAL_DELETE_KEY in row.localChanges;
   if (isLocalDelete || row.deletedAt) {
     if (!isLocalDelete) return undefined; // deleted in GHL: nothing of ours to push
     if (row.ghlId === null) {
-      await saveLocalChanges(tx, entity, id, {}); // never reached GHL: the local delete is all there is
+      await saveLocalChanges(tx, tableOf(entity), id, {}); // never reached GHL: the local delete is all there is
       return undefined;
     }
-    return { entity, row, action: 'delete', sent: {} };
+    return { entity, row, action: 'delete', sent: {}, ghlLocationId: await findGhlLocationId(tx, row.locationId) };
   }
   if (row.ghlId === null) {
     const { changes } = markSent(row.localChanges);
-    await saveLocalChanges(tx, entity, id, changes);
-    return { entity, row, action: 'create', sent: { ...row.values } };
+    await saveLocalChanges(tx, tableOf(entity), id, changes);
+    return { entity, row, action: 'create', sent: { ...row.values }, ghlLocationId: await findGhlLocationId(tx, row.locationId) };
   }
   if (Object.keys(row.localChanges).length === 0) return undefined;
   const { changes, sent } = markSent(row.localChanges);
-  await saveLocalChanges(tx, entity, id, changes);
-  return { entity, row, action: 'update', sent };
+  await saveLocalChanges(tx, tableOf(entity), id, changes);
+  return { entity, row, action: 'update', sent, ghlLocationId: await findGhlLocationId(tx, row.locationId) };
 }
 
 /**
@@ -166,10 +84,10 @@ export async function confirmPush(
   result: { ghlId?: string; answer?: Omit<EntityVersion<string>, 'companyId' | 'locationId' | 'ghlId'>; now: Date; generateId: IdGenerator },
 ): Promise<void> {
   const table = tableOf(plan.entity);
-  const row = await lockWriteThroughRow(tx, plan.entity, { id: plan.row.id });
+  const row = await lockEditableRow(tx, tableOf(plan.entity), { id: plan.row.id });
   if (!row) return;
   if (plan.action === 'delete') {
-    await saveLocalChanges(tx, plan.entity, row.id, {}, { lastPushedAt: result.now, pushError: null });
+    await saveLocalChanges(tx, tableOf(plan.entity), row.id, {}, { lastPushedAt: result.now, pushError: null });
     return;
   }
   let ghlId = row.ghlId;
@@ -179,6 +97,13 @@ export async function confirmPush(
     await tx.execute(sql`update ${sql.identifier(table.name)} set ghl_id = ${ghlId} where id = ${row.id}`);
   }
   const remaining = confirmSent(table.columns, row.localChanges, plan.sent);
+  // A column GHL won while this push was in flight (newer change there) was just overwritten by
+  // the push: put GHL's winning value back, so both sides end on the rule's outcome.
+  const overwritten = plan.action === 'update' ? Object.keys(plan.sent).filter((column) => !(column in row.localChanges) && !isSameValue(table.columns[column]?.type ?? 'jsonb', row.values[column], plan.sent[column])) : [];
+  for (const column of overwritten) {
+    remaining[column] = { value: toStoredValue(table.columns[column]?.type ?? 'jsonb', row.values[column]), base: plan.sent[column], at: result.now.toISOString() };
+  }
+  if (overwritten.length > 0) await enqueuePush(tx, plan.entity, row);
   if (result.answer && ghlId) {
     const outcome = mergeRemoteVersion(table.columns, row.values, remaining, { values: result.answer.values, changedAt: result.answer.sourceUpdatedAt });
     await applyEntityVersions(
@@ -187,18 +112,18 @@ export async function confirmPush(
       [{ ...result.answer, companyId: row.companyId, locationId: row.locationId, ghlId, values: outcome.values }],
       { mode: 'upsert', now: result.now, generateId: result.generateId, isMergedWithLocalChanges: true },
     );
-    await saveLocalChanges(tx, plan.entity, row.id, outcome.changes, { lastPushedAt: result.now, pushError: null });
+    await saveLocalChanges(tx, tableOf(plan.entity), row.id, outcome.changes, { lastPushedAt: result.now, pushError: null });
     return;
   }
-  await saveLocalChanges(tx, plan.entity, row.id, remaining, { lastPushedAt: result.now, pushError: null });
+  await saveLocalChanges(tx, tableOf(plan.entity), row.id, remaining, { lastPushedAt: result.now, pushError: null });
 }
 
 /** GHL refused the push for good: the edits stay pending and the reason is shown with the record. */
 export async function recordPushFailure(tx: Executor, entity: WriteThroughEntity, id: string, reason: string): Promise<void> {
-  const row = await lockWriteThroughRow(tx, entity, { id });
+  const row = await lockEditableRow(tx, tableOf(entity), { id });
   if (!row) return;
   const unsent = Object.fromEntries(Object.entries(row.localChanges).map(([column, { sent: _sent, ...change }]) => [column, change]));
-  await saveLocalChanges(tx, entity, id, unsent, { pushError: reason.slice(0, 500) });
+  await saveLocalChanges(tx, tableOf(entity), id, unsent, { pushError: reason.slice(0, 500) });
 }
 
 /** GHL's id of one of our contacts (null while it has not reached GHL). */
@@ -206,3 +131,79 @@ export async function findContactGhlId(tx: Executor, contactId: string): Promise
   const [row] = await queryRows<{ ghlId: string | null; deletedAt: unknown }>(tx, sql`select ghl_id as "ghlId", deleted_at as "deletedAt" from contacts where id = ${contactId}`);
   return row ? { ghlId: row.ghlId, isDeleted: row.deletedAt !== null } : undefined;
 }
+
+/**
+ * Inserts a record created here: no GHL id yet, every given column pending. `source_updated_at` is
+ * the epoch ("no GHL version yet"), so the first version GHL sends back is never older than ours.
+ */
+export async function insertLocalRecord(
+  tx: Executor,
+  entity: WriteThroughEntity,
+  input: { id: string; companyId: string; locationId: string; contactId?: string | null; values: Record<string, unknown>; at: Date },
+): Promise<void> {
+  const table = tableOf(entity);
+  const columns = Object.keys(table.columns).filter((column) => input.values[column] !== undefined);
+  const { changes } = recordLocalEdit(table.columns, {}, {}, input.values, input.at);
+  const at = input.at.toISOString();
+  const extraColumns = entity === 'contacts' ? [] : [sql`contact_id`];
+  const extraValues = entity === 'contacts' ? [] : [sql`${input.contactId ?? null}`];
+  await tx.execute(
+    sql`insert into ${sql.identifier(table.name)} (id, company_id, location_id, ghl_id, ${sql.join(
+      [...columns.map((column) => sql.identifier(column)), ...extraColumns],
+      sql`, `,
+    )}${columns.length + extraColumns.length > 0 ? sql`,` : sql``} source_updated_at, raw, local_changes, created_at, updated_at)
+      values (${input.id}, ${input.companyId}, ${input.locationId}, null, ${sql.join(
+        [...columns.map((column) => encodeCell(table.columns[column] as EntityTable<string>['columns'][string], input.values[column])), ...extraValues],
+        sql`, `,
+      )}${columns.length + extraValues.length > 0 ? sql`,` : sql``} 'epoch'::timestamptz, '{}'::jsonb, ${JSON.stringify(changes)}::jsonb, ${at}::timestamptz, ${at}::timestamptz)`,
+  );
+}
+
+/** Applies an edit made here to the row's columns and records what GHL still has to receive. */
+export async function applyLocalEdit(tx: Executor, entity: WriteThroughEntity, row: WriteThroughRow, edited: Record<string, unknown>, at: Date): Promise<string[]> {
+  const table = tableOf(entity);
+  const { changes, changedColumns } = recordLocalEdit(table.columns, row.localChanges, row.values, edited, at);
+  if (changedColumns.length === 0) return [];
+  const assignments = changedColumns.map((column) => sql`${sql.identifier(column)} = ${encodeCell(table.columns[column] as EntityTable<string>['columns'][string], edited[column])}`);
+  await tx.execute(
+    sql`update ${sql.identifier(table.name)} set ${sql.join(assignments, sql`, `)}, local_changes = ${JSON.stringify(changes)}::jsonb, push_error = null,
+      updated_at = ${at.toISOString()}::timestamptz where id = ${row.id}`,
+  );
+  return changedColumns;
+}
+
+/** A delete made here: the tombstone is final at once; the push deletes the record in GHL. */
+export async function applyLocalDelete(tx: Executor, entity: WriteThroughEntity, row: WriteThroughRow, at: Date): Promise<void> {
+  const changes = { ...row.localChanges, [LOCAL_DELETE_KEY]: { value: true, base: false, at: at.toISOString() } };
+  await tx.execute(
+    sql`update ${sql.identifier(tableOf(entity).name)} set deleted_at = ${at.toISOString()}::timestamptz, local_changes = ${JSON.stringify(changes)}::jsonb,
+      push_error = null, updated_at = ${at.toISOString()}::timestamptz where id = ${row.id}`,
+  );
+}
+
+/**
+ * The outbox entry, in the caller's transaction: the push exists exactly when the edit committed.
+ * Pushes of one record run in order (ordering key); a push that finds nothing left to send is a no-op.
+ */
+export async function enqueuePush(tx: Executor, entity: WriteThroughEntity, row: { id: string; companyId: string; locationId: string }): Promise<string> {
+  const job = await enqueueJob(tx, {
+    kind: PUSH_JOB_KINDS[entity],
+    payload: { entity, id: row.id },
+    companyId: row.companyId,
+    locationId: row.locationId,
+    orderingKey: `crm.push:${row.id}`,
+    priority: 5,
+    // Enough attempts to outlast a GHL outage of about a day with the runner's capped backoff.
+    maxAttempts: 30,
+  });
+  return job.id;
+}
+
+export { toStoredValue };
+
+/** Locks and reads one row of a write-through table. */
+export function lockWriteThroughRow(tx: Executor, entity: WriteThroughEntity, key: { id: string } | { locationId: string; ghlId: string }): Promise<WriteThroughRow | undefined> {
+  return lockEditableRow(tx, tableOf(entity), key);
+}
+
+export type { WriteThroughRow };

@@ -27,3 +27,15 @@ export { registerSyncHealthRoutes } from './sync-health/sync-health.routes.js';
 export { getSyncHealth } from './sync-health/get-sync-health.js';
 export type { SyncHealthDeps } from './sync-health/get-sync-health.js';
 export type { SyncHealthView } from './sync-health/sync-health.schemas.js';
+// Write-through (issue 5 point 5): the outbox handlers that push CRM writes to GHL.
+export { registerPushJobs } from './push/register-push-jobs.js';
+export type { PushDeps } from './push/push-records.js';
+// Reconciliation (issue 5 point 6): the `ghl.reconcile-location` job, the `ghl.reconcile` cron job, routes and tables.
+export { registerReconciliation, enqueueReconciliation, RECONCILE_JOB_KIND, RECONCILE_SCHEDULED_JOB_NAME } from './reconcile/reconcile.jobs.js';
+export type { Reconciliation, RegisterReconciliationDeps, ReconcileTarget, ReconcileRequested } from './reconcile/reconcile.jobs.js';
+export { registerReconciliationRoutes } from './reconcile/reconcile.routes.js';
+export type { ReconciliationRoutesDeps } from './reconcile/reconcile.routes.js';
+export { DEFAULT_RECONCILE_SETTINGS, RECONCILE_ENTITIES } from './reconcile/reconcile-entities.js';
+export type { ReconcileSettings, ReconcileEntityName } from './reconcile/reconcile-entities.js';
+export type { ReconciliationView, ReconcileRunView, ReconcileEntityView } from './reconcile/get-reconciliation.js';
+export * as ghlReconcileTables from './ghl-reconcile.tables.js';

@@ -1,0 +1,191 @@
+import type { Clock } from '../../../platform/clock/clock.js';
+import type { Database } from '../../../platform/db/index.js';
+import type { IdGenerator } from '../../../platform/ids/ids.js';
+import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '../../../platform/jobs/index.js';
+import type { Logger } from '../../../platform/log/index.js';
+import { beginPush, confirmPush, findContactGhlId, readGhlRecord, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../../crm/index.js';
+import type { GhlClient } from '../client/ghl-client.js';
+import type { GhlError, GhlResult } from '../client/ghl-http.js';
+import { buildPushBody } from './ghl-push-bodies.js';
+
+export interface PushDeps {
+  database: Database;
+  client: GhlClient;
+  clock: Clock;
+  generateId: IdGenerator;
+  logger: Logger;
+}
+
+/** How long a push waits for the contact it names to reach GHL first. */
+const CONTACT_WAIT_SECONDS = 5;
+
+/**
+ * GHL refused for a reason a retry cannot fix (validation, a missing pipeline, a taken slot): the
+ * edits stay pending with the reason on the record, and the job ends dead (visible in sync health).
+ * Rate limits, 5xx and network trouble are thrown as ordinary errors and retried with backoff.
+ */
+function isPermanent(error: GhlError): boolean {
+  return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401;
+}
+
+function describe(error: GhlError): string {
+  return `GHL answered ${error.status} (${error.code}): ${error.message}`;
+}
+
+type RecordAnswer = { id: string; record: Record<string, unknown> };
+
+/** Runs one `ghl.push-*` job: create, update or delete the record in GHL, then record the outcome. */
+export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob): Promise<void> {
+  const id = job.payload['id'];
+  if (typeof id !== 'string') throw new JobFailedPermanentlyError(`${job.kind} job ${job.id} has no record id`);
+  const plan = await deps.database.system((tx) => beginPush(tx, entity, id));
+  if (!plan) return;
+  if (!plan.ghlLocationId) throw new JobFailedPermanentlyError(`location ${plan.row.locationId} is not linked to GHL`);
+
+  if (plan.action === 'delete') {
+    const result = await deleteInGhl(deps.client, entity, plan.ghlLocationId, plan.row.ghlId as string);
+    // Already gone in GHL is what a delete wants.
+    if (!result.ok && result.error.status !== 404) await failPush(deps, plan, result.error);
+    await deps.database.system((tx) => confirmPush(tx, plan, { now: deps.clock.now(), generateId: deps.generateId }));
+    return;
+  }
+
+  let contactGhlId = typeof plan.row.values['contact_ghl_id'] === 'string' ? plan.row.values['contact_ghl_id'] : null;
+  if (plan.action === 'create' && entity !== 'contacts' && contactGhlId === null && plan.row.contactId) {
+    const contact = await deps.database.system((tx) => findContactGhlId(tx, plan.row.contactId as string));
+    if (!contact || contact.isDeleted) {
+      await deps.database.system((tx) => recordPushFailure(tx, entity, plan.row.id, 'the contact was deleted before the record reached GHL'));
+      throw new JobFailedPermanentlyError(`contact ${plan.row.contactId} of ${entity} ${plan.row.id} was deleted`);
+    }
+    if (contact.ghlId === null) throw new JobRetryLaterError(`contact ${plan.row.contactId} has not reached GHL yet`, CONTACT_WAIT_SECONDS);
+    contactGhlId = contact.ghlId;
+  }
+
+  let answer: RecordAnswer;
+  if (plan.action === 'create') {
+    // A retry after a crash may find the record our first attempt created: adopt it, never create twice.
+    const adopted = job.attempts > 1 ? await findCreatedBefore(deps.client, entity, plan, contactGhlId, job.createdAt) : undefined;
+    if (adopted) {
+      answer = adopted;
+    } else {
+      const body = buildPushBody(entity, 'create', plan.sent, plan.row.values, contactGhlId);
+      const result = await createInGhl(deps.client, entity, plan.ghlLocationId, body);
+      if (!result.ok) return failPush(deps, plan, result.error);
+      answer = result.data;
+    }
+  } else {
+    const body = buildPushBody(entity, 'update', plan.sent, plan.row.values, contactGhlId);
+    const result = await updateInGhl(deps.client, entity, plan.ghlLocationId, plan.row.ghlId as string, body);
+    if (!result.ok) return failPush(deps, plan, result.error);
+    answer = result.data;
+  }
+
+  const read = readGhlRecord(entity, answer.record, plan.ghlLocationId);
+  const now = deps.clock.now();
+  await deps.database.system((tx) =>
+    confirmPush(tx, plan, {
+      ghlId: answer.id,
+      now,
+      generateId: deps.generateId,
+      ...(read
+        ? {
+            answer: {
+              // Appointment answers are partial and carry no change time: they complete the row, not replace it.
+              values: read.changedAt ? read.values : { ...plan.row.values, ...withoutNulls(read.values) },
+              sourceUpdatedAt: read.changedAt ?? plan.row.sourceUpdatedAt,
+              sourceEventAt: null,
+              raw: read.raw,
+            },
+          }
+        : {}),
+    }),
+  );
+}
+
+function withoutNulls(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
+}
+
+async function failPush(deps: PushDeps, plan: PushPlan, error: GhlError): Promise<never> {
+  if (!isPermanent(error)) throw new Error(`push of ${plan.entity} ${plan.row.id} failed: ${describe(error)}`);
+  await deps.database.system((tx) => recordPushFailure(tx, plan.entity, plan.row.id, describe(error)));
+  deps.logger.warn({ entity: plan.entity, recordId: plan.row.id, status: error.status }, 'GHL refused a push');
+  throw new JobFailedPermanentlyError(`GHL refused the push of ${plan.entity} ${plan.row.id}: ${describe(error)}`);
+}
+
+function unwrap(result: GhlResult<unknown>, key: 'contact' | 'opportunity' | undefined): GhlResult<RecordAnswer> {
+  if (!result.ok) return result;
+  const data = result.data as Record<string, unknown>;
+  const record = (key ? data[key] : data) as Record<string, unknown> | undefined;
+  const id = record?.['id'];
+  if (!record || typeof id !== 'string') return { ok: false, error: { status: 502, code: 'server_error', message: `GHL answered ${result.status} without the record`, traceId: undefined } };
+  return { ok: true, status: result.status, data: { id, record } };
+}
+
+async function createInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, body: Record<string, unknown>): Promise<GhlResult<RecordAnswer>> {
+  switch (entity) {
+    case 'contacts':
+      return unwrap(await client.createContact(ghlLocationId, body), 'contact');
+    case 'opportunities':
+      return unwrap(await client.createOpportunity(ghlLocationId, body), 'opportunity');
+    case 'appointments':
+      return unwrap(await client.createAppointment(ghlLocationId, body), undefined);
+  }
+}
+
+async function updateInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, body: Record<string, unknown>): Promise<GhlResult<RecordAnswer>> {
+  switch (entity) {
+    case 'contacts':
+      return unwrap(await client.updateContact(ghlLocationId, ghlId, body), 'contact');
+    case 'opportunities':
+      return unwrap(await client.updateOpportunity(ghlLocationId, ghlId, body), 'opportunity');
+    case 'appointments':
+      return unwrap(await client.updateAppointment(ghlLocationId, ghlId, body), undefined);
+  }
+}
+
+async function deleteInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string): Promise<GhlResult<unknown>> {
+  switch (entity) {
+    case 'contacts':
+      return client.deleteContact(ghlLocationId, ghlId);
+    case 'opportunities':
+      return client.deleteOpportunity(ghlLocationId, ghlId);
+    case 'appointments':
+      return client.deleteCalendarEvent(ghlLocationId, ghlId);
+  }
+}
+
+/**
+ * The record an earlier attempt of this job may have created before it crashed: same identifying
+ * fields, created after the job was. Lookup failures are treated as "none" (the create then runs).
+ */
+async function findCreatedBefore(client: GhlClient, entity: WriteThroughEntity, plan: PushPlan, contactGhlId: string | null, since: Date): Promise<RecordAnswer | undefined> {
+  const ghlLocationId = plan.ghlLocationId as string;
+  const sinceMs = since.getTime() - 60_000;
+  const isRecent = (time: unknown) => typeof time === 'string' && new Date(time).getTime() >= sinceMs;
+  const values = plan.row.values;
+  if (entity === 'contacts') {
+    const email = typeof values['email'] === 'string' ? values['email'] : undefined;
+    const phone = typeof values['phone'] === 'string' ? values['phone'] : undefined;
+    if (!email && !phone) return undefined;
+    const filter = email ? { field: 'email', operator: 'eq', value: email } : { field: 'phone', operator: 'eq', value: phone };
+    const found = await client.searchContacts(ghlLocationId, { pageLimit: 10, filters: [filter] });
+    const match = found.ok ? found.data.contacts.find((contact) => isRecent(contact.dateAdded)) : undefined;
+    return match ? { id: match.id, record: match as unknown as Record<string, unknown> } : undefined;
+  }
+  if (entity === 'opportunities') {
+    if (!contactGhlId) return undefined;
+    const found = await client.call<{ opportunities: Record<string, unknown>[] }>(
+      { kind: 'location', ghlLocationId },
+      { method: 'GET', template: '/opportunities/search', path: '/opportunities/search', query: { location_id: ghlLocationId, contact_id: contactGhlId, status: 'all', limit: 100 } },
+    );
+    const match = found.ok ? found.data.opportunities.find((item) => item['name'] === values['name'] && item['pipelineId'] === values['pipeline_id'] && isRecent(item['createdAt'])) : undefined;
+    return match && typeof match['id'] === 'string' ? { id: match['id'], record: match } : undefined;
+  }
+  const calendarId = values['calendar_id'];
+  const start = values['start_time'] instanceof Date ? values['start_time'] : typeof values['start_time'] === 'string' ? new Date(values['start_time']) : undefined;
+  if (typeof calendarId !== 'string' || !start || !contactGhlId) return undefined;
+  const found = await client.listCalendarEvents(ghlLocationId, { calendarId, startTimeMs: start.getTime() - 1, endTimeMs: start.getTime() + 60_000 });
+  const match = found.ok ? found.data.events.find((event) => event.contactId === contactGhlId && event.startTime !== undefined && new Date(event.startTime).getTime() === start.getTime()) : undefined;
+  return match ? { id: match.id, record: match as unknown as Record<string, unknown> } : undefined;
+}

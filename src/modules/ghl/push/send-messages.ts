@@ -1,0 +1,49 @@
+import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '../../../platform/jobs/index.js';
+import { findContactGhlId, findMessageSend, findOutboundMessageFor, markMessageFailed, markMessageSending, markMessageSent } from '../../crm/index.js';
+import type { PushDeps } from './push-records.js';
+
+const CONTACT_WAIT_SECONDS = 5;
+
+/**
+ * Runs one `ghl.push-message` job: sends a queued SMS or email through GHL. A send interrupted after
+ * GHL took it (status `sending`) is only repeated when GHL has not reported the message meanwhile.
+ */
+export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promise<void> {
+  const id = job.payload['id'];
+  if (typeof id !== 'string') throw new JobFailedPermanentlyError(`${job.kind} job ${job.id} has no message id`);
+  const prepared = await deps.database.system(async (tx) => {
+    const send = await findMessageSend(tx, id, { forUpdate: true });
+    if (!send || send.status === 'sent' || send.status === 'failed') return undefined;
+    const contact = await findContactGhlId(tx, send.contactId);
+    if (!contact || contact.isDeleted) {
+      await markMessageFailed(tx, id, 'the contact was deleted');
+      return undefined;
+    }
+    if (contact.ghlId === null) return { send, contactGhlId: null, ghlLocationId: send.ghlLocationId, reported: undefined };
+    const reported = send.status === 'sending' ? await findOutboundMessageFor(tx, send, contact.ghlId) : undefined;
+    if (reported) await markMessageSent(tx, id, { ghlMessageId: reported.ghlId, ghlConversationId: reported.conversationGhlId, at: deps.clock.now() });
+    else await markMessageSending(tx, id);
+    return { send, contactGhlId: contact.ghlId, ghlLocationId: send.ghlLocationId, reported };
+  });
+  if (!prepared || prepared.reported) return;
+  if (prepared.contactGhlId === null) throw new JobRetryLaterError(`contact ${prepared.send.contactId} has not reached GHL yet`, CONTACT_WAIT_SECONDS);
+  if (!prepared.ghlLocationId) throw new JobFailedPermanentlyError(`location ${prepared.send.locationId} is not linked to GHL`);
+  const { send } = prepared;
+  const result = await deps.client.sendMessage(prepared.ghlLocationId, {
+    type: send.channel,
+    contactId: prepared.contactGhlId,
+    ...(send.body !== null ? { message: send.body } : {}),
+    ...(send.subject !== null ? { subject: send.subject } : {}),
+    ...(send.html !== null ? { html: send.html } : {}),
+  });
+  if (result.ok) {
+    await deps.database.system((tx) => markMessageSent(tx, id, { ghlMessageId: result.data.messageId ?? null, ghlConversationId: result.data.conversationId ?? null, at: deps.clock.now() }));
+    return;
+  }
+  const { error } = result;
+  if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401) {
+    await deps.database.system((tx) => markMessageFailed(tx, id, `GHL answered ${error.status} (${error.code}): ${error.message}`));
+    throw new JobFailedPermanentlyError(`GHL refused message ${id}: ${error.message}`);
+  }
+  throw new Error(`sending message ${id} failed: GHL answered ${error.status} (${error.code}): ${error.message}`);
+}

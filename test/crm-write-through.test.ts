@@ -1,0 +1,341 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../src/platform/db/index.js';
+import { startCrmApiKit, type CrmApiKit } from './crm-api-kit.js';
+import { bearer } from './support/test-app.js';
+import { waitFor } from './support/spawn-service.js';
+
+/*
+ * The CRM write API end to end: writes land in Postgres, the outbox pushes them to the GHL sandbox
+ * over HTTP, the webhooks GHL sends back are recognised as our own echoes, and GHL-side edits merge
+ * per field with pending local edits.
+ */
+
+let kit: CrmApiKit;
+let base = '';
+const headers = () => bearer(kit.agency.token);
+
+interface SyncState {
+  state: 'synced' | 'pending' | 'failed';
+  pendingFields: string[];
+  error: string | null;
+}
+interface ContactBody {
+  id: string;
+  ghlId: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  companyName: string | null;
+  tags: string[];
+  sync: SyncState;
+}
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, auth: Record<string, string> = headers()) {
+  const response = await kit.server.inject({ method, url, headers: auth, ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
+  return { status: response.statusCode, body: response.json<T>() };
+}
+
+async function rows<T extends Record<string, unknown>>(query: ReturnType<typeof sql>): Promise<T[]> {
+  return queryRows<T>(kit.app.database.db, query);
+}
+
+const ghl = () => {
+  const client = kit.app.ghl?.client;
+  if (!client) throw new Error('no GHL client');
+  return client;
+};
+
+/** Waits until the record's pushes are confirmed (or failed) and returns it. */
+async function settled<T extends { sync: SyncState }>(url: string): Promise<T> {
+  return waitFor(
+    async () => {
+      const { body } = await call<T>('GET', `${url}?includeDeleted=true`);
+      return body.sync.state === 'pending' ? undefined : body;
+    },
+    20_000,
+    `${url} to settle`,
+  );
+}
+
+/** Retries parked by a fault are due at once (the runner's backoff would make the test wait). */
+async function retryPushesNow() {
+  await kit.app.database.db.execute(sql`update jobs set run_at = now() where kind like 'ghl.push-%' and status = 'retry'`);
+  kit.runner.wake();
+}
+
+async function sandboxContact(ghlId: string) {
+  const result = await ghl().getContact(kit.installed.ghlLocationId, ghlId);
+  if (!result.ok) throw new Error(`sandbox contact ${ghlId}: ${result.error.message}`);
+  return result.data.contact as unknown as Record<string, unknown>;
+}
+
+async function editInSandbox(contactGhlId: string, changes: Record<string, unknown>) {
+  const response = await fetch(`${kit.sandbox.baseUrl}/sandbox/simulate/edit-contact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contactId: contactGhlId, changes }) });
+  expect(response.status).toBe(200);
+}
+
+async function waitForWebhooksIdle() {
+  await fetch(`${kit.sandbox.baseUrl}/sandbox/webhooks/wait-idle`, { method: 'POST' });
+  await waitFor(
+    async () => {
+      const [pending] = await rows<{ total: number }>(sql`select count(*)::int as total from webhook_events where status in ('pending', 'running', 'retry')`);
+      return pending?.total === 0 ? true : undefined;
+    },
+    20_000,
+    'webhook inbox to drain',
+  );
+}
+
+beforeAll(async () => {
+  kit = await startCrmApiKit({ contacts: 20, withWebhooks: true });
+  base = `/api/locations/${kit.installed.locationId}`;
+}, 120_000);
+
+afterAll(async () => {
+  await kit?.close();
+});
+
+describe('contacts', () => {
+  let contact: ContactBody;
+
+  it('creates locally first (pending, no GHL id) and the outbox creates it in GHL', async () => {
+    const created = await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Ada', lastName: 'Lovelace', email: 'Ada@Example.com', phone: '+15550001111', tags: ['vip'] });
+    expect(created.status).toBe(201);
+    expect(created.body.ghlId).toBeNull();
+    expect(created.body.email).toBe('ada@example.com');
+    expect(created.body.sync.state).toBe('pending');
+    contact = await settled<ContactBody>(`${base}/contacts/${created.body.id}`);
+    expect(contact.id).toBe(created.body.id);
+    expect(contact.sync).toMatchObject({ state: 'synced', pendingFields: [] });
+    expect(contact.ghlId).toEqual(expect.any(String));
+    const remote = await sandboxContact(contact.ghlId as string);
+    expect(remote).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', tags: ['vip'] });
+    // GHL's ContactCreate echo never becomes a second row.
+    await waitForWebhooksIdle();
+    const copies = await rows<{ total: number }>(sql`select count(*)::int as total from contacts where ghl_id = ${contact.ghlId}`);
+    expect(copies[0]?.total).toBe(1);
+  });
+
+  it('pushes only the changed fields and recognises the webhook GHL sends back as our own echo', async () => {
+    const updated = await call<ContactBody>('PATCH', `${base}/contacts/${contact.id}`, { companyName: 'Analytical Engines' });
+    expect(updated.status).toBe(200);
+    expect(updated.body.sync.pendingFields).toEqual(['companyName']);
+    contact = await settled<ContactBody>(`${base}/contacts/${contact.id}`);
+    expect(contact.companyName).toBe('Analytical Engines');
+    expect((await sandboxContact(contact.ghlId as string))['companyName']).toBe('Analytical Engines');
+    await waitForWebhooksIdle();
+    const echoes = await rows<{ status: string; lastError: string | null }>(
+      sql`select status, last_error as "lastError" from webhook_events where event_type = 'ContactUpdate' and payload->>'id' = ${contact.ghlId} order by id`,
+    );
+    expect(echoes.length).toBeGreaterThan(0);
+    expect(echoes.every((event) => event.status === 'skipped' && /echo of our own change/.test(event.lastError ?? ''))).toBe(true);
+    const [stored] = await rows<{ companyName: string }>(sql`select company_name as "companyName" from contacts where id = ${contact.id}`);
+    expect(stored?.companyName).toBe('Analytical Engines');
+  });
+
+  it('keeps the local write during a GHL outage, merges a GHL edit of another field, and pushes when GHL is back', async () => {
+    kit.sandbox.setFaults({ serverErrorRate: 1 }, kit.installed.ghlLocationId);
+    try {
+      const updated = await call<ContactBody>('PATCH', `${base}/contacts/${contact.id}`, { phone: '+15550002222' });
+      expect(updated.status).toBe(200);
+      expect(updated.body.phone).toBe('+15550002222');
+      // The push fails (5xx) and waits for a retry; the edit stays pending, never lost.
+      await waitFor(async () => ((await rows<{ total: number }>(sql`select count(*)::int as total from jobs where kind = 'ghl.push-contact' and status = 'retry'`))[0]?.total ?? 0) > 0 || undefined, 20_000, 'the push to be parked for retry');
+      const during = await call<ContactBody>('GET', `${base}/contacts/${contact.id}`);
+      expect(during.body.sync).toMatchObject({ state: 'pending', pendingFields: ['phone'] });
+      // Meanwhile someone edits the company name in GHL (the control API is not affected by the fault).
+      await editInSandbox(contact.ghlId as string, { companyName: 'Edited in GHL' });
+      await waitForWebhooksIdle();
+      const merged = await call<ContactBody>('GET', `${base}/contacts/${contact.id}`);
+      expect(merged.body.companyName).toBe('Edited in GHL');
+      expect(merged.body.phone).toBe('+15550002222');
+      expect(merged.body.sync.pendingFields).toEqual(['phone']);
+    } finally {
+      kit.sandbox.setFaults({}, kit.installed.ghlLocationId);
+    }
+    await retryPushesNow();
+    contact = await settled<ContactBody>(`${base}/contacts/${contact.id}`);
+    expect(contact.sync.state).toBe('synced');
+    const remote = await sandboxContact(contact.ghlId as string);
+    expect(remote).toMatchObject({ phone: '+15550002222', companyName: 'Edited in GHL' });
+  });
+
+  it('resolves a field both sides changed by the newer change', async () => {
+    kit.sandbox.setFaults({ serverErrorRate: 1 }, kit.installed.ghlLocationId);
+    try {
+      await call<ContactBody>('PATCH', `${base}/contacts/${contact.id}`, { lastName: 'Local', firstName: 'Augusta' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // GHL's change of lastName is newer than ours: GHL wins it; our firstName stays pending.
+      await editInSandbox(contact.ghlId as string, { lastName: 'Remote' });
+      await waitForWebhooksIdle();
+      const merged = await call<ContactBody>('GET', `${base}/contacts/${contact.id}`);
+      expect(merged.body.lastName).toBe('Remote');
+      expect(merged.body.firstName).toBe('Augusta');
+      // fullName is derived; GHL's newer name wins it until our firstName lands.
+      expect(merged.body.sync.pendingFields).toEqual(['firstName']);
+    } finally {
+      kit.sandbox.setFaults({}, kit.installed.ghlLocationId);
+    }
+    await retryPushesNow();
+    contact = await settled<ContactBody>(`${base}/contacts/${contact.id}`);
+    expect(await sandboxContact(contact.ghlId as string)).toMatchObject({ firstName: 'Augusta', lastName: 'Remote' });
+    expect(contact).toMatchObject({ firstName: 'Augusta', lastName: 'Remote' });
+  });
+
+  it('refuses bad input with stable codes and stores nothing', async () => {
+    const [before] = await rows<{ total: number }>(sql`select count(*)::int as total from contacts where location_id = ${kit.installed.locationId}`);
+    const cases: [unknown, number, string][] = [
+      [{}, 400, 'contact_identity_required'],
+      [{ email: 'not-an-email' }, 400, 'validation_failed'],
+      [{ firstName: 'X', unknown: 1 }, 400, 'validation_failed'],
+      [{ firstName: 'X', customFields: [{ key: 'no_such_field', value: 'x' }] }, 400, 'unknown_custom_field'],
+    ];
+    for (const [payload, status, code] of cases) {
+      const response = await call<ErrorBody>('POST', `${base}/contacts`, payload);
+      expect(response.status).toBe(status);
+      expect(response.body.error.code).toBe(code);
+    }
+    const [after] = await rows<{ total: number }>(sql`select count(*)::int as total from contacts where location_id = ${kit.installed.locationId}`);
+    expect(after?.total).toBe(before?.total);
+    const foreign = await call<ErrorBody>('PATCH', `${base}/contacts/${contact.id}`, { firstName: 'Mallory' }, bearer(kit.otherAgency.token));
+    expect(foreign.status).toBe(404);
+    const unauthenticated = await kit.server.inject({ method: 'POST', url: `${base}/contacts`, payload: { firstName: 'X' } });
+    expect(unauthenticated.statusCode).toBe(401);
+  });
+
+  it('sends an SMS through GHL and refuses DND contacts', async () => {
+    const queued = await call<{ id: string; status: string }>('POST', `${base}/contacts/${contact.id}/messages`, { channel: 'SMS', message: 'Your installer arrives at 9' });
+    expect(queued.status).toBe(202);
+    expect(queued.body.status).toBe('queued');
+    const sent = await waitFor(
+      async () => {
+        const { body } = await call<{ status: string; ghlMessageId: string | null; ghlConversationId: string | null }>('GET', `${base}/message-sends/${queued.body.id}`);
+        return body.status === 'sent' ? body : undefined;
+      },
+      20_000,
+      'the SMS to be sent',
+    );
+    expect(sent.ghlMessageId).toEqual(expect.any(String));
+    // GHL's OutboundMessage webhook brings the message into the conversation.
+    await waitForWebhooksIdle();
+    const [message] = await rows<{ body: string; direction: string }>(sql`select body, direction from messages where ghl_id = ${sent.ghlMessageId}`);
+    expect(message).toEqual({ body: 'Your installer arrives at 9', direction: 'outbound' });
+    const invalid = await call<ErrorBody>('POST', `${base}/contacts/${contact.id}/messages`, { channel: 'Email', message: 'no subject' });
+    expect(invalid.body.error.code).toBe('invalid_message');
+    await call('PATCH', `${base}/contacts/${contact.id}`, { isDnd: true });
+    const refused = await call<ErrorBody>('POST', `${base}/contacts/${contact.id}/messages`, { channel: 'SMS', message: 'hi' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('contact_dnd');
+    const listed = await call<{ total: number }>('GET', `${base}/message-sends?contactId=${contact.id}`);
+    expect(listed.body.total).toBe(1);
+  });
+
+  it('deletes here at once and in GHL by the outbox', async () => {
+    const deleted = await call<ContactBody & { deletedAt: string | null }>('DELETE', `${base}/contacts/${contact.id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.deletedAt).not.toBeNull();
+    expect(deleted.body.sync.pendingFields).toEqual(['deleted']);
+    await settled<ContactBody>(`${base}/contacts/${contact.id}`);
+    const remote = await ghl().getContact(kit.installed.ghlLocationId, contact.ghlId as string);
+    expect(remote.ok).toBe(false);
+    expect((await call<ErrorBody>('GET', `${base}/contacts/${contact.id}`)).status).toBe(404);
+  });
+});
+
+describe('projects and appointments', () => {
+  interface ProjectBody {
+    id: string;
+    ghlId: string | null;
+    status: string;
+    stageId: string;
+    amountCents: number | null;
+    customFields: { id: string | null; value: unknown }[];
+    sync: SyncState;
+  }
+  interface AppointmentBody {
+    id: string;
+    ghlId: string | null;
+    status: string;
+    startTime: string;
+    endTime: string | null;
+    sync: SyncState;
+  }
+
+  it('creates a project for a contact created here, with a required custom field, and moves it to won', async () => {
+    const { body: pipelines } = await call<{ items: { ghlId: string; stages: { ghlId: string }[] }[] }>('GET', `${base}/pipelines`);
+    const pipeline = pipelines.items[0];
+    if (!pipeline) throw new Error('no pipeline synced');
+    const contact = await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Grace', email: 'grace@example.com' });
+    const invalidStatus = await call<ErrorBody>('POST', `${base}/projects`, { name: 'Roof', contactId: contact.body.id, pipelineId: pipeline.ghlId, status: 'closed' });
+    expect(invalidStatus.status).toBe(400);
+    const unknownStage = await call<ErrorBody>('POST', `${base}/projects`, { name: 'Roof', contactId: contact.body.id, pipelineId: pipeline.ghlId, stageId: 'nope' });
+    expect(unknownStage.body.error.code).toBe('unknown_stage');
+    // Named by our contact id before the contact reached GHL: the push waits for the contact.
+    const created = await call<ProjectBody>('POST', `${base}/projects`, {
+      name: 'Roof',
+      contactId: contact.body.id,
+      pipelineId: pipeline.ghlId,
+      amountCents: 1_234_567,
+      customFields: [{ key: 'project_title', value: 'Roof replacement' }],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.stageId).toBe(pipeline.stages[0]?.ghlId);
+    const project = await settled<ProjectBody>(`${base}/projects/${created.body.id}`);
+    expect(project.sync.state).toBe('synced');
+    const remote = await ghl().getOpportunity(kit.installed.ghlLocationId, project.ghlId as string);
+    if (!remote.ok) throw new Error(remote.error.message);
+    const settledContact = await settled<ContactBody>(`${base}/contacts/${contact.body.id}`);
+    expect(remote.data.opportunity).toMatchObject({ name: 'Roof', monetaryValue: 12345.67, contactId: settledContact.ghlId, status: 'open' });
+    expect(JSON.stringify(remote.data.opportunity.customFields)).toContain('Roof replacement');
+
+    const won = await call<ProjectBody>('PATCH', `${base}/projects/${project.id}`, { status: 'won' });
+    expect(won.body.sync.pendingFields).toEqual(['status']);
+    await settled<ProjectBody>(`${base}/projects/${project.id}`);
+    const after = await ghl().getOpportunity(kit.installed.ghlLocationId, project.ghlId as string);
+    expect(after.ok && after.data.opportunity.status).toBe('won');
+  });
+
+  it('books an appointment on a GHL calendar and cancels it', async () => {
+    const { body: calendars } = await call<{ items: { ghlId: string }[] }>('GET', `${base}/calendars`);
+    const calendar = calendars.items[0];
+    if (!calendar) throw new Error('no calendar synced');
+    const { body: contacts } = await call<{ items: ContactBody[] }>('GET', `${base}/contacts?limit=1`);
+    const contact = contacts.items[0] as ContactBody;
+    const start = new Date(Date.UTC(2031, 0, 6, 15, 0, 0));
+    const badWindow = await call<ErrorBody>('POST', `${base}/appointments`, { calendarId: calendar.ghlId, contactId: contact.id, startTime: start.toISOString(), endTime: start.toISOString() });
+    expect(badWindow.body.error.code).toBe('invalid_window');
+    const created = await call<AppointmentBody>('POST', `${base}/appointments`, { calendarId: calendar.ghlId, contactId: contact.id, startTime: start.toISOString(), title: 'Site survey' });
+    expect(created.status).toBe(201);
+    const booked = await settled<AppointmentBody>(`${base}/appointments/${created.body.id}`);
+    expect(booked.sync.state).toBe('synced');
+    expect(booked.endTime).not.toBeNull();
+    const cancelled = await call<AppointmentBody>('PATCH', `${base}/appointments/${booked.id}`, { status: 'cancelled' });
+    expect(cancelled.body.status).toBe('cancelled');
+    await settled<AppointmentBody>(`${base}/appointments/${booked.id}`);
+    const events = await ghl().listCalendarEvents(kit.installed.ghlLocationId, { calendarId: calendar.ghlId, startTimeMs: start.getTime() - 1, endTimeMs: start.getTime() + 3_600_000 });
+    expect(events.ok && events.data.events.find((event) => event.id === booked.ghlId)?.appointmentStatus).toBe('cancelled');
+  });
+
+  it('shows a push GHL refused as failed, with the reason, and keeps the edit', async () => {
+    const { body: calendars } = await call<{ items: { ghlId: string }[] }>('GET', `${base}/calendars`);
+    const calendar = calendars.items[0] as { ghlId: string };
+    const { body: contacts } = await call<{ items: ContactBody[] }>('GET', `${base}/contacts?limit=2`);
+    const start = new Date(Date.UTC(2031, 0, 7, 15, 0, 0));
+    const first = await call<AppointmentBody>('POST', `${base}/appointments`, { calendarId: calendar.ghlId, contactId: (contacts.items[0] as ContactBody).id, startTime: start.toISOString() });
+    await settled<AppointmentBody>(`${base}/appointments/${first.body.id}`);
+    // The same slot again: GHL refuses it (slot no longer available).
+    const second = await call<AppointmentBody>('POST', `${base}/appointments`, { calendarId: calendar.ghlId, contactId: (contacts.items[1] as ContactBody).id, startTime: start.toISOString() });
+    const refused = await settled<AppointmentBody>(`${base}/appointments/${second.body.id}`);
+    expect(refused.sync.state).toBe('failed');
+    expect(refused.sync.error).toMatch(/400/);
+    expect(refused.ghlId).toBeNull();
+    const health = await call<{ entities: { entity: string; failures: number; pendingPushes: number }[] }>('GET', `/api/sync/health/${kit.installed.locationId}`);
+    expect(health.status).toBe(200);
+    expect(health.body.entities.find((entity) => entity.entity === 'appointments')?.failures).toBeGreaterThan(0);
+  });
+});
