@@ -59,7 +59,8 @@ export async function lockEditableRow(tx: Executor, table: EntityTable<string>, 
     sourceUpdatedAt: toDate(row['source_updated_at']) ?? new Date(0),
     sourceEventAt: toDate(row['source_event_at']),
     lastPushedAt: toDate(row['last_pushed_at']),
-    values: Object.fromEntries(columns.map((column) => [column, row[column] ?? null])),
+    // pg returns bigint as text (PGlite as a number): one shape for both drivers.
+    values: Object.fromEntries(columns.map((column) => [column, readCell(table.columns[column]?.type, row[column])])),
   };
 }
 
@@ -76,6 +77,12 @@ function isOlder(version: { sourceUpdatedAt: Date; sourceEventAt: Date | null },
   const byChange = version.sourceUpdatedAt.getTime() - row.sourceUpdatedAt.getTime();
   if (byChange !== 0) return byChange < 0;
   return (version.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) < (row.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY);
+}
+
+function readCell(type: string | undefined, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if ((type === 'bigint' || type === 'integer') && typeof value === 'string') return Number(value);
+  return value;
 }
 
 export type RemoteMergeResult = { status: 'applied'; outcome: MergeOutcome } | { status: 'echo' | 'stale' | 'absent' };
