@@ -33,6 +33,7 @@ export const ghlEnvSchema = z.object({
   GHL_SCOPES: z.string().min(1).optional(),
   GHL_TOKEN_REFRESH_WINDOW_SECONDS: z.coerce.number().int().min(0).default(300),
   GHL_TOKEN_REFRESH_CRON: z.string().min(1).default('*/5 * * * *'),
+  GHL_RECONCILE_CRON: z.string().min(1).default('*/15 * * * *'),
   GHL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   GHL_INSTALL_STATE_TTL_SECONDS: z.coerce.number().int().min(60).default(1800),
   GHL_SANDBOX: z.enum(['auto', 'off']).default('auto'),
@@ -52,6 +53,8 @@ export interface GhlConfig {
   scopes: string[];
   tokenRefreshWindowSeconds: number;
   tokenRefreshCron: string;
+  /** When reconciliation enqueues a run per installed location (docs/reconciliation.md). */
+  reconcileCron: string;
   requestTimeoutMs: number;
   installStateTtlSeconds: number;
   sandbox: { mode: 'auto' | 'off'; port: number; locations: number; contacts: number; seed: number };
@@ -67,6 +70,7 @@ export function readGhlConfig(env: z.infer<typeof ghlEnvSchema>): GhlConfig {
     scopes: env.GHL_SCOPES ? env.GHL_SCOPES.split(/[\s,]+/).filter((scope) => scope.length > 0) : DEFAULT_GHL_SCOPES,
     tokenRefreshWindowSeconds: env.GHL_TOKEN_REFRESH_WINDOW_SECONDS,
     tokenRefreshCron: env.GHL_TOKEN_REFRESH_CRON,
+    reconcileCron: env.GHL_RECONCILE_CRON,
     requestTimeoutMs: env.GHL_REQUEST_TIMEOUT_MS,
     installStateTtlSeconds: env.GHL_INSTALL_STATE_TTL_SECONDS,
     sandbox: { mode: env.GHL_SANDBOX, port: env.SANDBOX_PORT, locations: env.SANDBOX_LOCATIONS, contacts: env.SANDBOX_CONTACTS, seed: env.SANDBOX_SEED },

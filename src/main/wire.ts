@@ -15,6 +15,7 @@ import { createVault, type Vault } from '../modules/vault/index.js';
 import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
 import { registerCrmProcessors, registerCrmRoutes } from '../modules/crm/index.js';
 import { registerPushJobs, createGhl, registerGhlLifecycleProcessors, registerSetupSync, registerSyncHealthRoutes, registerSyncRoutes, SyncProgressHub, type Ghl } from '../modules/ghl/index.js';
+import { registerReconciliation, registerReconciliationRoutes } from '../modules/ghl/index.js';
 import { JobRunner } from '../platform/jobs/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
@@ -126,7 +127,9 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     ghl.installDeps.isSetupSyncEnabled = true;
     ghl.installDeps.onLocationInstalled = async () => jobs.wake();
   }
+  const reconciliation = ghl ? registerReconciliation({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, cron: options.config.ghl.reconcileCron, metrics }) : undefined;
   registerSyncRoutes(app, { database: options.database, clock, logger: options.logger, hub: syncHub, ...(setupSync ? { setupSync } : {}) });
+  registerReconciliationRoutes(app, { database: options.database, ...(reconciliation ? { reconciliation } : {}) });
   if (ghl) ghl.registerRoutes(app);
   registerCrmRoutes(app, { database: options.database, ghl: ghl?.client, generateId: ids, clock, onPushEnqueued: () => jobs.wake() });
   registerSyncHealthRoutes(app, { database: options.database, clock });
@@ -135,6 +138,6 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     else registerGhlLifecycleProcessors(webhooks.processors, { generateId: ids, clock });
     registerCrmProcessors(webhooks.processors, { generateId: ids, clock });
   }
-  const scheduledJobs: ScheduledJob[] = [...(ghl?.scheduledJobs() ?? [])];
+  const scheduledJobs: ScheduledJob[] = [...(ghl?.scheduledJobs() ?? []), ...(reconciliation?.scheduledJobs() ?? [])];
   return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl, scheduledJobs, metrics, jobs };
 }

@@ -253,7 +253,8 @@ function exportMessages(runtime: SandboxRuntime, context: RequestContext): ApiRe
   const endMs = query.get('endDate') ? Date.parse(query.get('endDate') ?? '') || Number(query.get('endDate')) : undefined;
   let messages = listMessagesChronologically(data).filter(
     (message) =>
-      (!channel || message.messageType === EXPORT_CHANNELS[channel]) &&
+      // Without a channel GHL exports every type except email (spec: "all non-email message types").
+      (channel ? message.messageType === EXPORT_CHANNELS[channel] : message.messageType !== 'TYPE_EMAIL') &&
       (!conversationId || message.conversationId === conversationId) &&
       (!contactId || message.contactId === contactId) &&
       (startMs === undefined || message.dateAddedMs >= startMs) &&

@@ -194,6 +194,27 @@ export class GhlClient {
       query: { altId: ghlLocationId, altType: 'location', limit: String(page.limit), offset: String(page.offset) },
     });
   }
+
+  // Reconciliation
+  /** Bulk message export (ghl-api.md §7.7). Without `channel` GHL leaves out email messages. */
+  exportMessages(ghlLocationId: string, query: { limit: number; cursor?: string | undefined; sortBy?: 'createdAt' | 'updatedAt'; sortOrder?: 'asc' | 'desc'; startDate?: string | undefined; channel?: GhlExportChannel | undefined }) {
+    return this.call<GhlMessageExport>(location(ghlLocationId), {
+      method: 'GET',
+      template: '/conversations/messages/export',
+      path: '/conversations/messages/export',
+      family: 'conversations',
+      query: { locationId: ghlLocationId, limit: query.limit, cursor: query.cursor, sortBy: query.sortBy, sortOrder: query.sortOrder, startDate: query.startDate, channel: query.channel },
+    });
+  }
+  /** Oldest issue date first, so invoices created while we page land on later pages instead of shifting the offsets. */
+  listInvoicesByIssueDate(ghlLocationId: string, page: { limit: number; offset: number }) {
+    return this.call<{ invoices: GhlInvoice[]; total: number }>(location(ghlLocationId), {
+      method: 'GET',
+      template: '/invoices/',
+      path: '/invoices/',
+      query: { altId: ghlLocationId, altType: 'location', limit: String(page.limit), offset: String(page.offset), sortField: 'issueDate', sortOrder: 'ascend' },
+    });
+  }
 }
 
 function location(ghlLocationId: string): GhlSubject {
@@ -216,3 +237,5 @@ export interface GhlAppointment { id: string; calendarId?: string; contactId?: s
 export interface GhlConversation { id: string; contactId?: string; lastMessageDate?: number; unreadCount?: number; type?: string }
 export interface GhlMessage { id: string; conversationId?: string; contactId?: string; body?: string; direction?: string; messageType?: string; status?: string; dateAdded?: string }
 export interface GhlInvoice { _id: string; status?: string; invoiceNumber?: string; total?: number; amountDue?: number; amountPaid?: number; currency?: string; updatedAt?: string }
+export type GhlExportChannel = 'Call' | 'SMS' | 'Email' | 'WhatsApp' | 'Instagram' | 'Facebook';
+export interface GhlMessageExport { messages: Record<string, unknown>[]; nextCursor?: string | null; total?: number }

@@ -3,7 +3,7 @@ import type { Tx } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { createCrmProcessors } from '../../crm/index.js';
 import type { WebhookEvent, WebhookProcessor } from '../../webhooks/index.js';
-import type { GhlAppointment, GhlContact, GhlConversation, GhlOpportunity, GhlUser } from '../client/ghl-client.js';
+import type { GhlAppointment, GhlContact, GhlConversation, GhlInvoice, GhlOpportunity, GhlUser } from '../client/ghl-client.js';
 
 export interface SyncTarget {
   id: string;
@@ -23,11 +23,28 @@ const WEBHOOK_MESSAGE_TYPES: Record<string, string> = {
   TYPE_LIVE_CHAT: 'Live Chat',
 };
 
+/** What applying a page did: the GHL ids of the records whose processor changed our row (`done`, not `skipped`). */
+export interface AppliedRecords {
+  changed: number;
+  changedGhlIds: string[];
+}
+
+class AppliedRecordsCollector {
+  readonly changedGhlIds: string[] = [];
+  add(ghlId: string, isChanged: boolean): void {
+    if (isChanged) this.changedGhlIds.push(ghlId);
+  }
+  result(): AppliedRecords {
+    return { changed: this.changedGhlIds.length, changedGhlIds: this.changedGhlIds };
+  }
+}
+
 /**
  * Writes what the REST API lists through the CRM module's own webhook processors, so an entity that
  * arrives by setup sync and the same entity arriving by webhook are mapped by one piece of code into
  * identical columns (and the same staleness rules apply). Each REST object is reshaped into the
- * payload of the webhook that carries it.
+ * payload of the webhook that carries it. Each method reports which records changed our rows, so
+ * reconciliation can tell a missed webhook (changed) from one that had arrived (skipped).
  */
 export class CrmApplier {
   private readonly processors: Record<string, WebhookProcessor>;
@@ -36,29 +53,37 @@ export class CrmApplier {
     this.processors = createCrmProcessors(deps);
   }
 
-  async applyContacts(tx: Tx, target: SyncTarget, contacts: readonly GhlContact[]): Promise<void> {
+  async applyContacts(tx: Tx, target: SyncTarget, contacts: readonly GhlContact[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
     for (const contact of contacts) {
       const { searchAfter: _cursor, ...payload } = contact;
-      await this.apply(tx, target, 'ContactUpdate', { ...payload, locationId: target.ghlLocationId }, `contact:${contact.id}`);
+      applied.add(contact.id, await this.apply(tx, target, 'ContactUpdate', { ...payload, locationId: target.ghlLocationId }, `contact:${contact.id}`));
     }
+    return applied.result();
   }
 
-  async applyOpportunities(tx: Tx, target: SyncTarget, opportunities: readonly GhlOpportunity[]): Promise<void> {
+  async applyOpportunities(tx: Tx, target: SyncTarget, opportunities: readonly GhlOpportunity[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
     for (const opportunity of opportunities) {
       const raw = opportunity as unknown as Record<string, unknown>;
       // Webhooks name the creation time dateAdded; the REST object calls it createdAt.
       const payload = { ...raw, locationId: target.ghlLocationId, dateAdded: raw['dateAdded'] ?? opportunity.createdAt };
-      await this.apply(tx, target, 'OpportunityUpdate', payload, `opportunity:${opportunity.id}`);
+      applied.add(opportunity.id, await this.apply(tx, target, 'OpportunityUpdate', payload, `opportunity:${opportunity.id}`));
     }
+    return applied.result();
   }
 
-  async applyAppointments(tx: Tx, target: SyncTarget, events: readonly GhlAppointment[]): Promise<void> {
+  async applyAppointments(tx: Tx, target: SyncTarget, events: readonly GhlAppointment[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
     for (const event of events) {
-      await this.apply(tx, target, 'AppointmentUpdate', { locationId: target.ghlLocationId, appointment: { ...event, locationId: target.ghlLocationId } }, `appointment:${event.id}`);
+      const payload = { locationId: target.ghlLocationId, appointment: { ...event, locationId: target.ghlLocationId } };
+      applied.add(event.id, await this.apply(tx, target, 'AppointmentUpdate', payload, `appointment:${event.id}`));
     }
+    return applied.result();
   }
 
-  async applyConversations(tx: Tx, target: SyncTarget, conversations: readonly GhlConversation[]): Promise<void> {
+  async applyConversations(tx: Tx, target: SyncTarget, conversations: readonly GhlConversation[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
     for (const conversation of conversations) {
       const raw = conversation as unknown as Record<string, unknown>;
       const payload = {
@@ -71,11 +96,13 @@ export class CrmApplier {
         deleted: raw['deleted'] === true,
         dateUpdated: raw['dateUpdated'],
       };
-      await this.apply(tx, target, 'ConversationUnreadUpdate', payload, `conversation:${conversation.id}`);
+      applied.add(conversation.id, await this.apply(tx, target, 'ConversationUnreadUpdate', payload, `conversation:${conversation.id}`));
     }
+    return applied.result();
   }
 
-  async applyMessages(tx: Tx, target: SyncTarget, messages: readonly Record<string, unknown>[]): Promise<void> {
+  async applyMessages(tx: Tx, target: SyncTarget, messages: readonly Record<string, unknown>[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
     for (const message of messages) {
       const id = typeof message['id'] === 'string' ? message['id'] : undefined;
       if (!id) continue;
@@ -104,11 +131,23 @@ export class CrmApplier {
       };
       const eventType = direction === 'outbound' ? 'OutboundMessage' : 'InboundMessage';
       // A message's own time is the version: re-listing it later changes nothing.
-      await this.apply(tx, target, eventType, payload, `message:${id}`, typeof message['dateAdded'] === 'string' ? new Date(message['dateAdded']) : undefined);
+      applied.add(id, await this.apply(tx, target, eventType, payload, `message:${id}`, typeof message['dateAdded'] === 'string' ? new Date(message['dateAdded']) : undefined));
     }
+    return applied.result();
   }
 
-  async applyUsers(tx: Tx, target: SyncTarget, ghlCompanyId: string, users: readonly GhlUser[]): Promise<void> {
+  /** REST invoices are the webhook's document (the webhook adds only the event type); the location is altId. */
+  async applyInvoices(tx: Tx, target: SyncTarget, invoices: readonly GhlInvoice[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
+    for (const invoice of invoices) {
+      const payload = { ...(invoice as unknown as Record<string, unknown>), altId: target.ghlLocationId, altType: 'location' };
+      applied.add(invoice._id, await this.apply(tx, target, 'InvoiceUpdate', payload, `invoice:${invoice._id}`));
+    }
+    return applied.result();
+  }
+
+  async applyUsers(tx: Tx, target: SyncTarget, ghlCompanyId: string, users: readonly GhlUser[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
     for (const user of users) {
       const raw = user as unknown as Record<string, unknown>;
       const payload = {
@@ -124,11 +163,13 @@ export class CrmApplier {
         role: user.roles?.role,
         permissions: raw['permissions'],
       };
-      await this.apply(tx, target, user.deleted === true ? 'UserDelete' : 'UserUpdate', payload, `user:${user.id}`, undefined, ghlCompanyId);
+      applied.add(user.id, await this.apply(tx, target, user.deleted === true ? 'UserDelete' : 'UserUpdate', payload, `user:${user.id}`, undefined, ghlCompanyId));
     }
+    return applied.result();
   }
 
-  private async apply(tx: Tx, target: SyncTarget, eventType: string, payload: Record<string, unknown>, entityKey: string, versionAt?: Date, ghlCompanyId?: string): Promise<void> {
+  /** True when the processor changed our row (`done`). */
+  private async apply(tx: Tx, target: SyncTarget, eventType: string, payload: Record<string, unknown>, entityKey: string, versionAt?: Date, ghlCompanyId?: string): Promise<boolean> {
     const processor = this.processors[eventType];
     if (!processor) throw new Error(`the CRM module has no processor for ${eventType}`);
     const receivedAt = versionAt && !Number.isNaN(versionAt.getTime()) ? versionAt : target.startedAt;
@@ -146,6 +187,7 @@ export class CrmApplier {
       orderingKey: null,
       occurredAt: null,
     };
-    await processor(tx, event);
+    const outcome = await processor(tx, event);
+    return outcome.status === 'done';
   }
 }

@@ -96,7 +96,7 @@ export interface StepContext {
    * checkpoint. A crash between the two re-applies the page on resume, which the idempotent upserts
    * absorb; the record count moves only with the checkpoint, so it is never counted twice.
    */
-  commitInChunks<T>(items: readonly T[], apply: (tx: Tx, chunk: readonly T[]) => Promise<void>, cursor: StepCursor, groupOf?: (item: T) => string): Promise<void>;
+  commitInChunks<T>(items: readonly T[], apply: (tx: Tx, chunk: readonly T[]) => Promise<unknown>, cursor: StepCursor, groupOf?: (item: T) => string): Promise<void>;
 }
 
 export interface SetupSyncStep {
