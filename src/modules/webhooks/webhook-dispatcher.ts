@@ -11,6 +11,7 @@ import {
   failInboxRow,
   finishInboxRow,
   releaseExpiredLeases,
+  extendInboxLeases,
   skipUnhandledInboxRows,
   type ClaimedRow,
 } from './webhook-inbox.repo.js';
@@ -180,7 +181,23 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         const unhandled = claimed.filter((row) => deps.registry.find(row.eventType).length === 0);
         if (unhandled.length > 0) await step(queue, () => skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId));
         const handled = claimed.filter((row) => deps.registry.find(row.eventType).length > 0);
-        await runWithConcurrency(handled, settings.concurrency, (row) => processClaimed(queue, row));
+        // A batch may outlast one lease on a slow or busy machine: renew the leases of the rows still
+        // waiting, so the reaper does not hand them to another worker (and count a failed attempt).
+        const waiting = new Set(handled.map((row) => row.id));
+        const renewer = setInterval(() => {
+          void extendInboxLeases(database.db, [...waiting], workerId, settings.leaseSeconds).catch((error: unknown) => logger.warn({ err: error, queue }, 'could not renew webhook leases'));
+        }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
+        try {
+          await runWithConcurrency(handled, settings.concurrency, async (row) => {
+            try {
+              await processClaimed(queue, row);
+            } finally {
+              waiting.delete(row.id);
+            }
+          });
+        } finally {
+          clearInterval(renewer);
+        }
         return claimed.length;
       },
       waitIdle: () => deps.hub.wait(queue, settings.idleMs),

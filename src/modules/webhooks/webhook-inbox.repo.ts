@@ -154,6 +154,15 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
 }
 
 /** Marks a leased row finished; 0 rows means the lease was lost and the caller must roll back. */
+/** Renews the leases this worker still holds among `ids` (a batch that takes longer than one lease). */
+export async function extendInboxLeases(executor: Executor, ids: readonly string[], workerId: string, leaseSeconds: number): Promise<void> {
+  if (ids.length === 0) return;
+  await executor.execute(
+    sql`update webhook_events set lease_until = now() + make_interval(secs => ${leaseSeconds})
+      where id = any(${sql.param(ids.map((id) => String(id)))}::bigint[]) and locked_by = ${workerId} and status = 'running'`,
+  );
+}
+
 export async function finishInboxRow(executor: Executor, input: { id: string; workerId: string; status: 'done' | 'skipped'; note: string | null }): Promise<boolean> {
   const rows = await queryRows(
     executor,
