@@ -364,11 +364,19 @@ interface ExportedMessages {
   total?: number;
 }
 
+/**
+ * Without a `channel` GHL's export leaves emails out (spec), so it runs twice: every other channel,
+ * then `channel=Email`. The checkpoint names the pass and its cursor.
+ */
+const EXPORT_PASSES = [undefined, 'Email'] as const;
+
 async function syncMessagesByExport(context: StepContext): Promise<void> {
-  let cursor = str(context.cursor?.['exportCursor']) ?? undefined;
   if (context.cursor?.['isComplete'] === true) return;
+  let pass = Number(context.cursor?.['pass'] ?? 0);
+  let cursor = str(context.cursor?.['exportCursor']) ?? undefined;
   const startDate = new Date(context.run.startedAt.getTime() - context.settings.messagesPastDays * DAY_MS).toISOString();
-  for (;;) {
+  while (pass < EXPORT_PASSES.length) {
+    const channel = EXPORT_PASSES[pass];
     const page = await context.fetch('GET /conversations/messages/export', () =>
       context.client.call<ExportedMessages>(
         { kind: 'location', ghlLocationId: context.run.ghlLocationId },
@@ -378,15 +386,18 @@ async function syncMessagesByExport(context: StepContext): Promise<void> {
           path: '/conversations/messages/export',
           family: 'conversations',
           // Oldest first: messages arriving during the export land on later pages.
-          query: { locationId: context.run.ghlLocationId, limit: 500, sortBy: 'createdAt', sortOrder: 'asc', startDate, cursor },
+          query: { locationId: context.run.ghlLocationId, limit: 500, sortBy: 'createdAt', sortOrder: 'asc', startDate, cursor, channel },
         },
       ),
     );
     const nextCursor = page.nextCursor ?? undefined;
+    const isLastPage = !nextCursor;
+    const nextPass = isLastPage ? pass + 1 : pass;
+    const checkpoint = isLastPage && nextPass >= EXPORT_PASSES.length ? { pass: nextPass, exportCursor: null, isComplete: true } : { pass: nextPass, exportCursor: isLastPage ? null : nextCursor };
     // One conversation's messages stay in one transaction (they move the same conversation row).
-    await context.commitInChunks(page.messages, (tx, chunk) => context.crm.applyMessages(tx, context.run, chunk), nextCursor ? { exportCursor: nextCursor } : { exportCursor: cursor ?? null, isComplete: true }, conversationOf);
-    if (!nextCursor) return;
-    cursor = nextCursor;
+    await context.commitInChunks(page.messages, (tx, chunk) => context.crm.applyMessages(tx, context.run, chunk), checkpoint, conversationOf);
+    pass = nextPass;
+    cursor = isLastPage ? undefined : nextCursor;
   }
 }
 
