@@ -270,6 +270,9 @@ describe('projects and appointments', () => {
     const { body: pipelines } = await call<{ items: { ghlId: string; stages: { ghlId: string }[] }[] }>('GET', `${base}/pipelines`);
     const pipeline = pipelines.items[0];
     if (!pipeline) throw new Error('no pipeline synced');
+    const fields = await call<{ items: { key: string | null; model: string | null }[] }>('GET', `${base}/custom-fields?model=opportunity`);
+    expect(fields.body.items.map((field) => field.key)).toEqual(expect.arrayContaining(['opportunity.project_title', 'opportunity.quote_number', 'opportunity.signed_date']));
+    expect(fields.body.items.every((field) => field.model === 'opportunity')).toBe(true);
     const contact = await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Grace', email: 'grace@example.com' });
     const invalidStatus = await call<ErrorBody>('POST', `${base}/projects`, { name: 'Roof', contactId: contact.body.id, pipelineId: pipeline.ghlId, status: 'closed' });
     expect(invalidStatus.status).toBe(400);

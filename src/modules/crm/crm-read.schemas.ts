@@ -196,6 +196,18 @@ export const calendarViewSchema = z
   .meta({ id: 'Calendar' });
 export const calendarListSchema = z.object({ items: z.array(calendarViewSchema) });
 
+export const customFieldViewSchema = z
+  .object({
+    ghlId: z.string(),
+    key: z.string().nullable().describe('GHL fieldKey, e.g. opportunity.project_title; writes accept it with or without the model prefix'),
+    name: z.string().nullable(),
+    dataType: z.string().nullable(),
+    model: z.string().nullable().describe('contact | opportunity'),
+  })
+  .meta({ id: 'CustomField' });
+export const customFieldListSchema = z.object({ items: z.array(customFieldViewSchema) });
+export const customFieldsQuerySchema = z.object({ model: z.enum(['contact', 'opportunity']).optional() });
+
 export const freeSlotsSchema = z
   .object({
     calendarId: z.string(),
@@ -272,6 +284,7 @@ export type PipelineView = z.infer<typeof pipelineViewSchema>;
 export type ProjectView = z.infer<typeof projectViewSchema>;
 export type AppointmentView = z.infer<typeof appointmentViewSchema>;
 export type CalendarView = z.infer<typeof calendarViewSchema>;
+export type CustomFieldView = z.infer<typeof customFieldViewSchema>;
 export type FreeSlotsView = z.infer<typeof freeSlotsSchema>;
 export type ConversationView = z.infer<typeof conversationViewSchema>;
 export type MessageView = z.infer<typeof messageViewSchema>;

@@ -57,6 +57,14 @@ export interface CustomFieldDefinition {
   name: string | null;
 }
 
+export async function selectCustomFields(tx: Executor, locationId: string, model: 'contact' | 'opportunity' | undefined): Promise<{ ghlId: string; key: string | null; name: string | null; dataType: string | null; model: string | null }[]> {
+  return queryRows(
+    tx,
+    sql`select ghl_id as "ghlId", field_key as "key", name, data_type as "dataType", model from ghl_custom_fields
+      where location_id = ${locationId} and deleted_at is null ${model === undefined ? sql`` : sql`and model = ${model}`} order by model, name, ghl_id`,
+  );
+}
+
 export async function selectCustomFieldDefinitions(tx: Executor, locationId: string, model: 'contact' | 'opportunity'): Promise<CustomFieldDefinition[]> {
   return queryRows<CustomFieldDefinition & Record<string, unknown>>(
     tx,

@@ -7,6 +7,8 @@ import {
   appointmentParamsSchema,
   appointmentViewSchema,
   calendarListSchema,
+  customFieldListSchema,
+  customFieldsQuerySchema,
   calendarParamsSchema,
   contactDetailSchema,
   contactParamsSchema,
@@ -33,7 +35,7 @@ import {
 } from './crm-read.schemas.js';
 import { getContact, listContacts } from './list-contacts.js';
 import { getProject, listPipelines, listProjects } from './list-projects.js';
-import { getAppointment, listAppointments, listCalendars } from './list-appointments.js';
+import { getAppointment, listAppointments, listCalendars, listCustomFields } from './list-appointments.js';
 import { getFreeSlots } from './get-free-slots.js';
 import { listConversations, listMessages } from './list-conversations.js';
 import { getInvoice, listInvoices } from './list-invoices.js';
@@ -171,6 +173,17 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
     { schema: { tags, summary: 'Calendars of a location', params: locationParamsSchema, response: { 200: calendarListSchema, ...errorResponses(400, 401, 404) } } },
     async (request, reply) => {
       const result = await listCalendars(deps, principalOf(request), request.params.locationId);
+      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+    },
+  );
+
+  app.get(
+    '/api/locations/:locationId/custom-fields',
+    {
+      schema: { tags, summary: 'Contact and opportunity custom fields of a location (synced from GHL)', params: locationParamsSchema, querystring: customFieldsQuerySchema, response: { 200: customFieldListSchema, ...errorResponses(400, 401, 404) } },
+    },
+    async (request, reply) => {
+      const result = await listCustomFields(deps, principalOf(request), request.params.locationId, request.query.model);
       return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
     },
   );

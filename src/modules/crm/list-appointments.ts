@@ -4,7 +4,8 @@ import { apiNamesOf, APPOINTMENT_FIELDS } from './crm-write.fields.js';
 import { toSyncStateView } from './write-through.js';
 import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findAppointment, selectAppointments, selectCalendars, type AppointmentRow, type CalendarRow, type PageInput } from './crm-read.repo.js';
-import type { AppointmentView, CalendarView, Page } from './crm-read.schemas.js';
+import type { AppointmentView, CalendarView, CustomFieldView, Page } from './crm-read.schemas.js';
+import { selectCustomFields } from './crm-write.repo.js';
 
 const APPOINTMENT_FIELDS_NAMES = apiNamesOf(APPOINTMENT_FIELDS);
 
@@ -73,4 +74,9 @@ export async function getAppointment(
 
 export async function listCalendars(deps: CrmReadDeps, principal: Principal, locationId: string): Promise<Result<{ items: CalendarView[] }, 'not_found'>> {
   return withVisibleLocation(deps, principal, locationId, async (tx) => succeed({ items: (await selectCalendars(tx, locationId)).map(toCalendarView) }));
+}
+
+/** Custom field definitions of the location (synced from GHL), to name fields in writes. */
+export async function listCustomFields(deps: CrmReadDeps, principal: Principal, locationId: string, model: 'contact' | 'opportunity' | undefined): Promise<Result<{ items: CustomFieldView[] }, 'not_found'>> {
+  return withVisibleLocation(deps, principal, locationId, async (tx) => succeed({ items: await selectCustomFields(tx, locationId, model) }));
 }
