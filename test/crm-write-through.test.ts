@@ -342,3 +342,26 @@ describe('projects and appointments', () => {
     expect(health.body.entities.find((entity) => entity.entity === 'appointments')?.failures).toBeGreaterThan(0);
   });
 });
+
+describe('openapi', () => {
+  it('documents every CRM write route with its request and response schema', async () => {
+    const spec = (await kit.server.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>> }>();
+    const routes: [string, string, string][] = [
+      ['post', 'contacts', '201'],
+      ['patch', 'contacts/{contactId}', '200'],
+      ['delete', 'contacts/{contactId}', '200'],
+      ['post', 'projects', '201'],
+      ['patch', 'projects/{projectId}', '200'],
+      ['post', 'appointments', '201'],
+      ['patch', 'appointments/{appointmentId}', '200'],
+      ['post', 'contacts/{contactId}/messages', '202'],
+      ['get', 'message-sends', '200'],
+      ['get', 'custom-fields', '200'],
+    ];
+    for (const [method, path, status] of routes) {
+      const operation = spec.paths[`/api/locations/{locationId}/${path}`]?.[method];
+      expect(operation?.responses[status], `${method} ${path}`).toBeDefined();
+      if (method === 'post' || method === 'patch') expect(operation?.requestBody, `${method} ${path} body`).toBeDefined();
+    }
+  });
+});

@@ -16,8 +16,8 @@ export const customFieldInputSchema = z
     key: z.string().min(1).max(100).optional().describe('Field key, with or without the model prefix: project_title or opportunity.project_title'),
     value: z.union([z.string().max(10_000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(100), z.null()]),
   })
-  .refine((field) => field.id !== undefined || field.key !== undefined, { message: 'id or key is required' })
-  .meta({ id: 'CustomFieldInput' });
+  // No component id: a refined schema used in several request bodies collides with itself in OpenAPI.
+  .refine((field) => field.id !== undefined || field.key !== undefined, { message: 'id or key is required' });
 
 const contactFields = {
   firstName: shortText.nullable().optional(),

@@ -224,7 +224,7 @@ describe('reconciliation', () => {
     expect((await row<{ title: string }>(sql`select title from appointments where location_id = ${locationId} and ghl_id = ${appointmentB.data.id}`))?.title).toBe('B moved');
     expect(await row(sql`select 1 from messages where location_id = ${locationId} and ghl_id = ${String(inbound['messageId'])}`)).toBeDefined();
     expect((await row<{ messageType: string }>(sql`select message_type as "messageType" from messages where location_id = ${locationId} and ghl_id = ${email.data.messageId}`))?.messageType).toBe('Email');
-    const invoice = await row<{ status: string; amountDueCents: number }>(sql`select status, amount_due_cents as "amountDueCents" from invoices where location_id = ${locationId} and ghl_id = ${invoiceB}`);
+    const invoice = await row<{ status: string; amountDueCents: number }>(sql`select status, amount_due_cents::int as "amountDueCents" from invoices where location_id = ${locationId} and ghl_id = ${invoiceB}`);
     expect(invoice).toEqual({ status: 'paid', amountDueCents: 0 });
 
     // The checkpoints moved to the newest change GHL listed.
