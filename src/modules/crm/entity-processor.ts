@@ -5,7 +5,9 @@ import type { IdGenerator } from '../../platform/ids/ids.js';
 import { findTenantByGhlLocationId, type TenantRef } from '../tenants/index.js';
 import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
 import { LocationNotInstalledError } from './crm.errors.js';
-import { applyEntityVersions, type EntityTable } from './entity-versions.repo.js';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../platform/db/index.js';
+import { applyEntityVersions, applyEntityVersionsReturningGhlIds, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { describeIssues, resolveSourceVersion, type SourceVersion } from './ghl-payload.js';
 import { mergeIntoEditedRow } from './edited-rows.repo.js';
 
@@ -59,5 +61,47 @@ export function createEntityProcessor<P, C extends string>(mapping: EntityMappin
       if (merged.status === 'echo') return { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: echo of our own change` };
     }
     return { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: already applied, stale, or deleted` };
+  };
+}
+
+/**
+ * Applies many versions of one entity type (a page of a REST listing, reshaped as webhook payloads)
+ * in one statement, under the same rules as one event each: stale and replayed versions change
+ * nothing, rows with local edits are merged per column. Answers the GHL ids of the rows it changed.
+ */
+export function createEntityBatchApplier<P, C extends string>(mapping: EntityMapping<P, C>, deps: CrmProcessorDeps) {
+  return async (tx: Executor, events: readonly WebhookEvent[]): Promise<string[]> => {
+    const tenants = new Map<string, TenantRef | undefined>();
+    const versions: EntityVersion<C>[] = [];
+    for (const event of events) {
+      const parsed = mapping.schema.safeParse(event.payload);
+      if (!parsed.success) continue;
+      const ghlId = mapping.ghlIdOf(parsed.data);
+      const ghlLocationId = event.ghlLocationId ?? mapping.ghlLocationIdOf(parsed.data);
+      if (!ghlId || !ghlLocationId) continue;
+      if (!tenants.has(ghlLocationId)) tenants.set(ghlLocationId, await resolveEventTenant(tx, event, ghlLocationId));
+      const tenant = tenants.get(ghlLocationId);
+      if (!tenant) continue;
+      const version = resolveSourceVersion(event, mapping.changeTimesOf(parsed.data));
+      versions.push({ companyId: tenant.companyId, locationId: tenant.locationId, ghlId, values: mapping.valuesOf(parsed.data, { eventType: event.eventType, version }), ...version, raw: event.payload });
+    }
+    if (versions.length === 0) return [];
+    const options = { mode: 'upsert' as const, now: deps.clock.now(), generateId: deps.generateId };
+    const changed = new Set(await applyEntityVersionsReturningGhlIds(tx, mapping.table, versions, options));
+    if (mapping.table.writeThrough) {
+      const unapplied = versions.filter((version) => !changed.has(version.ghlId));
+      const edited = unapplied.length === 0 ? [] : await queryRows<{ ghlId: string; locationId: string }>(
+        tx,
+        sql`select ghl_id as "ghlId", location_id as "locationId" from ${sql.identifier(mapping.table.name)}
+          where ghl_id = any(${sql.param(unapplied.map((version) => version.ghlId))}::text[]) and local_changes <> '{}'::jsonb and deleted_at is null`,
+      );
+      const editedKeys = new Set(edited.map((row) => `${row.locationId}\u0000${row.ghlId}`));
+      for (const version of unapplied) {
+        if (!editedKeys.has(`${version.locationId ?? ''}\u0000${version.ghlId}`)) continue;
+        const merged = await mergeIntoEditedRow(tx, mapping.table as EntityTable<string>, version, options);
+        if (merged.status === 'applied') changed.add(version.ghlId);
+      }
+    }
+    return [...changed];
   };
 }

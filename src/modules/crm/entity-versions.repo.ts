@@ -67,8 +67,18 @@ export async function applyEntityVersions<C extends string>(
   versions: readonly EntityVersion<C>[],
   options: ApplyOptions,
 ): Promise<number> {
+  return (await applyEntityVersionsReturningGhlIds(tx, table, versions, options)).length;
+}
+
+/** As applyEntityVersions, answering the GHL ids of the rows that changed. */
+export async function applyEntityVersionsReturningGhlIds<C extends string>(
+  tx: Executor,
+  table: EntityTable<C>,
+  versions: readonly EntityVersion<C>[],
+  options: ApplyOptions,
+): Promise<string[]> {
   const newest = keepNewestPerEntity(table, versions);
-  if (newest.length === 0) return 0;
+  if (newest.length === 0) return [];
   const columnNames = Object.keys(table.columns) as C[];
   const target = sql.identifier(table.name);
   const isLocationScoped = table.scope === 'location';
@@ -143,14 +153,14 @@ export async function applyEntityVersions<C extends string>(
       where ${stored('deleted_at')} is null`;
   }
 
-  const changed = await queryRows<{ id: string }>(
+  const changed = await queryRows<{ ghlId: string }>(
     tx,
     sql`insert into ${target} (${sql.join(allColumns.map(column), sql`, `)})
       values ${sql.join(rows, sql`, `)}
       on conflict ${conflictTarget} ${onConflict}
-      returning ${target}.id`,
+      returning ${target}.ghl_id as "ghlId"`,
   );
-  return changed.length;
+  return changed.map((row) => row.ghlId);
 }
 
 /** One statement cannot touch a row twice; of several versions of one entity only the newest can win anyway. */

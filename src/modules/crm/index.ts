@@ -1,4 +1,4 @@
-export { registerCrmProcessors, createCrmProcessors } from './register-crm-processors.js';
+export { registerCrmProcessors, createCrmProcessors, createCrmBatchAppliers } from './register-crm-processors.js';
 export type { CrmProcessorDeps } from './entity-processor.js';
 export { LocationNotInstalledError } from './crm.errors.js';
 export { toCents, findCents, InvalidAmountError } from './money.js';

@@ -1,7 +1,7 @@
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Tx } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import { createCrmProcessors } from '../../crm/index.js';
+import { createCrmBatchAppliers, createCrmProcessors } from '../../crm/index.js';
 import type { WebhookEvent, WebhookProcessor } from '../../webhooks/index.js';
 import type { GhlAppointment, GhlContact, GhlConversation, GhlInvoice, GhlOpportunity, GhlUser } from '../client/ghl-client.js';
 
@@ -48,38 +48,36 @@ class AppliedRecordsCollector {
  */
 export class CrmApplier {
   private readonly processors: Record<string, WebhookProcessor>;
+  private readonly batches: ReturnType<typeof createCrmBatchAppliers>;
 
   constructor(deps: { generateId: IdGenerator; clock: Clock }) {
     this.processors = createCrmProcessors(deps);
+    this.batches = createCrmBatchAppliers(deps);
   }
 
   async applyContacts(tx: Tx, target: SyncTarget, contacts: readonly GhlContact[]): Promise<AppliedRecords> {
-    const applied = new AppliedRecordsCollector();
-    for (const contact of contacts) {
+    const events = contacts.map((contact) => {
       const { searchAfter: _cursor, ...payload } = contact;
-      applied.add(contact.id, await this.apply(tx, target, 'ContactUpdate', { ...payload, locationId: target.ghlLocationId }, `contact:${contact.id}`));
-    }
-    return applied.result();
+      return this.eventOf(target, 'ContactUpdate', { ...payload, locationId: target.ghlLocationId }, `contact:${contact.id}`);
+    });
+    return toApplied(await this.batches.contacts(tx, events));
   }
 
   async applyOpportunities(tx: Tx, target: SyncTarget, opportunities: readonly GhlOpportunity[]): Promise<AppliedRecords> {
-    const applied = new AppliedRecordsCollector();
-    for (const opportunity of opportunities) {
+    const events = opportunities.map((opportunity) => {
       const raw = opportunity as unknown as Record<string, unknown>;
       // Webhooks name the creation time dateAdded; the REST object calls it createdAt.
       const payload = { ...raw, locationId: target.ghlLocationId, dateAdded: raw['dateAdded'] ?? opportunity.createdAt };
-      applied.add(opportunity.id, await this.apply(tx, target, 'OpportunityUpdate', payload, `opportunity:${opportunity.id}`));
-    }
-    return applied.result();
+      return this.eventOf(target, 'OpportunityUpdate', payload, `opportunity:${opportunity.id}`);
+    });
+    return toApplied(await this.batches.opportunities(tx, events));
   }
 
   async applyAppointments(tx: Tx, target: SyncTarget, events: readonly GhlAppointment[]): Promise<AppliedRecords> {
-    const applied = new AppliedRecordsCollector();
-    for (const event of events) {
-      const payload = { locationId: target.ghlLocationId, appointment: { ...event, locationId: target.ghlLocationId } };
-      applied.add(event.id, await this.apply(tx, target, 'AppointmentUpdate', payload, `appointment:${event.id}`));
-    }
-    return applied.result();
+    const webhookEvents = events.map((event) =>
+      this.eventOf(target, 'AppointmentUpdate', { locationId: target.ghlLocationId, appointment: { ...event, locationId: target.ghlLocationId } }, `appointment:${event.id}`),
+    );
+    return toApplied(await this.batches.appointments(tx, webhookEvents));
   }
 
   async applyConversations(tx: Tx, target: SyncTarget, conversations: readonly GhlConversation[]): Promise<AppliedRecords> {
@@ -172,8 +170,13 @@ export class CrmApplier {
   private async apply(tx: Tx, target: SyncTarget, eventType: string, payload: Record<string, unknown>, entityKey: string, versionAt?: Date, ghlCompanyId?: string): Promise<boolean> {
     const processor = this.processors[eventType];
     if (!processor) throw new Error(`the CRM module has no processor for ${eventType}`);
+    const outcome = await processor(tx, this.eventOf(target, eventType, payload, entityKey, versionAt, ghlCompanyId));
+    return outcome.status === 'done';
+  }
+
+  private eventOf(target: SyncTarget, eventType: string, payload: Record<string, unknown>, entityKey: string, versionAt?: Date, ghlCompanyId?: string): WebhookEvent {
     const receivedAt = versionAt && !Number.isNaN(versionAt.getTime()) ? versionAt : target.startedAt;
-    const event: WebhookEvent = {
+    return {
       id: '0',
       provider: 'ghl',
       eventType,
@@ -187,7 +190,9 @@ export class CrmApplier {
       orderingKey: null,
       occurredAt: null,
     };
-    const outcome = await processor(tx, event);
-    return outcome.status === 'done';
   }
+}
+
+function toApplied(changedGhlIds: string[]): AppliedRecords {
+  return { changed: changedGhlIds.length, changedGhlIds };
 }
