@@ -72,3 +72,19 @@ describe('HTTP platform', () => {
     }
   });
 });
+
+describe('request logging', () => {
+  it('masks secrets carried in query strings (OAuth codes, stream tickets)', async () => {
+    const logged = await createTestApp({ env: { LOG_LEVEL: 'info' } });
+    try {
+      await logged.app.inject({ method: 'GET', url: '/api/oauth/callback?code=SECRET-CODE&state=SECRET-STATE' });
+      await logged.app.inject({ method: 'GET', url: '/api/sync/progress/loc_1?ticket=SECRET-TICKET&x=1' });
+      const lines = logged.logs.join('\n');
+      expect(lines).toContain('"url":"/api/oauth/callback?code=[redacted]&state=[redacted]"');
+      expect(lines).toContain('ticket=[redacted]&x=1');
+      expect(lines).not.toMatch(/SECRET-/);
+    } finally {
+      await logged.close();
+    }
+  });
+});

@@ -32,12 +32,39 @@ export const REDACTED_PATHS = [
   'secret',
 ];
 
+/** Query parameters that carry secrets in URLs (OAuth callback, SSE tickets); their values are masked in logged URLs. */
+const SECRET_QUERY_PARAMS = /([?&](?:code|state|ticket|access_token|token|api_key)=)[^&#]*/gi;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  headers?: Record<string, unknown>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+}
+
+/** Fastify's request fields, with secrets in the query string masked. */
+function serializeRequest(request: LoggedRequest) {
+  return {
+    method: request.method,
+    url: request.url === undefined ? undefined : redactUrl(request.url),
+    host: request.host ?? request.headers?.['host'],
+    remoteAddress: request.ip ?? request.socket?.remoteAddress,
+  };
+}
+
 export function createLogger(options: { level: string; destination?: DestinationStream; name?: string }): Logger {
   return pino(
     {
       level: options.level,
       name: options.name ?? 'switchboard',
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { req: serializeRequest },
     },
     options.destination,
   );
