@@ -13,7 +13,11 @@ export function createAuthenticator(deps: TenantsDeps): Authenticator {
   return {
     async authenticate(request: FastifyRequest) {
       const credential = readCredential(request);
-      if (!credential) return undefined;
+      if (!credential) {
+        const ticket = readStreamTicket(request);
+        const userId = ticket ? await deps.sessions.verifyStreamTicket(ticket) : undefined;
+        return userId ? loadUserPrincipal(deps, userId) : undefined;
+      }
       if (credential.startsWith('sbk_')) return authenticateApiKey(deps, credential);
       const userId = await deps.sessions.verify(credential);
       return userId ? loadUserPrincipal(deps, userId) : undefined;
@@ -60,4 +64,11 @@ function readCredential(request: FastifyRequest): string | undefined {
   if (typeof authorization !== 'string') return undefined;
   const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
   return match?.[1];
+}
+
+/** `?ticket=` counts only on a GET that asks for an event stream (what EventSource sends). */
+function readStreamTicket(request: FastifyRequest): string | undefined {
+  if (request.method !== 'GET' || !(request.headers.accept ?? '').includes('text/event-stream')) return undefined;
+  const ticket = (request.query as Record<string, unknown> | undefined)?.['ticket'];
+  return typeof ticket === 'string' && ticket.length > 0 ? ticket : undefined;
 }

@@ -21,6 +21,7 @@ import {
   sessionSchema,
   updateLocationBodySchema,
   userViewSchema,
+  streamTicketSchema,
 } from './tenants.schemas.js';
 
 /** Routes run after the auth hook, so a non-public route always has a principal. */
@@ -89,6 +90,23 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
       const result = await getCurrentUser(deps, principalOf(request));
       if (result.ok) return reply.send(result.value);
       return sendError(reply, 404, result.code, result.message);
+    },
+  );
+
+  app.post(
+    '/api/auth/stream-ticket',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'A 60-second ticket for one Server-Sent Events stream (EventSource cannot send headers): GET …?ticket=<ticket> with Accept: text/event-stream',
+        response: { 200: streamTicketSchema, ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (!principal.userId) return sendError(reply, 403, 'users_only', 'Stream tickets are for logged-in users; API keys send their header on streams');
+      const { ticket, expiresAt } = await deps.sessions.issueStreamTicket(principal.userId);
+      return reply.send({ ticket, expiresAt: expiresAt.toISOString() });
     },
   );
 

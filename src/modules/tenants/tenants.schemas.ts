@@ -97,3 +97,5 @@ export const createInviteBodySchema = z
   .strict();
 
 export const idParamsSchema = (name: string) => z.object({ [name]: z.string().min(1).max(100) });
+
+export const streamTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() }).meta({ id: 'StreamTicket' });

@@ -250,7 +250,15 @@ describe('setup sync', () => {
       const resync = await fetch(`${address}/api/sync/progress/${tenant.locationId}/resync`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
       expect(resync.status).toBe(202);
       const { runId } = (await resync.json()) as { runId: string };
-      const response = await fetch(`${address}/api/sync/progress/${tenant.locationId}`, { headers: { authorization: `Bearer ${adminToken}`, accept: 'text/event-stream' } });
+      // As a browser's EventSource does: no Authorization header, a short-lived ticket in the query.
+      const issued = await fetch(`${address}/api/auth/stream-ticket`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
+      expect(issued.status).toBe(200);
+      const { ticket } = (await issued.json()) as { ticket: string };
+      const streamUrl = `${address}/api/sync/progress/${tenant.locationId}?ticket=${encodeURIComponent(ticket)}`;
+      // A ticket opens event streams only: not a JSON read, not a bearer token.
+      expect((await fetch(streamUrl)).status).toBe(401);
+      expect((await fetch(`${address}/api/sync/progress/${tenant.locationId}`, { headers: { authorization: `Bearer ${ticket}` } })).status).toBe(401);
+      const response = await fetch(streamUrl, { headers: { accept: 'text/event-stream' } });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const text = await response.text();
