@@ -134,6 +134,30 @@ describe('GHL marketplace install through the public API', () => {
     expect(after[0]?.total).toBe(before[0]?.total);
   });
 
+  it('shows the installing browser a result page, or sends it to GHL_INSTALL_DONE_URL', async () => {
+    // Started from the marketplace (no Switchboard login): the GHL agency installed above is reused.
+    const started = await app.app.inject({ method: 'GET', url: '/api/oauth/install?userType=Company&redirect=false' });
+    const { code, state } = await approveConsent(started.json<{ url: string }>().url, { user_type: 'Company' });
+    const browser = { accept: 'text/html,application/xhtml+xml' };
+    const page = await app.app.inject({ method: 'GET', url: `/api/oauth/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state ?? '')}`, headers: browser });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain(`${sandbox.locationIds.length} locations connected`);
+    const failed = await app.app.inject({ method: 'GET', url: '/api/oauth/callback?code=x&state=%3Cscript%3E', headers: browser });
+    expect(failed.statusCode).toBe(400);
+    expect(failed.body).toContain('did not complete');
+    expect(failed.body).not.toContain('<script>');
+
+    const withDoneUrl = await createTestApp({ sandbox, env: { GHL_INSTALL_DONE_URL: 'https://app.example.com/ghl/installed' } });
+    try {
+      const redirected = await withDoneUrl.app.inject({ method: 'GET', url: '/api/oauth/callback?code=x&state=forged', headers: browser });
+      expect(redirected.statusCode).toBe(302);
+      expect(redirected.headers.location).toBe('https://app.example.com/ghl/installed?status=failed&error=state_invalid');
+    } finally {
+      await withDoneUrl.close();
+    }
+  });
+
   it('redirects an unauthenticated install to the consent page', async () => {
     const response = await app.app.inject({ method: 'GET', url: '/api/oauth/install' });
     expect(response.statusCode).toBe(302);

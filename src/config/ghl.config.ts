@@ -36,6 +36,7 @@ export const ghlEnvSchema = z.object({
   GHL_RECONCILE_CRON: z.string().min(1).default('*/15 * * * *'),
   GHL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   GHL_INSTALL_STATE_TTL_SECONDS: z.coerce.number().int().min(60).default(1800),
+  GHL_INSTALL_DONE_URL: z.url().optional(),
   GHL_SANDBOX: z.enum(['auto', 'off']).default('auto'),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   SANDBOX_LOCATIONS: z.coerce.number().int().min(1).max(50).default(2),
@@ -57,6 +58,8 @@ export interface GhlConfig {
   reconcileCron: string;
   requestTimeoutMs: number;
   installStateTtlSeconds: number;
+  /** Where a browser finishing the install is sent (`?status=installed|failed…`); unset: a small page. */
+  installDoneUrl: string | undefined;
   sandbox: { mode: 'auto' | 'off'; port: number; locations: number; contacts: number; seed: number };
 }
 
@@ -73,6 +76,7 @@ export function readGhlConfig(env: z.infer<typeof ghlEnvSchema>): GhlConfig {
     reconcileCron: env.GHL_RECONCILE_CRON,
     requestTimeoutMs: env.GHL_REQUEST_TIMEOUT_MS,
     installStateTtlSeconds: env.GHL_INSTALL_STATE_TTL_SECONDS,
+    installDoneUrl: env.GHL_INSTALL_DONE_URL,
     sandbox: { mode: env.GHL_SANDBOX, port: env.SANDBOX_PORT, locations: env.SANDBOX_LOCATIONS, contacts: env.SANDBOX_CONTACTS, seed: env.SANDBOX_SEED },
   };
 }

@@ -115,6 +115,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
           tokenRefreshCron: options.config.ghl.tokenRefreshCron,
           requestTimeoutMs: options.config.ghl.requestTimeoutMs,
           installStateTtlSeconds: options.config.ghl.installStateTtlSeconds,
+          installDoneUrl: options.config.ghl.installDoneUrl,
           stateSecret: options.jwtSecret,
         },
       })

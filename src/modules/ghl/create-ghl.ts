@@ -34,6 +34,7 @@ export interface GhlSettings {
   tokenRefreshCron: string;
   requestTimeoutMs: number;
   installStateTtlSeconds: number;
+  installDoneUrl?: string | undefined;
   /** Signs install `state`; the session secret is fine (different purpose claim). */
   stateSecret: string;
 }
@@ -85,7 +86,7 @@ export function createGhl(deps: GhlDeps): Ghl {
     oauth,
     tokens,
     state: createInstallState({ secret: settings.stateSecret, ttlSeconds: settings.installStateTtlSeconds, now: () => deps.clock.now() }),
-    settings: { clientId: settings.clientId, authorizeUrl: settings.authorizeUrl, redirectUri: settings.redirectUri, scopes: settings.scopes },
+    settings: { clientId: settings.clientId, authorizeUrl: settings.authorizeUrl, redirectUri: settings.redirectUri, scopes: settings.scopes, installDoneUrl: settings.installDoneUrl },
     clock: deps.clock,
     generateId: deps.generateId,
   };

@@ -15,6 +15,8 @@ export interface GhlAppSettings {
   authorizeUrl: string;
   redirectUri: string;
   scopes: string[];
+  /** Where a browser finishing the install is redirected; unset: a confirmation page. */
+  installDoneUrl?: string | undefined;
 }
 
 export interface InstallDeps {

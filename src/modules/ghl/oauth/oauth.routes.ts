@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { errorResponses, sendError, type HttpServer } from '../../../platform/http/index.js';
 import { listInstallations } from './list-installations.js';
@@ -63,6 +64,15 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
     },
     async (request, reply) => {
       const result = await completeInstall(deps, { code: request.query.code, state: request.query.state });
+      // The installing user's browser lands here from GHL's consent page: show it a result, not JSON.
+      if ((request.headers.accept ?? '').includes('text/html')) {
+        const outcome = result.ok ? { status: 'installed' as const, locations: result.value.locations.length } : { status: 'failed' as const, error: result.code, message: result.message };
+        const doneUrl = deps.settings.installDoneUrl;
+        if (doneUrl) return reply.redirect(installDoneRedirect(doneUrl, outcome), 302);
+        // An HTML body outside the JSON response schemas: its own serializer.
+        const page = reply as unknown as FastifyReply;
+        return page.code(result.ok ? 200 : 400).type('text/html; charset=utf-8').serializer((body) => String(body)).send(installDonePage(outcome));
+      }
       if (result.ok) return reply.send(result.value);
       switch (result.code) {
         case 'state_invalid':
@@ -94,3 +104,26 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
   );
 }
 
+
+type InstallOutcome = { status: 'installed'; locations: number } | { status: 'failed'; error: string; message: string };
+
+function installDoneRedirect(doneUrl: string, outcome: InstallOutcome): string {
+  const url = new URL(doneUrl);
+  url.searchParams.set('status', outcome.status);
+  if (outcome.status === 'installed') url.searchParams.set('locations', String(outcome.locations));
+  else url.searchParams.set('error', outcome.error);
+  return url.toString();
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+function installDonePage(outcome: InstallOutcome): string {
+  const title = outcome.status === 'installed' ? 'Switchboard is installed' : 'The installation did not complete';
+  const detail =
+    outcome.status === 'installed'
+      ? `${outcome.locations} location${outcome.locations === 1 ? '' : 's'} connected; their data is being synced. You can close this tab.`
+      : `${escapeHtml(outcome.message)} (${escapeHtml(outcome.error)}). Start the installation again from the marketplace.`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto"><h1>${title}</h1><p>${detail}</p></body></html>`;
+}
