@@ -45,7 +45,7 @@ export async function createAppointment(deps: CrmWriteDeps, principal: Principal
     };
     const id = deps.generateId('ap');
     await insertLocalRecord(tx, 'appointments', { id, companyId: location.companyId, locationId, contactId: contact.id, values, at: deps.clock.now() });
-    await enqueuePush(tx, 'appointments', { id, companyId: location.companyId, locationId });
+    await enqueuePush(tx, 'appointments', { id, companyId: location.companyId, locationId, contactId: contact.id });
     return succeed(await readAppointment(tx, locationId, id));
   });
   if (result.ok) deps.onPushEnqueued?.();

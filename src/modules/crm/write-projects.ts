@@ -58,7 +58,7 @@ export async function createProject(deps: CrmWriteDeps, principal: Principal, lo
     }
     const id = deps.generateId('op');
     await insertLocalRecord(tx, 'opportunities', { id, companyId: location.companyId, locationId, contactId: contact.id, values, at: deps.clock.now() });
-    await enqueuePush(tx, 'opportunities', { id, companyId: location.companyId, locationId });
+    await enqueuePush(tx, 'opportunities', { id, companyId: location.companyId, locationId, contactId: contact.id });
     return succeed(await readProject(tx, locationId, id));
   });
   if (result.ok) deps.onPushEnqueued?.();

@@ -185,13 +185,15 @@ export async function applyLocalDelete(tx: Executor, entity: WriteThroughEntity,
  * The outbox entry, in the caller's transaction: the push exists exactly when the edit committed.
  * Pushes of one record run in order (ordering key); a push that finds nothing left to send is a no-op.
  */
-export async function enqueuePush(tx: Executor, entity: WriteThroughEntity, row: { id: string; companyId: string; locationId: string }): Promise<string> {
+export async function enqueuePush(tx: Executor, entity: WriteThroughEntity, row: { id: string; companyId: string; locationId: string; contactId?: string | null }): Promise<string> {
   const job = await enqueueJob(tx, {
     kind: PUSH_JOB_KINDS[entity],
     payload: { entity, id: row.id },
     companyId: row.companyId,
     locationId: row.locationId,
-    orderingKey: `crm.push:${row.id}`,
+    // A record created here for a contact created here queues behind that contact's pushes, so the
+    // contact exists in GHL first (however long an outage delays it).
+    orderingKey: `crm.push:${row.contactId ?? row.id}`,
     priority: 5,
     // Enough attempts to outlast a GHL outage of about a day with the runner's capped backoff.
     maxAttempts: 30,

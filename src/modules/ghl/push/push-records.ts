@@ -57,7 +57,10 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
       await deps.database.system((tx) => recordPushFailure(tx, entity, plan.row.id, 'the contact was deleted before the record reached GHL'));
       throw new JobFailedPermanentlyError(`contact ${plan.row.contactId} of ${entity} ${plan.row.id} was deleted`);
     }
-    if (contact.ghlId === null) throw new JobRetryLaterError(`contact ${plan.row.contactId} has not reached GHL yet`, CONTACT_WAIT_SECONDS);
+    if (contact.ghlId === null) {
+      if (job.attempts >= job.maxAttempts) await deps.database.system((tx) => recordPushFailure(tx, entity, plan.row.id, 'its contact never reached GHL (see the contact’s sync state)'));
+      throw new JobRetryLaterError(`contact ${plan.row.contactId} has not reached GHL yet`, CONTACT_WAIT_SECONDS);
+    }
     contactGhlId = contact.ghlId;
   }
 

@@ -26,7 +26,12 @@ export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promis
     return { send, contactGhlId: contact.ghlId, ghlLocationId: send.ghlLocationId, reported };
   });
   if (!prepared || prepared.reported) return;
-  if (prepared.contactGhlId === null) throw new JobRetryLaterError(`contact ${prepared.send.contactId} has not reached GHL yet`, CONTACT_WAIT_SECONDS);
+  if (prepared.contactGhlId === null) {
+    const reason = `contact ${prepared.send.contactId} has not reached GHL`;
+    // The last attempt: say so on the send instead of leaving it queued forever.
+    if (job.attempts >= job.maxAttempts) await deps.database.system((tx) => markMessageFailed(tx, id, `${reason} (see the contact's sync state)`));
+    throw new JobRetryLaterError(`${reason} yet`, CONTACT_WAIT_SECONDS);
+  }
   if (!prepared.ghlLocationId) throw new JobFailedPermanentlyError(`location ${prepared.send.locationId} is not linked to GHL`);
   const { send } = prepared;
   const result = await deps.client.sendMessage(prepared.ghlLocationId, {
