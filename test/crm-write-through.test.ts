@@ -303,6 +303,32 @@ describe('projects and appointments', () => {
     expect(after.ok && after.data.opportunity.status).toBe('won');
   });
 
+  it('creates a contact and its project during a GHL outage; both reach GHL, in order, when it is back', async () => {
+    const { body: pipelines } = await call<{ items: { ghlId: string }[] }>('GET', `${base}/pipelines`);
+    const pipelineId = (pipelines.items[0] as { ghlId: string }).ghlId;
+    kit.sandbox.setFaults({ serverErrorRate: 1 }, kit.installed.ghlLocationId);
+    let projectId = '';
+    let contactId = '';
+    try {
+      contactId = (await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Outage', email: 'outage@example.com' })).body.id;
+      const project = await call<ProjectBody>('POST', `${base}/projects`, { name: 'Outage job', contactId, pipelineId });
+      expect(project.status).toBe(201);
+      projectId = project.body.id;
+      await waitFor(async () => ((await rows<{ total: number }>(sql`select count(*)::int as total from jobs where ordering_key = ${`crm.push:${contactId}`} and status = 'retry'`))[0]?.total ?? 0) > 0 || undefined, 20_000, 'the contact push to wait for a retry');
+      // The project's push waits behind the contact's (same ordering key) instead of burning attempts.
+      const [projectJob] = await rows<{ status: string; attempts: number }>(sql`select status, attempts from jobs where kind = 'ghl.push-opportunity' and payload->>'id' = ${projectId}`);
+      expect(projectJob).toEqual({ status: 'pending', attempts: 0 });
+    } finally {
+      kit.sandbox.setFaults({}, kit.installed.ghlLocationId);
+    }
+    await retryPushesNow();
+    const project = await settled<ProjectBody>(`${base}/projects/${projectId}`);
+    const contact = await settled<ContactBody>(`${base}/contacts/${contactId}`);
+    expect(project.sync.state).toBe('synced');
+    const remote = await ghl().getOpportunity(kit.installed.ghlLocationId, project.ghlId as string);
+    expect(remote.ok && remote.data.opportunity.contactId).toBe(contact.ghlId);
+  });
+
   it('books an appointment on a GHL calendar and cancels it', async () => {
     const { body: calendars } = await call<{ items: { ghlId: string }[] }>('GET', `${base}/calendars`);
     const calendar = calendars.items[0];
