@@ -307,8 +307,8 @@ describe('projects and appointments', () => {
     const { body: pipelines } = await call<{ items: { ghlId: string }[] }>('GET', `${base}/pipelines`);
     const pipelineId = (pipelines.items[0] as { ghlId: string }).ghlId;
     kit.sandbox.setFaults({ serverErrorRate: 1 }, kit.installed.ghlLocationId);
-    let projectId = '';
-    let contactId = '';
+    let projectId: string;
+    let contactId: string;
     try {
       contactId = (await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Outage', email: 'outage@example.com' })).body.id;
       const project = await call<ProjectBody>('POST', `${base}/projects`, { name: 'Outage job', contactId, pipelineId });
