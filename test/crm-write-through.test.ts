@@ -363,8 +363,9 @@ describe('projects and appointments', () => {
     expect(refused.sync.state).toBe('failed');
     expect(refused.sync.error).toMatch(/400/);
     expect(refused.ghlId).toBeNull();
-    const health = await call<{ entities: { entity: string; failures: number; pendingPushes: number }[] }>('GET', `/api/sync/health/${kit.installed.locationId}`);
+    const health = await call<{ entities: { entity: string; failures: number; pendingPushes: number; refusedRecords: number; unconfirmedRecords: number }[] }>('GET', `/api/sync/health/${kit.installed.locationId}`);
     expect(health.status).toBe(200);
+    expect(health.body.entities.find((entity) => entity.entity === 'appointments')).toMatchObject({ failures: expect.any(Number), refusedRecords: 1, unconfirmedRecords: 1 });
     expect(health.body.entities.find((entity) => entity.entity === 'appointments')?.failures).toBeGreaterThan(0);
   });
 });

@@ -193,6 +193,8 @@ describe('two-way sync with GHL, end to end', () => {
     expect(run.coverage).toBeLessThan(1);
     const repaired = await rows<{ companyName: string }>(sql`select company_name as "companyName" from contacts where location_id = ${first.locationId} and company_name like 'Missed %' order by company_name`);
     expect(repaired.map((row) => row.companyName)).toEqual(['Missed 0', 'Missed 1', 'Missed 2']);
+    const health = await call<{ reconciliation: { status: string; repaired: number; coverage: number } | null }>('GET', `/api/sync/health/${first.locationId}`);
+    expect(health.body.reconciliation).toMatchObject({ status: 'done', repaired: run.repaired, coverage: run.coverage });
   }, 120_000);
 
   it('ends with both sides matching record for record', async () => {

@@ -4,6 +4,7 @@ import { canAccessLocation, tenantScopeOf, type Principal } from '../../../platf
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import {
   findLastFinishedSyncAt,
+  findLatestFinishedReconciliation,
   findLatestSyncRun,
   findLocationInstallation,
   findLocationToken,
@@ -52,6 +53,7 @@ export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, 
     const installation = await findLocationInstallation(tx, locationId);
     const run = await findLatestSyncRun(tx, locationId);
     const lastSetupSyncAt = await findLastFinishedSyncAt(tx, locationId);
+    const reconciliation = await findLatestFinishedReconciliation(tx, locationId);
     const entities: EntitySyncHealthView[] = SYNC_HEALTH_ENTITIES.map(({ entity, pushKindPrefix }) => {
       const row = counts.find((candidate) => candidate.entity === entity);
       return {
@@ -62,6 +64,8 @@ export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, 
         failures: sumJobs(jobs, pushKindPrefix, (status) => status === 'dead'),
         lastSourceUpdatedAt: toIso(row?.lastSourceUpdatedAt),
         lastWrittenAt: toIso(row?.lastWrittenAt),
+        unconfirmedRecords: Number(row?.unconfirmedRecords ?? 0),
+        refusedRecords: Number(row?.refusedRecords ?? 0),
       };
     });
     return succeed({
@@ -70,6 +74,15 @@ export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, 
       entities,
       deadJobs: sumJobs(jobs, '', (status) => status === 'dead'),
       lastSetupSyncAt: toIso(lastSetupSyncAt),
+      reconciliation: reconciliation
+        ? {
+            status: reconciliation.status,
+            finishedAt: toIso(reconciliation.finishedAt),
+            listed: Number(reconciliation.listedCount),
+            repaired: Number(reconciliation.repairedCount),
+            coverage: reconciliation.coverage === null ? null : Number(reconciliation.coverage),
+          }
+        : null,
       setupSync: run
         ? { runId: run.id, trigger: run.trigger, status: run.status, grade: run.grade, startedAt: toIso(run.startedAt), finishedAt: toIso(run.finishedAt) }
         : null,

@@ -3,12 +3,12 @@ import { queryRows, type Executor } from '../../../platform/db/index.js';
 
 /** The CRM tables a location syncs, and the prefix of the outbox job kinds that push each to GHL. */
 export const SYNC_HEALTH_ENTITIES = [
-  { entity: 'contacts', table: 'contacts', pushKindPrefix: 'ghl.push-contact' },
-  { entity: 'opportunities', table: 'opportunities', pushKindPrefix: 'ghl.push-opportunit' },
-  { entity: 'appointments', table: 'appointments', pushKindPrefix: 'ghl.push-appointment' },
-  { entity: 'conversations', table: 'conversations', pushKindPrefix: 'ghl.push-conversation' },
-  { entity: 'messages', table: 'messages', pushKindPrefix: 'ghl.push-message' },
-  { entity: 'invoices', table: 'invoices', pushKindPrefix: 'ghl.push-invoice' },
+  { entity: 'contacts', table: 'contacts', pushKindPrefix: 'ghl.push-contact', isWriteThrough: true },
+  { entity: 'opportunities', table: 'opportunities', pushKindPrefix: 'ghl.push-opportunit', isWriteThrough: true },
+  { entity: 'appointments', table: 'appointments', pushKindPrefix: 'ghl.push-appointment', isWriteThrough: true },
+  { entity: 'conversations', table: 'conversations', pushKindPrefix: 'ghl.push-conversation', isWriteThrough: false },
+  { entity: 'messages', table: 'messages', pushKindPrefix: 'ghl.push-message', isWriteThrough: false },
+  { entity: 'invoices', table: 'invoices', pushKindPrefix: 'ghl.push-invoice', isWriteThrough: false },
 ] as const;
 
 export type SyncHealthEntity = (typeof SYNC_HEALTH_ENTITIES)[number]['entity'];
@@ -21,6 +21,8 @@ export interface EntityCountRow {
   syncedCount: number;
   lastSourceUpdatedAt: Timestamp;
   lastWrittenAt: Timestamp;
+  unconfirmedRecords: number;
+  refusedRecords: number;
 }
 
 /**
@@ -29,12 +31,14 @@ export interface EntityCountRow {
  */
 export async function selectEntityCounts(tx: Executor, locationId: string): Promise<EntityCountRow[]> {
   const parts = SYNC_HEALTH_ENTITIES.map(
-    ({ entity, table }) => sql`select ${entity}::text as "entity",
-      count(*)::int as "localCount",
-      count(*) filter (where ghl_id is not null and ghl_id <> '')::int as "syncedCount",
-      max(source_updated_at) as "lastSourceUpdatedAt",
-      max(updated_at) as "lastWrittenAt"
-      from ${sql.identifier(table)} where location_id = ${locationId} and deleted_at is null`,
+    ({ entity, table, isWriteThrough }) => sql`select ${entity}::text as "entity",
+      count(*) filter (where deleted_at is null)::int as "localCount",
+      count(*) filter (where deleted_at is null and ghl_id is not null and ghl_id <> '')::int as "syncedCount",
+      max(source_updated_at) filter (where deleted_at is null) as "lastSourceUpdatedAt",
+      max(updated_at) filter (where deleted_at is null) as "lastWrittenAt",
+      ${isWriteThrough ? sql`count(*) filter (where local_changes <> '{}'::jsonb)::int` : sql`0`} as "unconfirmedRecords",
+      ${isWriteThrough ? sql`count(*) filter (where push_error is not null)::int` : sql`0`} as "refusedRecords"
+      from ${sql.identifier(table)} where location_id = ${locationId}`,
   );
   return queryRows<EntityCountRow & Record<string, unknown>>(tx, sql.join(parts, sql` union all `));
 }
@@ -112,5 +116,23 @@ export async function findLastFinishedSyncAt(tx: Executor, locationId: string): 
 
 export async function findVisibleLocation(tx: Executor, locationId: string): Promise<{ id: string; ghlLocationId: string | null } | undefined> {
   const [row] = await queryRows<{ id: string; ghlLocationId: string | null }>(tx, sql`select id, ghl_location_id as "ghlLocationId" from locations where id = ${locationId}`);
+  return row;
+}
+
+export interface ReconcileRunRow {
+  status: string;
+  coverage: number | null;
+  listedCount: number;
+  repairedCount: number;
+  finishedAt: Timestamp;
+}
+
+/** The newest finished reconciliation of the location (reconcile_runs, ghl-reconcile.tables.ts). */
+export async function findLatestFinishedReconciliation(tx: Executor, locationId: string): Promise<ReconcileRunRow | undefined> {
+  const [row] = await queryRows<ReconcileRunRow & Record<string, unknown>>(
+    tx,
+    sql`select status, coverage, listed_count as "listedCount", repaired_count as "repairedCount", finished_at as "finishedAt"
+      from reconcile_runs where location_id = ${locationId} and finished_at is not null order by finished_at desc limit 1`,
+  );
   return row;
 }

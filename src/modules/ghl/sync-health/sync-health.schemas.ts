@@ -11,6 +11,8 @@ export const entitySyncHealthSchema = z
     failures: z.number().int().describe('Dead outbox jobs (ghl.push-*) of this entity'),
     lastSourceUpdatedAt: z.string().nullable().describe('Newest GHL change time among the rows'),
     lastWrittenAt: z.string().nullable().describe('When a row of this entity was last written here'),
+    unconfirmedRecords: z.number().int().describe('Records with edits made here that GHL has not confirmed yet (local deletes included)'),
+    refusedRecords: z.number().int().describe('Records whose last push GHL refused (the reason is on the record’s sync.error)'),
   })
   .meta({ id: 'EntitySyncHealth' });
 
@@ -21,6 +23,10 @@ export const syncHealthSchema = z
     entities: z.array(entitySyncHealthSchema),
     deadJobs: z.number().int().describe('Dead jobs of the location, any kind'),
     lastSetupSyncAt: z.string().nullable().describe('When the latest finished setup sync finished'),
+    reconciliation: z
+      .object({ status: z.string(), finishedAt: z.string().nullable(), listed: z.number().int(), repaired: z.number().int(), coverage: z.number().nullable() })
+      .nullable()
+      .describe('The newest finished reconciliation: changes GHL listed, how many webhooks had missed, and coverage = share that arrived by webhook'),
     setupSync: z
       .object({ runId: z.string(), trigger: z.string(), status: z.string(), grade: z.string().nullable(), startedAt: z.string().nullable(), finishedAt: z.string().nullable() })
       .nullable()
