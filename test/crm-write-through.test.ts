@@ -296,6 +296,11 @@ describe('projects and appointments', () => {
     expect(remote.data.opportunity).toMatchObject({ name: 'Roof', monetaryValue: 12345.67, contactId: settledContact.ghlId, status: 'open' });
     expect(JSON.stringify(remote.data.opportunity.customFields)).toContain('Roof replacement');
 
+    // The contact's projects, by our contact id or GHL's.
+    for (const id of [contact.body.id, settledContact.ghlId as string]) {
+      const listed = await call<{ items: { id: string }[] }>('GET', `${base}/projects?contactId=${id}`);
+      expect(listed.body.items.map((item) => item.id)).toEqual([project.id]);
+    }
     const won = await call<ProjectBody>('PATCH', `${base}/projects/${project.id}`, { status: 'won' });
     expect(won.body.sync.pendingFields).toEqual(['status']);
     await settled<ProjectBody>(`${base}/projects/${project.id}`);
@@ -343,6 +348,8 @@ describe('projects and appointments', () => {
     const booked = await settled<AppointmentBody>(`${base}/appointments/${created.body.id}`);
     expect(booked.sync.state).toBe('synced');
     expect(booked.endTime).not.toBeNull();
+    const mine = await call<{ items: { id: string }[] }>('GET', `${base}/appointments?contactId=${contact.id}&q=survey&limit=200`);
+    expect(mine.body.items.map((item) => item.id)).toContain(booked.id);
     const cancelled = await call<AppointmentBody>('PATCH', `${base}/appointments/${booked.id}`, { status: 'cancelled' });
     expect(cancelled.body.status).toBe('cancelled');
     await settled<AppointmentBody>(`${base}/appointments/${booked.id}`);

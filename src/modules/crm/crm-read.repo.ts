@@ -33,6 +33,16 @@ function notDeleted(column: PgColumn, includeDeleted: boolean): SQL | undefined 
   return includeDeleted ? undefined : isNull(column);
 }
 
+/**
+ * Records of one contact (our id or GHL's): by the contact's GHL id, and for records created here
+ * before their contact reached GHL, by our contact id.
+ */
+function ofContact(locationId: string, contactGhlIdColumn: PgColumn, contactId: string, contactIdColumn?: PgColumn): SQL {
+  const byGhlId = sql`${contactGhlIdColumn} in (select c.ghl_id from contacts c where c.location_id = ${locationId} and (c.id = ${contactId} or c.ghl_id = ${contactId}))`;
+  if (!contactIdColumn) return byGhlId;
+  return sql`(${byGhlId} or ${contactIdColumn} in (select c.id from contacts c where c.location_id = ${locationId} and (c.id = ${contactId} or c.ghl_id = ${contactId})))`;
+}
+
 /** Matches our id or GHL's, so clients may use whichever they hold. */
 function byEitherId(idColumn: PgColumn, ghlIdColumn: PgColumn, id: string): SQL {
   return or(eq(idColumn, id), eq(ghlIdColumn, id)) as SQL;
@@ -197,9 +207,10 @@ export type ProjectListRow = Omit<OpportunityRow, 'raw' | 'sourceEventAt' | 'cre
 export async function selectProjects(
   tx: Executor,
   locationId: string,
-  input: PageInput & { pipelineId?: string | undefined; stageId?: string | undefined; status?: string | undefined; q?: string | undefined },
+  input: PageInput & { pipelineId?: string | undefined; stageId?: string | undefined; status?: string | undefined; q?: string | undefined; contactId?: string | undefined },
 ): Promise<{ rows: ProjectListRow[]; total: number }> {
   const where = and(
+    input.contactId === undefined ? undefined : ofContact(locationId, opportunities.contactGhlId, input.contactId, opportunities.contactId),
     eq(opportunities.locationId, locationId),
     notDeleted(opportunities.deletedAt, input.includeDeleted),
     input.pipelineId === undefined ? undefined : eq(opportunities.pipelineId, input.pipelineId),
@@ -230,9 +241,11 @@ export async function findProject(tx: Executor, locationId: string, projectId: s
 export async function selectAppointments(
   tx: Executor,
   locationId: string,
-  input: PageInput & { from?: Date | undefined; to?: Date | undefined; calendarId?: string | undefined; status?: string | undefined },
+  input: PageInput & { from?: Date | undefined; to?: Date | undefined; calendarId?: string | undefined; status?: string | undefined; contactId?: string | undefined; q?: string | undefined },
 ): Promise<{ rows: AppointmentRow[]; total: number }> {
   const where = and(
+    input.contactId === undefined ? undefined : ofContact(locationId, appointments.contactGhlId, input.contactId, appointments.contactId),
+    input.q === undefined ? undefined : ilike(appointments.title, containsPattern(input.q)),
     eq(appointments.locationId, locationId),
     notDeleted(appointments.deletedAt, input.includeDeleted),
     input.from === undefined ? undefined : gte(appointments.startTime, input.from),
@@ -263,11 +276,24 @@ export async function findAppointment(tx: Executor, locationId: string, appointm
 export async function selectConversations(
   tx: Executor,
   locationId: string,
-  input: PageInput & { unread?: boolean | undefined },
+  input: PageInput & { unread?: boolean | undefined; contactId?: string | undefined; q?: string | undefined },
 ): Promise<{ rows: ConversationRow[]; total: number }> {
   const unreadFilter =
     input.unread === undefined ? undefined : input.unread ? gt(conversations.unreadCount, 0) : sql`coalesce(${conversations.unreadCount}, 0) = 0`;
-  const where = and(eq(conversations.locationId, locationId), notDeleted(conversations.deletedAt, input.includeDeleted), unreadFilter);
+  const pattern = input.q === undefined ? undefined : containsPattern(input.q);
+  // A conversation is found by its contact (name, email, phone) or its last message.
+  const search =
+    pattern === undefined
+      ? undefined
+      : sql`(${conversations.lastMessageBody} ilike ${pattern} or exists (select 1 from contacts c where c.location_id = ${locationId} and c.ghl_id = ${conversations.contactGhlId}
+          and (c.full_name ilike ${pattern} or concat_ws(' ', c.first_name, c.last_name) ilike ${pattern} or c.email ilike ${pattern} or c.phone ilike ${pattern})))`;
+  const where = and(
+    eq(conversations.locationId, locationId),
+    notDeleted(conversations.deletedAt, input.includeDeleted),
+    unreadFilter,
+    input.contactId === undefined ? undefined : ofContact(locationId, conversations.contactGhlId, input.contactId),
+    search,
+  );
   const rows = await tx
     .select()
     .from(conversations)
@@ -301,9 +327,18 @@ export async function selectMessages(tx: Executor, locationId: string, conversat
   return { rows, total: counted?.total ?? 0 };
 }
 
-export async function selectInvoices(tx: Executor, locationId: string, input: PageInput & { status?: string | undefined }): Promise<{ rows: InvoiceRow[]; total: number }> {
+export async function selectInvoices(
+  tx: Executor,
+  locationId: string,
+  input: PageInput & { status?: string | undefined; contactId?: string | undefined; q?: string | undefined },
+): Promise<{ rows: InvoiceRow[]; total: number }> {
+  const pattern = input.q === undefined ? undefined : containsPattern(input.q);
   const where = and(
     eq(invoices.locationId, locationId),
+    input.contactId === undefined ? undefined : ofContact(locationId, invoices.contactGhlId, input.contactId),
+    pattern === undefined
+      ? undefined
+      : or(ilike(invoices.invoiceNumber, pattern), ilike(invoices.name, pattern), ilike(invoices.title, pattern), ilike(invoices.contactName, pattern), ilike(invoices.contactEmail, pattern)),
     notDeleted(invoices.deletedAt, input.includeDeleted),
     input.status === undefined ? undefined : eq(invoices.status, input.status),
   );

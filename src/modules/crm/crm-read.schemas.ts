@@ -45,6 +45,7 @@ export const listProjectsQuerySchema = z.object({
   stageId: idSchema.optional().describe('GHL stage id'),
   status: z.enum(['open', 'won', 'lost', 'abandoned']).optional(),
   q: z.string().trim().min(1).max(200).optional().describe('Matches the opportunity name'),
+  contactId: idSchema.optional().describe('Only this contact’s projects (our id or GHL id)'),
 });
 
 export const listAppointmentsQuerySchema = z.object({
@@ -53,6 +54,8 @@ export const listAppointmentsQuerySchema = z.object({
   to: isoDateTime.optional().describe('Appointments starting before this instant'),
   calendarId: idSchema.optional().describe('GHL calendar id'),
   status: z.string().min(1).max(50).optional().describe('GHL appointmentStatus: confirmed, cancelled, showed, noshow, new …'),
+  contactId: idSchema.optional().describe('Only this contact’s appointments (our id or GHL id)'),
+  q: z.string().trim().min(1).max(200).optional().describe('Matches the title'),
 });
 
 export const freeSlotsQuerySchema = z.object({
@@ -64,6 +67,8 @@ export const freeSlotsQuerySchema = z.object({
 export const listConversationsQuerySchema = z.object({
   ...pageQuery,
   unread: booleanQuery.optional().describe('true: only conversations with unread messages; false: only read ones'),
+  contactId: idSchema.optional().describe('Only this contact’s conversations (our id or GHL id)'),
+  q: z.string().trim().min(1).max(200).optional().describe('Matches the contact’s name, email or phone, or the last message'),
 });
 
 export const listMessagesQuerySchema = z.object(pageQuery);
@@ -71,6 +76,8 @@ export const listMessagesQuerySchema = z.object(pageQuery);
 export const listInvoicesQuerySchema = z.object({
   ...pageQuery,
   status: z.enum(['draft', 'sent', 'payment_processing', 'paid', 'void', 'partially_paid']).optional(),
+  contactId: idSchema.optional().describe('Only this contact’s invoices (our id or GHL id)'),
+  q: z.string().trim().min(1).max(200).optional().describe('Matches number, name, title, contact name or email'),
 });
 
 export const paginationQuerySchema = z.object(pageQuery);

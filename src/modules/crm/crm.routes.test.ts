@@ -279,6 +279,24 @@ describe('conversations and messages', () => {
     const paged = await get<PageBody<{ dateAdded: string }>>(`${base}/conversations/${ghlId}/messages?limit=1&offset=1`);
     expect(paged.body.items).toHaveLength(Math.min(1, Math.max(0, (busiest?.total ?? 0) - 1)));
 
+    // Search by the contact (our id or GHL id, or their name) and by the last message.
+    const [withContact] = await rows<{ ghlId: string; contactId: string; contactGhlId: string; fullName: string; lastMessageBody: string | null }>(
+      sql`select v.ghl_id as "ghlId", c.id as "contactId", c.ghl_id as "contactGhlId", c.full_name as "fullName", v.last_message_body as "lastMessageBody"
+        from conversations v join contacts c on c.location_id = v.location_id and c.ghl_id = v.contact_ghl_id
+        where v.location_id = ${kit.installed.locationId} and v.deleted_at is null and c.full_name is not null order by v.ghl_id limit 1`,
+    );
+    if (!withContact) throw new Error('no conversation with a known contact');
+    for (const query of [`contactId=${withContact.contactId}`, `contactId=${withContact.contactGhlId}`, `q=${encodeURIComponent(withContact.fullName.toUpperCase())}`]) {
+      const found = await get<PageBody<{ ghlId: string; contactGhlId: string }>>(`${base}/conversations?${query}&limit=200`);
+      expect(found.body.items.map((conversation) => conversation.ghlId), query).toContain(withContact.ghlId);
+      if (query.startsWith('contactId')) expect(found.body.items.every((conversation) => conversation.contactGhlId === withContact.contactGhlId)).toBe(true);
+    }
+    if (withContact.lastMessageBody) {
+      const byMessage = await get<PageBody<{ ghlId: string }>>(`${base}/conversations?q=${encodeURIComponent(withContact.lastMessageBody.slice(0, 20))}&limit=200`);
+      expect(byMessage.body.items.map((conversation) => conversation.ghlId)).toContain(withContact.ghlId);
+    }
+    expect((await get<PageBody<unknown>>(`${base}/conversations?q=no-such-conversation-anywhere`)).body.total).toBe(0);
+
     expect((await get(`${base}/conversations/missing/messages`)).status).toBe(404);
     await expectBadRequest(`${base}/conversations?unread=maybe`);
     await expectBadRequest(`${base}/conversations/${conversationId}/messages?offset=-1`);
@@ -296,6 +314,12 @@ describe('invoices', () => {
     expect(paid.body.items).toEqual([expect.objectContaining({ ghlId: 'inv-paid-1', status: 'paid', amountPaidCents: 99_900, currency: 'USD' })]);
     const one = await get<{ ghlId: string; status: string }>(`${base}/invoices/inv-draft-1`);
     expect(one).toMatchObject({ status: 200, body: { ghlId: 'inv-draft-1', status: 'draft' } });
+    const [invoice] = await rows<{ invoiceNumber: string | null; contactName: string | null }>(sql`select invoice_number as "invoiceNumber", contact_name as "contactName" from invoices where ghl_id = 'inv-paid-1'`);
+    if (invoice?.contactName) {
+      const byContactName = await get<PageBody<{ ghlId: string }>>(`${base}/invoices?q=${encodeURIComponent(invoice.contactName.toLowerCase())}`);
+      expect(byContactName.body.items.map((item) => item.ghlId)).toContain('inv-paid-1');
+    }
+    expect((await get<PageBody<unknown>>(`${base}/invoices?q=no-such-invoice`)).body.total).toBe(0);
     expect((await get(`${base}/invoices/missing`)).status).toBe(404);
     await expectBadRequest(`${base}/invoices?status=overdue`);
     await expectGuarded('/invoices');

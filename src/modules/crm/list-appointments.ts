@@ -42,7 +42,7 @@ export function toCalendarView(row: CalendarRow): CalendarView {
   };
 }
 
-export type ListAppointmentsInput = PageInput & { from?: string | undefined; to?: string | undefined; calendarId?: string | undefined; status?: string | undefined };
+export type ListAppointmentsInput = PageInput & { from?: string | undefined; to?: string | undefined; calendarId?: string | undefined; status?: string | undefined; contactId?: string | undefined; q?: string | undefined };
 
 export async function listAppointments(
   deps: CrmReadDeps,

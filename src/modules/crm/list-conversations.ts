@@ -46,7 +46,7 @@ export async function listConversations(
   deps: CrmReadDeps,
   principal: Principal,
   locationId: string,
-  input: PageInput & { unread?: boolean | undefined },
+  input: PageInput & { unread?: boolean | undefined; contactId?: string | undefined; q?: string | undefined },
 ): Promise<Result<Page<ConversationView>, 'not_found'>> {
   return withVisibleLocation(deps, principal, locationId, async (tx) => {
     const { rows, total } = await selectConversations(tx, locationId, input);

@@ -35,7 +35,7 @@ export async function listInvoices(
   deps: CrmReadDeps,
   principal: Principal,
   locationId: string,
-  input: PageInput & { status?: string | undefined },
+  input: PageInput & { status?: string | undefined; contactId?: string | undefined; q?: string | undefined },
 ): Promise<Result<Page<InvoiceView>, 'not_found'>> {
   return withVisibleLocation(deps, principal, locationId, async (tx) => {
     const { rows, total } = await selectInvoices(tx, locationId, input);

@@ -47,7 +47,7 @@ export async function listPipelines(deps: CrmReadDeps, principal: Principal, loc
   });
 }
 
-export type ListProjectsInput = PageInput & { pipelineId?: string | undefined; stageId?: string | undefined; status?: string | undefined; q?: string | undefined };
+export type ListProjectsInput = PageInput & { pipelineId?: string | undefined; stageId?: string | undefined; status?: string | undefined; q?: string | undefined; contactId?: string | undefined };
 
 /** Projects are GHL opportunities. */
 export async function listProjects(deps: CrmReadDeps, principal: Principal, locationId: string, input: ListProjectsInput): Promise<Result<Page<ProjectView>, 'not_found'>> {
