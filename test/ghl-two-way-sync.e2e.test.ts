@@ -166,11 +166,16 @@ describe('two-way sync with GHL, end to end', () => {
     const [first] = installed;
     if (!first) throw new Error('not installed');
     const targets = await rows<{ ghlId: string }>(sql`select ghl_id as "ghlId" from contacts where location_id = ${first.locationId} order by ghl_id desc limit 3`);
+    const [opportunity] = await rows<{ ghlId: string }>(sql`select ghl_id as "ghlId" from opportunities where location_id = ${first.locationId} and deleted_at is null order by ghl_id limit 1`);
+    const doomedOpportunity = opportunity?.ghlId as string;
     sandbox.setFaults({ webhookDropRate: 1 }, first.ghlLocationId);
     try {
       for (const [index, target] of targets.entries()) {
         await sandboxControl('/sandbox/simulate/edit-contact', { contactId: target.ghlId, changes: { companyName: `Missed ${index}` } });
       }
+      // Another app deletes an opportunity in GHL; its OpportunityDelete webhook is lost too.
+      const deleted = await client().deleteOpportunity(first.ghlLocationId, doomedOpportunity);
+      expect(deleted.ok).toBe(true);
       await webhooksProcessed();
     } finally {
       sandbox.setFaults({}, first.ghlLocationId);
@@ -193,6 +198,10 @@ describe('two-way sync with GHL, end to end', () => {
     expect(run.coverage).toBeLessThan(1);
     const repaired = await rows<{ companyName: string }>(sql`select company_name as "companyName" from contacts where location_id = ${first.locationId} and company_name like 'Missed %' order by company_name`);
     expect(repaired.map((row) => row.companyName)).toEqual(['Missed 0', 'Missed 1', 'Missed 2']);
+    // The missed delete: GHL's complete listing no longer has it, GHL answers 404 for it, so it is tombstoned.
+    expect(run.entities.find((entity) => entity.name === 'opportunities')?.repaired).toBe(1);
+    const [tombstone] = await rows<{ deletedAt: unknown }>(sql`select deleted_at as "deletedAt" from opportunities where location_id = ${first.locationId} and ghl_id = ${doomedOpportunity}`);
+    expect(tombstone?.deletedAt).not.toBeNull();
     const health = await call<{ reconciliation: { status: string; repaired: number; coverage: number } | null }>('GET', `/api/sync/health/${first.locationId}`);
     expect(health.body.reconciliation).toMatchObject({ status: 'done', repaired: run.repaired, coverage: run.coverage });
   }, 120_000);

@@ -155,6 +155,14 @@ export class GhlClient {
   createAppointment(ghlLocationId: string, body: Record<string, unknown>) {
     return this.call<GhlAppointment>(location(ghlLocationId), { method: 'POST', template: '/calendars/events/appointments', path: '/calendars/events/appointments', family: 'calendars', body: { locationId: ghlLocationId, ...body } });
   }
+  getAppointment(ghlLocationId: string, eventId: string) {
+    return this.call<{ event?: GhlAppointment; appointment?: GhlAppointment }>(location(ghlLocationId), {
+      method: 'GET',
+      template: '/calendars/events/appointments/{eventId}',
+      path: `/calendars/events/appointments/${enc(eventId)}`,
+      family: 'calendars',
+    });
+  }
   updateAppointment(ghlLocationId: string, eventId: string, body: Record<string, unknown>) {
     return this.call<GhlAppointment>(location(ghlLocationId), { method: 'PUT', template: '/calendars/events/appointments/{eventId}', path: `/calendars/events/appointments/${enc(eventId)}`, family: 'calendars', body });
   }
@@ -186,6 +194,9 @@ export class GhlClient {
   }
 
   // Invoices
+  getInvoice(ghlLocationId: string, invoiceId: string) {
+    return this.call<GhlInvoice>(location(ghlLocationId), { method: 'GET', template: '/invoices/{invoiceId}', path: `/invoices/${enc(invoiceId)}`, query: { altId: ghlLocationId, altType: 'location' } });
+  }
   listInvoices(ghlLocationId: string, page: { limit: number; offset: number }) {
     return this.call<{ invoices: GhlInvoice[]; total: number }>(location(ghlLocationId), {
       method: 'GET',

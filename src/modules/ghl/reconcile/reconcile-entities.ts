@@ -19,6 +19,12 @@ export interface ReconcileSettings {
   appointmentsPastDays: number;
   appointmentsFutureDays: number;
   appointmentsWindowDays: number;
+  /**
+   * Missed deletes: after a complete listing (opportunities, appointments in the window, invoices),
+   * up to this many local records GHL did not list are checked one by one; those GHL answers 404 for
+   * are tombstoned. Each check is one request.
+   */
+  deletionChecksPerRun: number;
 }
 
 export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
@@ -30,6 +36,7 @@ export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
   appointmentsPastDays: 30,
   appointmentsFutureDays: 365,
   appointmentsWindowDays: 60,
+  deletionChecksPerRun: 25,
 };
 
 /** A record GHL lists as changed, with its GHL change time. */
@@ -56,6 +63,11 @@ export interface ReconcileEntityContext {
    * high-water mark and cursor. `fetched` = records GHL returned, before filtering by change time.
    */
   commitPage(page: { fetched: number; changed: readonly ChangedRecord[]; cursor: EntityCursor; apply: (tx: Tx) => Promise<AppliedRecords> }): Promise<void>;
+  /**
+   * After a complete listing in one attempt: local records GHL did not list (and that existed before
+   * the run) are checked with `isGone`, and the ones GHL no longer has are tombstoned, counted as repaired.
+   */
+  sweepDeleted(input: { listedGhlIds: ReadonlySet<string>; startWindow?: { from: Date; to: Date }; isGone: (ghlId: string) => Promise<boolean> }): Promise<void>;
 }
 
 export interface ReconcileEntityDefinition {
@@ -75,6 +87,14 @@ function changedSince<T>(items: readonly T[], sinceAt: Date, idOf: (item: T) => 
     const changedAt = changeTimesOf(item).map(parseGhlTime).find((time) => time !== undefined);
     return ghlId && changedAt && changedAt.getTime() >= sinceAt.getTime() ? [{ item, record: { ghlId, changedAt } }] : [];
   });
+}
+
+/** A record lookup's answer: 404 means GHL no longer has it; any other failure fails the entity. */
+async function isNotFound(lookup: Promise<GhlResult<unknown>>): Promise<boolean> {
+  const result = await lookup;
+  if (result.ok) return false;
+  if (result.error.status === 404) return true;
+  throw new Error(`checking a record GHL did not list answered ${result.error.status} ${result.error.code}: ${result.error.message}`);
 }
 
 /** Ids already counted in this run (full listings can return a record twice: windows, shifting offsets). */
@@ -121,8 +141,11 @@ const opportunities: ReconcileEntityDefinition = {
     let startAfter = str(context.cursor?.['startAfter']);
     let startAfterId = str(context.cursor?.['startAfterId']);
     const limit = context.settings.opportunitiesPageSize;
+    // A listing this attempt walks from the start is complete: what it misses, GHL deleted (or never had).
+    const listed = context.cursor === null ? new Set<string>() : undefined;
     for (;;) {
       const page = await context.fetch('GET /opportunities/search', () => context.client.searchOpportunities(context.run.ghlLocationId, { limit, startAfter, startAfterId, status: 'all' }));
+      for (const opportunity of page.opportunities) listed?.add(opportunity.id);
       const nextAfter = page.meta?.startAfter;
       const nextId = page.meta?.startAfterId ?? undefined;
       const hasNext = page.opportunities.length === limit && nextAfter !== undefined && nextAfter !== null && nextId !== undefined && nextId !== null;
@@ -133,7 +156,10 @@ const opportunities: ReconcileEntityDefinition = {
         cursor: hasNext ? { startAfter: String(nextAfter), startAfterId: nextId } : context.cursor,
         apply: (tx) => context.crm.applyOpportunities(tx, context.run, changed.map((entry) => entry.item)),
       });
-      if (!hasNext) return;
+      if (!hasNext) {
+        if (listed) await context.sweepDeleted({ listedGhlIds: listed, isGone: (ghlId) => isNotFound(context.client.getOpportunity(context.run.ghlLocationId, ghlId)) });
+        return;
+      }
       startAfter = String(nextAfter);
       startAfterId = nextId;
     }
@@ -160,11 +186,13 @@ const appointments: ReconcileEntityDefinition = {
     }
     const seen = readSeen(context.cursor);
     let next = Number(context.cursor?.['nextWindow'] ?? 0);
+    const listed = next === 0 ? new Set<string>() : undefined;
     while (next < windows.length) {
       const window = windows[next] as (typeof windows)[number];
       const page = await context.fetch('GET /calendars/events', () =>
         context.client.listCalendarEvents(context.run.ghlLocationId, { calendarId: window.calendarId, startTimeMs: window.startMs, endTimeMs: window.endMs }),
       );
+      for (const event of page.events) listed?.add(event.id);
       // An event spanning two windows comes back twice; it is counted once.
       const changed = changedSince(page.events, context.sinceAt, (event) => event.id, (event) => [event.dateUpdated]).filter((entry) => !seen.has(entry.record.ghlId));
       for (const entry of changed) seen.add(entry.record.ghlId);
@@ -174,6 +202,13 @@ const appointments: ReconcileEntityDefinition = {
         changed: changed.map((entry) => entry.record),
         cursor: { nextWindow: next, windows: windows.length, seen: [...seen] },
         apply: (tx) => context.crm.applyAppointments(tx, context.run, changed.map((entry) => entry.item)),
+      });
+    }
+    if (listed) {
+      await context.sweepDeleted({
+        listedGhlIds: listed,
+        startWindow: { from: new Date(fromMs), to: new Date(toMs) },
+        isGone: (ghlId) => isNotFound(context.client.getAppointment(context.run.ghlLocationId, ghlId)),
       });
     }
   },
@@ -233,8 +268,10 @@ const invoices: ReconcileEntityDefinition = {
     const limit = context.settings.invoicesPageSize;
     let offset = Number(context.cursor?.['offset'] ?? 0);
     const seen = readSeen(context.cursor);
+    const listed = offset === 0 ? new Set<string>() : undefined;
     for (;;) {
       const page = await context.fetch('GET /invoices/', () => context.client.listInvoicesByIssueDate(context.run.ghlLocationId, { limit, offset }));
+      for (const invoice of page.invoices) if (invoice._id) listed?.add(invoice._id);
       const changed = changedSince(page.invoices, context.sinceAt, (invoice: GhlInvoice) => str(invoice._id), (invoice) => [invoice.updatedAt]).filter((entry) => !seen.has(entry.record.ghlId));
       for (const entry of changed) seen.add(entry.record.ghlId);
       offset += page.invoices.length;
@@ -244,7 +281,10 @@ const invoices: ReconcileEntityDefinition = {
         cursor: { offset, seen: [...seen] },
         apply: (tx) => context.crm.applyInvoices(tx, context.run, changed.map((entry) => entry.item)),
       });
-      if (page.invoices.length < limit) return;
+      if (page.invoices.length < limit) {
+        if (listed) await context.sweepDeleted({ listedGhlIds: listed, isGone: (ghlId) => isNotFound(context.client.getInvoice(context.run.ghlLocationId, ghlId)) });
+        return;
+      }
     }
   },
 };

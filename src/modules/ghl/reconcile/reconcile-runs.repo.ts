@@ -290,3 +290,24 @@ export async function readStoredVersions(executor: Executor, table: string, loca
   );
   return new Map(rows.map((row) => [row.ghlId, { sourceUpdatedAt: toDate(row.sourceUpdatedAt) ?? new Date(0), isDeleted: row.isDeleted === true }]));
 }
+
+/**
+ * Rows GHL's complete listing did not return: live rows with a GHL id that existed before the run
+ * started (a record created meanwhile may simply be newer than the listing), optionally only those
+ * starting in the listed time window. At most `limit`.
+ */
+export async function selectUnlistedRows(
+  executor: Executor,
+  input: { table: string; locationId: string; listedGhlIds: readonly string[]; createdBefore: Date; startWindow?: { from: Date; to: Date }; limit: number },
+): Promise<string[]> {
+  const rows = await queryRows<{ ghlId: string }>(
+    executor,
+    sql`select ghl_id as "ghlId" from ${sql.identifier(input.table)}
+      where location_id = ${input.locationId} and deleted_at is null and ghl_id is not null
+        and created_at < ${input.createdBefore.toISOString()}::timestamptz
+        and not (ghl_id = any(${sql.param([...input.listedGhlIds])}::text[]))
+        ${input.startWindow ? sql`and start_time >= ${input.startWindow.from.toISOString()}::timestamptz and start_time < ${input.startWindow.to.toISOString()}::timestamptz` : sql``}
+      order by ghl_id limit ${input.limit}`,
+  );
+  return rows.map((row) => row.ghlId);
+}

@@ -17,6 +17,7 @@ import {
   markReconcileEntityStarted,
   markReconcileRunStarted,
   readStoredVersions,
+  selectUnlistedRows,
 } from './reconcile-runs.repo.js';
 
 export interface ReconciliationDeps {
@@ -166,6 +167,29 @@ async function reconcileEntity(
       requests = 0;
       context.cursor = page.cursor;
       deps.onPage?.(definition.name, counts);
+    },
+    async sweepDeleted(input) {
+      if (definition.table !== 'opportunities' && definition.table !== 'appointments' && definition.table !== 'invoices') return;
+      const entity = definition.table;
+      throwIfStopped();
+      const candidates = await selectUnlistedRows(database.db, {
+        table: entity,
+        locationId: target.locationId,
+        listedGhlIds: [...input.listedGhlIds],
+        createdBefore: target.startedAt,
+        ...(input.startWindow ? { startWindow: input.startWindow } : {}),
+        limit: deps.settings.deletionChecksPerRun,
+      });
+      const gone: string[] = [];
+      for (const ghlId of candidates) {
+        throwIfStopped();
+        requests += 1;
+        if (await input.isGone(ghlId)) gone.push(ghlId);
+      }
+      if (gone.length === 0) return;
+      // Known gone now: the tombstones count as repaired changes (a delete webhook was missed).
+      const confirmedAt = deps.clock.now();
+      await context.commitPage({ fetched: 0, changed: gone.map((ghlId) => ({ ghlId, changedAt: confirmedAt })), cursor: context.cursor, apply: (tx) => deps.crm.applyDeleted(tx, target, entity, gone) });
     },
   };
   let status: 'done' | 'failed' = 'done';

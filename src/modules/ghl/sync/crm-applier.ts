@@ -166,6 +166,24 @@ export class CrmApplier {
     return applied.result();
   }
 
+  /**
+   * Records GHL no longer has (confirmed one by one by the caller): applied as the delete webhooks
+   * would have been, so pending local edits are dropped and the tombstone is final.
+   */
+  async applyDeleted(tx: Tx, target: SyncTarget, entity: 'opportunities' | 'appointments' | 'invoices', ghlIds: readonly string[]): Promise<AppliedRecords> {
+    const applied = new AppliedRecordsCollector();
+    for (const ghlId of ghlIds) {
+      const [eventType, payload] =
+        entity === 'opportunities'
+          ? (['OpportunityDelete', { id: ghlId, locationId: target.ghlLocationId }] as const)
+          : entity === 'appointments'
+            ? (['AppointmentDelete', { locationId: target.ghlLocationId, appointment: { id: ghlId, locationId: target.ghlLocationId } }] as const)
+            : (['InvoiceDelete', { _id: ghlId, altId: target.ghlLocationId, altType: 'location' }] as const);
+      applied.add(ghlId, await this.apply(tx, target, eventType, payload, `deleted:${ghlId}`));
+    }
+    return applied.result();
+  }
+
   /** True when the processor changed our row (`done`). */
   private async apply(tx: Tx, target: SyncTarget, eventType: string, payload: Record<string, unknown>, entityKey: string, versionAt?: Date, ghlCompanyId?: string): Promise<boolean> {
     const processor = this.processors[eventType];
