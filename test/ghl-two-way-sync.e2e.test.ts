@@ -86,7 +86,8 @@ const byGhlId = (a: { ghlId: unknown }, b: { ghlId: unknown }) => (String(a.ghlI
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, seed: 5, locations: 2, contacts: CONTACTS_PER_LOCATION, opportunities: 150, appointments: 60, conversations: 40, invoices: 20 });
-  app = await createTestApp({ sandbox });
+  // Contact ids are swept on every reconciliation here (default: daily), so a missed delete is repaired at once.
+  app = await createTestApp({ sandbox, env: { GHL_CONTACT_DELETION_SWEEP_HOURS: '0' } });
   const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
   sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
   const workers = app.webhooks.startWorkers();
@@ -168,14 +169,16 @@ describe('two-way sync with GHL, end to end', () => {
     const targets = await rows<{ ghlId: string }>(sql`select ghl_id as "ghlId" from contacts where location_id = ${first.locationId} order by ghl_id desc limit 3`);
     const [opportunity] = await rows<{ ghlId: string }>(sql`select ghl_id as "ghlId" from opportunities where location_id = ${first.locationId} and deleted_at is null order by ghl_id limit 1`);
     const doomedOpportunity = opportunity?.ghlId as string;
+    const [contact] = await rows<{ ghlId: string }>(sql`select ghl_id as "ghlId" from contacts where location_id = ${first.locationId} and deleted_at is null order by ghl_id limit 1`);
+    const doomedContact = contact?.ghlId as string;
     sandbox.setFaults({ webhookDropRate: 1 }, first.ghlLocationId);
     try {
       for (const [index, target] of targets.entries()) {
         await sandboxControl('/sandbox/simulate/edit-contact', { contactId: target.ghlId, changes: { companyName: `Missed ${index}` } });
       }
-      // Another app deletes an opportunity in GHL; its OpportunityDelete webhook is lost too.
-      const deleted = await client().deleteOpportunity(first.ghlLocationId, doomedOpportunity);
-      expect(deleted.ok).toBe(true);
+      // Another app deletes an opportunity and a contact in GHL; their delete webhooks are lost too.
+      expect((await client().deleteOpportunity(first.ghlLocationId, doomedOpportunity)).ok).toBe(true);
+      expect((await client().deleteContact(first.ghlLocationId, doomedContact)).ok).toBe(true);
       await webhooksProcessed();
     } finally {
       sandbox.setFaults({}, first.ghlLocationId);
@@ -202,6 +205,9 @@ describe('two-way sync with GHL, end to end', () => {
     expect(run.entities.find((entity) => entity.name === 'opportunities')?.repaired).toBe(1);
     const [tombstone] = await rows<{ deletedAt: unknown }>(sql`select deleted_at as "deletedAt" from opportunities where location_id = ${first.locationId} and ghl_id = ${doomedOpportunity}`);
     expect(tombstone?.deletedAt).not.toBeNull();
+    expect(run.entities.find((entity) => entity.name === 'contact-deletions')?.repaired).toBe(1);
+    const [deletedContact] = await rows<{ deletedAt: unknown }>(sql`select deleted_at as "deletedAt" from contacts where location_id = ${first.locationId} and ghl_id = ${doomedContact}`);
+    expect(deletedContact?.deletedAt).not.toBeNull();
     const health = await call<{ reconciliation: { status: string; repaired: number; coverage: number } | null }>('GET', `/api/sync/health/${first.locationId}`);
     expect(health.body.reconciliation).toMatchObject({ status: 'done', repaired: run.repaired, coverage: run.coverage });
   }, 120_000);
@@ -209,7 +215,8 @@ describe('two-way sync with GHL, end to end', () => {
   it('ends with both sides matching record for record', async () => {
     for (const location of installed) {
       const remoteContacts = await listGhlContacts(location.ghlLocationId);
-      expect(remoteContacts).toHaveLength(CONTACTS_PER_LOCATION);
+      // One contact of the first location was deleted in GHL (and tombstoned here by reconciliation).
+      expect(remoteContacts).toHaveLength(location === installed[0] ? CONTACTS_PER_LOCATION - 1 : CONTACTS_PER_LOCATION);
       const localContacts = await rows<{ ghlId: string; firstName: string | null; lastName: string | null; email: string | null; phone: string | null; companyName: string | null; tags: string[] }>(
         sql`select ghl_id as "ghlId", first_name as "firstName", last_name as "lastName", email, phone, company_name as "companyName", tags
           from contacts where location_id = ${location.locationId} and deleted_at is null order by ghl_id`,
@@ -251,7 +258,7 @@ describe('two-way sync with GHL, end to end', () => {
     expect(tokens?.total).toBe(0);
     for (const location of installed) {
       const contacts = await call<{ total: number }>('GET', `/api/locations/${location.locationId}/contacts?limit=1`);
-      expect(contacts.body.total).toBe(CONTACTS_PER_LOCATION);
+      expect(contacts.body.total).toBe(location === installed[0] ? CONTACTS_PER_LOCATION - 1 : CONTACTS_PER_LOCATION);
     }
   }, 60_000);
 });

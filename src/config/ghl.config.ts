@@ -34,6 +34,7 @@ export const ghlEnvSchema = z.object({
   GHL_TOKEN_REFRESH_WINDOW_SECONDS: z.coerce.number().int().min(0).default(300),
   GHL_TOKEN_REFRESH_CRON: z.string().min(1).default('*/5 * * * *'),
   GHL_RECONCILE_CRON: z.string().min(1).default('*/15 * * * *'),
+  GHL_CONTACT_DELETION_SWEEP_HOURS: z.coerce.number().min(0).default(24),
   GHL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   GHL_INSTALL_STATE_TTL_SECONDS: z.coerce.number().int().min(60).default(1800),
   GHL_INSTALL_DONE_URL: z.url().optional(),
@@ -56,6 +57,8 @@ export interface GhlConfig {
   tokenRefreshCron: string;
   /** When reconciliation enqueues a run per installed location (docs/reconciliation.md). */
   reconcileCron: string;
+  /** How often reconciliation lists every contact id to find missed ContactDelete webhooks. */
+  contactDeletionSweepHours: number;
   requestTimeoutMs: number;
   installStateTtlSeconds: number;
   /** Where a browser finishing the install is sent (`?status=installed|failed…`); unset: a small page. */
@@ -74,6 +77,7 @@ export function readGhlConfig(env: z.infer<typeof ghlEnvSchema>): GhlConfig {
     tokenRefreshWindowSeconds: env.GHL_TOKEN_REFRESH_WINDOW_SECONDS,
     tokenRefreshCron: env.GHL_TOKEN_REFRESH_CRON,
     reconcileCron: env.GHL_RECONCILE_CRON,
+    contactDeletionSweepHours: env.GHL_CONTACT_DELETION_SWEEP_HOURS,
     requestTimeoutMs: env.GHL_REQUEST_TIMEOUT_MS,
     installStateTtlSeconds: env.GHL_INSTALL_STATE_TTL_SECONDS,
     installDoneUrl: env.GHL_INSTALL_DONE_URL,

@@ -128,7 +128,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     ghl.installDeps.isSetupSyncEnabled = true;
     ghl.installDeps.onLocationInstalled = async () => jobs.wake();
   }
-  const reconciliation = ghl ? registerReconciliation({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, cron: options.config.ghl.reconcileCron, metrics }) : undefined;
+  const reconciliation = ghl ? registerReconciliation({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, cron: options.config.ghl.reconcileCron, settings: { contactDeletionSweepHours: options.config.ghl.contactDeletionSweepHours }, metrics }) : undefined;
   registerSyncRoutes(app, { database: options.database, clock, logger: options.logger, hub: syncHub, ...(setupSync ? { setupSync } : {}) });
   registerReconciliationRoutes(app, { database: options.database, ...(reconciliation ? { reconciliation } : {}) });
   if (ghl) ghl.registerRoutes(app);

@@ -5,7 +5,7 @@ import type { GhlResult } from '../client/ghl-http.js';
 import type { AppliedRecords, CrmApplier, SyncTarget } from '../sync/crm-applier.js';
 
 /** In the order a run walks them. */
-export const RECONCILE_ENTITIES = ['contacts', 'opportunities', 'appointments', 'messages', 'invoices'] as const;
+export const RECONCILE_ENTITIES = ['contacts', 'opportunities', 'appointments', 'messages', 'invoices', 'contact-deletions'] as const;
 export type ReconcileEntityName = (typeof RECONCILE_ENTITIES)[number];
 
 export interface ReconcileSettings {
@@ -25,6 +25,11 @@ export interface ReconcileSettings {
    * are tombstoned. Each check is one request.
    */
   deletionChecksPerRun: number;
+  /**
+   * Contacts have no complete listing per run (only "changed since"), so missed ContactDelete webhooks
+   * are found by a full listing of contact ids at most this often (one request per 500 contacts).
+   */
+  contactDeletionSweepHours: number;
 }
 
 export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
@@ -37,6 +42,7 @@ export const DEFAULT_RECONCILE_SETTINGS: ReconcileSettings = {
   appointmentsFutureDays: 365,
   appointmentsWindowDays: 60,
   deletionChecksPerRun: 25,
+  contactDeletionSweepHours: 24,
 };
 
 /** A record GHL lists as changed, with its GHL change time. */
@@ -62,7 +68,7 @@ export interface ReconcileEntityContext {
    * Applies the page's changed records and, in the same transaction, moves the entity's counts,
    * high-water mark and cursor. `fetched` = records GHL returned, before filtering by change time.
    */
-  commitPage(page: { fetched: number; changed: readonly ChangedRecord[]; cursor: EntityCursor; apply: (tx: Tx) => Promise<AppliedRecords> }): Promise<void>;
+  commitPage(page: { fetched: number; changed: readonly ChangedRecord[]; cursor: EntityCursor; apply: (tx: Tx) => Promise<AppliedRecords>; checkpointAt?: Date }): Promise<void>;
   /**
    * After a complete listing in one attempt: local records GHL did not list (and that existed before
    * the run) are checked with `isGone`, and the ones GHL no longer has are tombstoned, counted as repaired.
@@ -289,4 +295,32 @@ const invoices: ReconcileEntityDefinition = {
   },
 };
 
-export const RECONCILE_ENTITY_DEFINITIONS: readonly ReconcileEntityDefinition[] = [contacts, opportunities, appointments, messages, invoices];
+/**
+ * Missed ContactDelete webhooks: every `contactDeletionSweepHours` (its checkpoint is the last sweep),
+ * all contact ids are listed and local contacts GHL did not list are checked by id and tombstoned on
+ * 404. Between sweeps the entity does nothing (no request).
+ */
+const contactDeletions: ReconcileEntityDefinition = {
+  name: 'contact-deletions',
+  table: 'contacts',
+  async run(context) {
+    const dueAt = context.sinceAt.getTime() + context.settings.contactDeletionSweepHours * 3_600_000;
+    if (dueAt > context.run.startedAt.getTime()) return;
+    const pageLimit = context.settings.contactsPageSize;
+    const listed = new Set<string>();
+    let searchAfter: unknown[] | undefined;
+    for (;;) {
+      const body = { pageLimit, sort: [{ field: 'dateAdded', direction: 'asc' }], ...(searchAfter ? { searchAfter } : {}) };
+      const page = await context.fetch('POST /contacts/search', () => context.client.searchContacts(context.run.ghlLocationId, body));
+      for (const contact of page.contacts) listed.add(contact.id);
+      const last = page.contacts[page.contacts.length - 1];
+      if (page.contacts.length < pageLimit || !last?.searchAfter) break;
+      searchAfter = last.searchAfter;
+    }
+    await context.sweepDeleted({ listedGhlIds: listed, isGone: (ghlId) => isNotFound(context.client.getContact(context.run.ghlLocationId, ghlId)) });
+    // The sweep's time is this entity's checkpoint: the next sweep is due a period later.
+    await context.commitPage({ fetched: listed.size, changed: [], cursor: null, apply: async () => ({ changed: 0, changedGhlIds: [] }), checkpointAt: context.run.startedAt });
+  },
+};
+
+export const RECONCILE_ENTITY_DEFINITIONS: readonly ReconcileEntityDefinition[] = [contacts, opportunities, appointments, messages, invoices, contactDeletions];

@@ -152,7 +152,7 @@ async function reconcileEntity(
           runId,
           entity: definition.name,
           cursor: page.cursor,
-          highWaterAt: pageCounts.highWaterAt,
+          highWaterAt: page.checkpointAt ?? pageCounts.highWaterAt,
           addFetched: page.fetched,
           addListed: pageCounts.listed,
           addRepaired: pageCounts.repaired,
@@ -169,7 +169,7 @@ async function reconcileEntity(
       deps.onPage?.(definition.name, counts);
     },
     async sweepDeleted(input) {
-      if (definition.table !== 'opportunities' && definition.table !== 'appointments' && definition.table !== 'invoices') return;
+      if (definition.table !== 'contacts' && definition.table !== 'opportunities' && definition.table !== 'appointments' && definition.table !== 'invoices') return;
       const entity = definition.table;
       throwIfStopped();
       const candidates = await selectUnlistedRows(database.db, {

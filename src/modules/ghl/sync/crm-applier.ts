@@ -170,11 +170,13 @@ export class CrmApplier {
    * Records GHL no longer has (confirmed one by one by the caller): applied as the delete webhooks
    * would have been, so pending local edits are dropped and the tombstone is final.
    */
-  async applyDeleted(tx: Tx, target: SyncTarget, entity: 'opportunities' | 'appointments' | 'invoices', ghlIds: readonly string[]): Promise<AppliedRecords> {
+  async applyDeleted(tx: Tx, target: SyncTarget, entity: 'contacts' | 'opportunities' | 'appointments' | 'invoices', ghlIds: readonly string[]): Promise<AppliedRecords> {
     const applied = new AppliedRecordsCollector();
     for (const ghlId of ghlIds) {
       const [eventType, payload] =
-        entity === 'opportunities'
+        entity === 'contacts'
+          ? (['ContactDelete', { id: ghlId, locationId: target.ghlLocationId }] as const)
+          : entity === 'opportunities'
           ? (['OpportunityDelete', { id: ghlId, locationId: target.ghlLocationId }] as const)
           : entity === 'appointments'
             ? (['AppointmentDelete', { locationId: target.ghlLocationId, appointment: { id: ghlId, locationId: target.ghlLocationId } }] as const)
