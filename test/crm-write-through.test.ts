@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/platform/db/index.js';
+import { recordCreatedGhlId } from '../src/modules/crm/index.js';
 import { startCrmApiKit, type CrmApiKit } from './crm-api-kit.js';
 import { bearer } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
@@ -185,6 +186,28 @@ describe('contacts', () => {
     contact = await settled<ContactBody>(`${base}/contacts/${contact.id}`);
     expect(await sandboxContact(contact.ghlId as string)).toMatchObject({ firstName: 'Augusta', lastName: 'Remote' });
     expect(contact).toMatchObject({ firstName: 'Augusta', lastName: 'Remote' });
+  });
+
+  it('never creates a record twice when a create reached GHL but its confirmation did not (no email or phone to find it by)', async () => {
+    kit.sandbox.setFaults({ serverErrorRate: 1 }, kit.installed.ghlLocationId);
+    let localId: string;
+    try {
+      localId = (await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Crashy', lastName: 'Create' })).body.id;
+      await waitFor(async () => ((await rows<{ total: number }>(sql`select count(*)::int as total from jobs where ordering_key = ${`crm.push:${localId}`} and status = 'retry'`))[0]?.total ?? 0) > 0 || undefined, 20_000, 'the push to wait for a retry');
+    } finally {
+      kit.sandbox.setFaults({}, kit.installed.ghlLocationId);
+    }
+    // As if an earlier attempt had created it in GHL and recorded the id, then died before confirming.
+    const created = await ghl().createContact(kit.installed.ghlLocationId, { firstName: 'Crashy', lastName: 'Create' });
+    if (!created.ok) throw new Error(created.error.message);
+    const createdGhlId = created.data.contact.id;
+    await kit.app.database.system((tx) => recordCreatedGhlId(tx, 'contacts', localId, createdGhlId, new Date()));
+    await retryPushesNow();
+    const settledContact = await settled<ContactBody>(`${base}/contacts/${localId}`);
+    expect(settledContact.ghlId).toBe(createdGhlId);
+    expect(settledContact.sync).toMatchObject({ state: 'synced', pendingFields: [] });
+    const found = await ghl().searchContacts(kit.installed.ghlLocationId, { pageLimit: 100, filters: [{ field: 'firstName', operator: 'eq', value: 'Crashy' }] });
+    expect(found.ok && found.data.contacts.map((contact) => contact.id)).toEqual([createdGhlId]);
   });
 
   it('refuses bad input with stable codes and stores nothing', async () => {

@@ -7,7 +7,7 @@ import { applyEntityVersions, encodeCell, type EntityTable, type EntityVersion }
 import { enqueueJob } from '../../platform/jobs/index.js';
 import { opportunitiesTable } from './opportunities.processors.js';
 import { lockEditableRow, saveLocalChanges, type WriteThroughRow } from './edited-rows.repo.js';
-import { confirmSent, isSameValue, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
+import { confirmSent, isSameValue, LOCAL_CREATED_KEY, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
 
 /** The tables the CRM API writes through to GHL. */
 export type WriteThroughEntity = 'contacts' | 'opportunities' | 'appointments';
@@ -40,6 +40,8 @@ export interface PushPlan {
   sent: Record<string, unknown>;
   /** The GHL location the record lives in (null when the location was unlinked). */
   ghlLocationId: string | null;
+  /** A create whose GHL call succeeded before its confirmation was recorded: GHL's id of that record. */
+  createdGhlId: string | null;
 }
 
 async function findGhlLocationId(tx: Executor, locationId: string): Promise<string | null> {
@@ -54,24 +56,28 @@ async function findGhlLocationId(tx: Executor, locationId: string): Promise<stri
 export async function beginPush(tx: Executor, entity: WriteThroughEntity, id: string): Promise<PushPlan | undefined> {
   const row = await lockEditableRow(tx, tableOf(entity), { id });
   if (!row) return undefined;
+  const created = row.localChanges[LOCAL_CREATED_KEY]?.value;
+  const createdGhlId = typeof created === 'string' ? created : null;
   const isLocalDelete = LOCAL_DELETE_KEY in row.localChanges;
   if (isLocalDelete || row.deletedAt) {
     if (!isLocalDelete) return undefined; // deleted in GHL: nothing of ours to push
-    if (row.ghlId === null) {
+    const ghlId = row.ghlId ?? createdGhlId;
+    if (ghlId === null) {
       await saveLocalChanges(tx, tableOf(entity), id, {}); // never reached GHL: the local delete is all there is
       return undefined;
     }
-    return { entity, row, action: 'delete', sent: {}, ghlLocationId: await findGhlLocationId(tx, row.locationId) };
+    return { entity, row: { ...row, ghlId }, action: 'delete', sent: {}, ghlLocationId: await findGhlLocationId(tx, row.locationId), createdGhlId };
   }
   if (row.ghlId === null) {
     const { changes } = markSent(row.localChanges);
     await saveLocalChanges(tx, tableOf(entity), id, changes);
-    return { entity, row, action: 'create', sent: { ...row.values }, ghlLocationId: await findGhlLocationId(tx, row.locationId) };
+    return { entity, row, action: 'create', sent: { ...row.values }, ghlLocationId: await findGhlLocationId(tx, row.locationId), createdGhlId };
   }
-  if (Object.keys(row.localChanges).length === 0) return undefined;
-  const { changes, sent } = markSent(row.localChanges);
+  const edits = Object.fromEntries(Object.entries(row.localChanges).filter(([column]) => column !== LOCAL_CREATED_KEY));
+  if (Object.keys(edits).length === 0) return undefined;
+  const { changes, sent } = markSent(edits);
   await saveLocalChanges(tx, tableOf(entity), id, changes);
-  return { entity, row, action: 'update', sent, ghlLocationId: await findGhlLocationId(tx, row.locationId) };
+  return { entity, row, action: 'update', sent, ghlLocationId: await findGhlLocationId(tx, row.locationId), createdGhlId: null };
 }
 
 /**
@@ -96,7 +102,8 @@ export async function confirmPush(
     await tx.execute(sql`delete from ${sql.identifier(table.name)} where location_id = ${row.locationId} and ghl_id = ${ghlId} and id <> ${row.id}`);
     await tx.execute(sql`update ${sql.identifier(table.name)} set ghl_id = ${ghlId} where id = ${row.id}`);
   }
-  const remaining = confirmSent(table.columns, row.localChanges, plan.sent);
+  const { [LOCAL_CREATED_KEY]: _created, ...edits } = row.localChanges;
+  const remaining = confirmSent(table.columns, edits, plan.sent);
   // A column GHL won while this push was in flight (newer change there) was just overwritten by
   // the push: put GHL's winning value back, so both sides end on the rule's outcome.
   const overwritten = plan.action === 'update' ? Object.keys(plan.sent).filter((column) => !(column in row.localChanges) && !isSameValue(table.columns[column]?.type ?? 'jsonb', row.values[column], plan.sent[column])) : [];
@@ -116,6 +123,18 @@ export async function confirmPush(
     return;
   }
   await saveLocalChanges(tx, tableOf(plan.entity), row.id, remaining, { lastPushedAt: result.now, pushError: null });
+}
+
+/**
+ * Records GHL's id of a record a push just created, in its own short transaction before anything
+ * else: a crash or a failed confirmation after this point never creates the record twice.
+ */
+export async function recordCreatedGhlId(tx: Executor, entity: WriteThroughEntity, id: string, ghlId: string, at: Date): Promise<void> {
+  await tx.execute(
+    sql`update ${sql.identifier(tableOf(entity).name)}
+      set local_changes = local_changes || jsonb_build_object(${LOCAL_CREATED_KEY}::text, jsonb_build_object('value', ${ghlId}::text, 'base', null, 'at', ${at.toISOString()}::text))
+      where id = ${id}`,
+  );
 }
 
 /** GHL refused the push for good: the edits stay pending and the reason is shown with the record. */

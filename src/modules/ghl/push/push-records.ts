@@ -3,7 +3,7 @@ import type { Database } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/log/index.js';
-import { beginPush, confirmPush, findContactGhlId, readGhlRecord, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../../crm/index.js';
+import { beginPush, confirmPush, findContactGhlId, readGhlRecord, recordCreatedGhlId, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../../crm/index.js';
 import type { GhlClient } from '../client/ghl-client.js';
 import type { GhlError, GhlResult } from '../client/ghl-http.js';
 import { buildPushBody } from './ghl-push-bodies.js';
@@ -64,17 +64,23 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
     contactGhlId = contact.ghlId;
   }
 
-  let answer: RecordAnswer;
+  let answer: RecordAnswer | undefined;
   if (plan.action === 'create') {
-    // A retry after a crash may find the record our first attempt created: adopt it, never create twice.
-    const adopted = job.attempts > 1 ? await findCreatedBefore(deps.client, entity, plan, contactGhlId, job.createdAt) : undefined;
-    if (adopted) {
-      answer = adopted;
-    } else {
+    // An earlier attempt created it and recorded GHL's id, then failed to confirm: confirm that record.
+    if (plan.createdGhlId) {
+      const existing = await fetchRecord(deps.client, entity, plan.ghlLocationId, plan.createdGhlId);
+      if (existing.ok) answer = existing.data;
+      else if (existing.error.status !== 404) throw new Error(`reading ${entity} ${plan.createdGhlId} failed: ${describe(existing.error)}`);
+    }
+    // A crash between GHL's answer and recording it: look for the record, never create twice.
+    answer ??= job.attempts > 1 ? await findCreatedBefore(deps.client, entity, plan, contactGhlId, job.createdAt) : undefined;
+    if (!answer) {
       const body = buildPushBody(entity, 'create', plan.sent, plan.row.values, contactGhlId);
       const result = await createInGhl(deps.client, entity, plan.ghlLocationId, body);
       if (!result.ok) return failPush(deps, plan, result.error);
       answer = result.data;
+      const createdId = answer.id;
+      await deps.database.system((tx) => recordCreatedGhlId(tx, entity, plan.row.id, createdId, deps.clock.now()));
     }
   } else {
     const body = buildPushBody(entity, 'update', plan.sent, plan.row.values, contactGhlId);
@@ -123,6 +129,21 @@ function unwrap(result: GhlResult<unknown>, key: 'contact' | 'opportunity' | und
   const id = record?.['id'];
   if (!record || typeof id !== 'string') return { ok: false, error: { status: 502, code: 'server_error', message: `GHL answered ${result.status} without the record`, traceId: undefined } };
   return { ok: true, status: result.status, data: { id, record } };
+}
+
+async function fetchRecord(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string): Promise<GhlResult<RecordAnswer>> {
+  switch (entity) {
+    case 'contacts':
+      return unwrap(await client.getContact(ghlLocationId, ghlId), 'contact');
+    case 'opportunities':
+      return unwrap(await client.getOpportunity(ghlLocationId, ghlId), 'opportunity');
+    case 'appointments': {
+      const result = await client.getAppointment(ghlLocationId, ghlId);
+      if (!result.ok) return result;
+      const record = result.data.event ?? result.data.appointment;
+      return record ? { ok: true, status: result.status, data: { id: record.id, record: record as unknown as Record<string, unknown> } } : unwrap(result, undefined);
+    }
+  }
 }
 
 async function createInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, body: Record<string, unknown>): Promise<GhlResult<RecordAnswer>> {
