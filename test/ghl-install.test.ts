@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
 import { queryRows } from '../src/platform/db/index.js';
-import { bearer, createTestApp, TEST_GHL_REDIRECT_URI, type TestApp } from './support/test-app.js';
+import { bearer, createTestApp, startLiveApp, TEST_GHL_REDIRECT_URI, type TestApp } from './support/test-app.js';
 import { createAgency } from './support/factories.js';
 import { waitFor } from './support/spawn-service.js';
 
@@ -13,14 +13,7 @@ let stopWorkers: () => Promise<void>;
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, seed: 11, locations: 3, contacts: 20 });
   app = await createTestApp({ sandbox });
-  const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
-  sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
-  const workers = app.webhooks.startWorkers();
-  app.jobs.start();
-  stopWorkers = async () => {
-    await workers.stop();
-    await app.jobs.stop();
-  };
+  stopWorkers = await startLiveApp(app, sandbox);
 });
 
 afterAll(async () => {

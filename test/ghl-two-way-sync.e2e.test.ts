@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
 import { queryRows } from '../src/platform/db/index.js';
 import type { GhlClient } from '../src/modules/ghl/index.js';
-import { bearer, createTestApp, type TestApp } from './support/test-app.js';
+import { bearer, createTestApp, startLiveApp, type TestApp } from './support/test-app.js';
 import { createAgency } from './support/factories.js';
 import { waitFor } from './support/spawn-service.js';
 
@@ -88,14 +88,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, seed: 5, locations: 2, contacts: CONTACTS_PER_LOCATION, opportunities: 150, appointments: 60, conversations: 40, invoices: 20 });
   // Contact ids are swept on every reconciliation here (default: daily), so a missed delete is repaired at once.
   app = await createTestApp({ sandbox, env: { GHL_CONTACT_DELETION_SWEEP_HOURS: '0' } });
-  const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
-  sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
-  const workers = app.webhooks.startWorkers();
-  app.jobs.start();
-  stopWorkers = async () => {
-    await workers.stop();
-    await app.jobs.stop();
-  };
+  stopWorkers = await startLiveApp(app, sandbox);
 }, 60_000);
 
 afterAll(async () => {

@@ -63,3 +63,18 @@ export async function createTestApp(options: { env?: Record<string, string>; dat
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
+
+/**
+ * Runs the app as `npm start` does against the sandbox: listening, receiving the sandbox's signed
+ * webhooks, with webhook workers and the job runner started. Returns how to stop them.
+ */
+export async function startLiveApp(app: TestApp, sandbox: SandboxHandle): Promise<() => Promise<void>> {
+  const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
+  sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
+  const workers = app.webhooks.startWorkers();
+  app.jobs.start();
+  return async () => {
+    await workers.stop();
+    await app.jobs.stop();
+  };
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { authorizeApp, startSandbox, type SandboxHandle } from '../../../sandbox/index.js';
 import { queryRows } from '../../../platform/db/index.js';
-import { bearer, createTestApp, TEST_GHL_REDIRECT_URI, type TestApp } from '../../../../test/support/test-app.js';
+import { bearer, createTestApp, startLiveApp, TEST_GHL_REDIRECT_URI, type TestApp } from '../../../../test/support/test-app.js';
 import { createAgency, createLocationUser } from '../../../../test/support/factories.js';
 import { waitFor } from '../../../../test/support/spawn-service.js';
 import type { GhlClient } from '../client/ghl-client.js';
@@ -126,14 +126,7 @@ beforeAll(async () => {
   app = await createTestApp({ sandbox });
   if (!app.ghl) throw new Error('the sandbox-wired app has no GHL');
   client = app.ghl.client;
-  const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
-  sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
-  const workers = app.webhooks.startWorkers();
-  app.jobs.start();
-  stopWorkers = async () => {
-    await workers.stop();
-    await app.jobs.stop();
-  };
+  stopWorkers = await startLiveApp(app, sandbox);
   agency = await createAgency(app, 0);
   await app.database.system((tx) => tx.execute(sql`update companies set ghl_company_id = ${sandbox.companyId} where id = ${agency.companyId}`));
   locationId = (await installLocation()).locationId;
