@@ -225,6 +225,10 @@ describe('contacts', () => {
     }
     const [after] = await rows<{ total: number }>(sql`select count(*)::int as total from contacts where location_id = ${kit.installed.locationId}`);
     expect(after?.total).toBe(before?.total);
+    // A location of the agency that is not connected to GHL: nothing could ever be pushed.
+    const unlinked = await call<ErrorBody>('POST', `/api/locations/${kit.agency.locationIds[0] as string}/contacts`, { firstName: 'Nowhere' });
+    expect(unlinked.status).toBe(409);
+    expect(unlinked.body.error.code).toBe('not_linked');
     const foreign = await call<ErrorBody>('PATCH', `${base}/contacts/${contact.id}`, { firstName: 'Mallory' }, bearer(kit.otherAgency.token));
     expect(foreign.status).toBe(404);
     const unauthenticated = await kit.server.inject({ method: 'POST', url: `${base}/contacts`, payload: { firstName: 'X' } });
