@@ -120,6 +120,8 @@ describe('contacts', () => {
     await waitForWebhooksIdle();
     const copies = await rows<{ total: number }>(sql`select count(*)::int as total from contacts where ghl_id = ${contact.ghlId}`);
     expect(copies[0]?.total).toBe(1);
+    const metrics = (await kit.server.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/switchboard_ghl_pushes_total\{entity="contacts",outcome="created"\} [1-9]/);
   });
 
   it('pushes only the changed fields and recognises the webhook GHL sends back as our own echo', async () => {

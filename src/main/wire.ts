@@ -123,7 +123,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
   const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: 4, leaseSeconds: 60 } });
   const syncHub = new SyncProgressHub();
   const setupSync = ghl ? registerSetupSync({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, hub: syncHub }) : undefined;
-  if (ghl) registerPushJobs(jobs, { database: options.database, client: ghl.client, clock, generateId: ids, logger: options.logger });
+  if (ghl) registerPushJobs(jobs, { database: options.database, client: ghl.client, clock, generateId: ids, logger: options.logger, metrics });
   if (ghl && setupSync) {
     ghl.installDeps.isSetupSyncEnabled = true;
     ghl.installDeps.onLocationInstalled = async () => jobs.wake();

@@ -35,11 +35,14 @@ function describe(error: GhlError): string {
 type RecordAnswer = { id: string; record: Record<string, unknown> };
 
 /** Runs one `ghl.push-*` job: create, update or delete the record in GHL, then record the outcome. */
-export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob): Promise<void> {
+/** What a push did, for metrics. */
+export type PushOutcome = 'created' | 'updated' | 'deleted' | 'nothing';
+
+export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob): Promise<PushOutcome> {
   const id = job.payload['id'];
   if (typeof id !== 'string') throw new JobFailedPermanentlyError(`${job.kind} job ${job.id} has no record id`);
   const plan = await deps.database.system((tx) => beginPush(tx, entity, id));
-  if (!plan) return;
+  if (!plan) return 'nothing';
   if (!plan.ghlLocationId) throw new JobFailedPermanentlyError(`location ${plan.row.locationId} is not linked to GHL`);
 
   if (plan.action === 'delete') {
@@ -47,7 +50,7 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
     // Already gone in GHL is what a delete wants.
     if (!result.ok && result.error.status !== 404) await failPush(deps, plan, result.error);
     await deps.database.system((tx) => confirmPush(tx, plan, { now: deps.clock.now(), generateId: deps.generateId }));
-    return;
+    return 'deleted';
   }
 
   let contactGhlId = typeof plan.row.values['contact_ghl_id'] === 'string' ? plan.row.values['contact_ghl_id'] : null;
@@ -109,6 +112,7 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
         : {}),
     }),
   );
+  return plan.action === 'create' ? 'created' : 'updated';
 }
 
 function withoutNulls(values: Record<string, unknown>): Record<string, unknown> {

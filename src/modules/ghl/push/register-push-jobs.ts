@@ -1,12 +1,36 @@
-import type { JobRunner } from '../../../platform/jobs/index.js';
+import { Counter, type Registry } from 'prom-client';
+import { JobFailedPermanentlyError, type JobRunner } from '../../../platform/jobs/index.js';
 import { PUSH_JOB_KINDS, SEND_MESSAGE_JOB_KIND, type WriteThroughEntity } from '../../crm/index.js';
 import { pushRecord, type PushDeps } from './push-records.js';
 import { sendQueuedMessage } from './send-messages.js';
 
+const PUSHES_METRIC = 'switchboard_ghl_pushes_total';
+
+/** One counter per registry (tests wire several apps in one process). */
+function pushesCounter(registry: Registry): Counter<'entity' | 'outcome'> {
+  const existing = registry.getSingleMetric(PUSHES_METRIC);
+  if (existing) return existing as Counter<'entity' | 'outcome'>;
+  return new Counter({
+    name: PUSHES_METRIC,
+    help: 'Write-through pushes to GHL by entity and outcome (created, updated, deleted, nothing, sent, refused, failed = will retry)',
+    labelNames: ['entity', 'outcome'],
+    registers: [registry],
+  });
+}
+
 /** Registers the outbox handlers of the CRM write API: record pushes and message sends. */
-export function registerPushJobs(jobs: JobRunner, deps: PushDeps): void {
+export function registerPushJobs(jobs: JobRunner, deps: PushDeps & { metrics?: { registry: Registry } }): void {
+  const counter = deps.metrics ? pushesCounter(deps.metrics.registry) : undefined;
+  const counted = async (entity: string, work: () => Promise<string>) => {
+    try {
+      counter?.inc({ entity, outcome: await work() });
+    } catch (error) {
+      counter?.inc({ entity, outcome: error instanceof JobFailedPermanentlyError ? 'refused' : 'failed' });
+      throw error;
+    }
+  };
   for (const entity of Object.keys(PUSH_JOB_KINDS) as WriteThroughEntity[]) {
-    jobs.register(PUSH_JOB_KINDS[entity], (job) => pushRecord(deps, entity, job));
+    jobs.register(PUSH_JOB_KINDS[entity], (job) => counted(entity, () => pushRecord(deps, entity, job)));
   }
-  jobs.register(SEND_MESSAGE_JOB_KIND, (job) => sendQueuedMessage(deps, job));
+  jobs.register(SEND_MESSAGE_JOB_KIND, (job) => counted('messages', async () => ((await sendQueuedMessage(deps, job)) ? 'sent' : 'nothing')));
 }

@@ -8,7 +8,8 @@ const CONTACT_WAIT_SECONDS = 5;
  * Runs one `ghl.push-message` job: sends a queued SMS or email through GHL. A send interrupted after
  * GHL took it (status `sending`) is only repeated when GHL has not reported the message meanwhile.
  */
-export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promise<void> {
+/** True when this run sent the message. */
+export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promise<boolean> {
   const id = job.payload['id'];
   if (typeof id !== 'string') throw new JobFailedPermanentlyError(`${job.kind} job ${job.id} has no message id`);
   const prepared = await deps.database.system(async (tx) => {
@@ -25,7 +26,7 @@ export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promis
     else await markMessageSending(tx, id);
     return { send, contactGhlId: contact.ghlId, ghlLocationId: send.ghlLocationId, reported };
   });
-  if (!prepared || prepared.reported) return;
+  if (!prepared || prepared.reported) return false;
   if (prepared.contactGhlId === null) {
     const reason = `contact ${prepared.send.contactId} has not reached GHL`;
     // The last attempt: say so on the send instead of leaving it queued forever.
@@ -43,7 +44,7 @@ export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promis
   });
   if (result.ok) {
     await deps.database.system((tx) => markMessageSent(tx, id, { ghlMessageId: result.data.messageId ?? null, ghlConversationId: result.data.conversationId ?? null, at: deps.clock.now() }));
-    return;
+    return true;
   }
   const { error } = result;
   if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401) {
