@@ -253,5 +253,19 @@ describe('two-way sync with GHL, end to end', () => {
       const contacts = await call<{ total: number }>('GET', `/api/locations/${location.locationId}/contacts?limit=1`);
       expect(contacts.body.total).toBe(location === installed[0] ? CONTACTS_PER_LOCATION - 1 : CONTACTS_PER_LOCATION);
     }
+    // An edit after the uninstall is kept, and the record says why it cannot reach GHL.
+    const [second] = installed.slice(1);
+    const { body: page } = await call<{ items: { id: string }[] }>('GET', `/api/locations/${second?.locationId}/contacts?limit=1`);
+    const contactId = (page.items[0] as { id: string }).id;
+    expect((await call('PATCH', `/api/locations/${second?.locationId}/contacts/${contactId}`, { companyName: 'After uninstall' })).status).toBe(200);
+    const refused = await waitFor(
+      async () => {
+        const { body } = await call<{ companyName: string; sync: { state: string; error: string | null; pendingFields: string[] } }>('GET', `/api/locations/${second?.locationId}/contacts/${contactId}`);
+        return body.sync.state === 'failed' ? body : undefined;
+      },
+      20_000,
+      'the push to report the revoked access',
+    );
+    expect(refused).toMatchObject({ companyName: 'After uninstall', sync: { pendingFields: ['companyName'], error: expect.stringMatching(/missing or revoked/) } });
   }, 60_000);
 });

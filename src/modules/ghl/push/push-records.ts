@@ -5,6 +5,7 @@ import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '
 import type { Logger } from '../../../platform/log/index.js';
 import { beginPush, confirmPush, findContactGhlId, readGhlRecord, recordCreatedGhlId, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../../crm/index.js';
 import type { GhlClient } from '../client/ghl-client.js';
+import { GhlNotInstalledError, GhlReauthRequiredError } from '../oauth/token-store.js';
 import type { GhlError, GhlResult } from '../client/ghl-http.js';
 import { buildPushBody } from './ghl-push-bodies.js';
 
@@ -34,19 +35,34 @@ function describe(error: GhlError): string {
 
 type RecordAnswer = { id: string; record: Record<string, unknown> };
 
-/** Runs one `ghl.push-*` job: create, update or delete the record in GHL, then record the outcome. */
 /** What a push did, for metrics. */
 export type PushOutcome = 'created' | 'updated' | 'deleted' | 'nothing';
 
+/** How long a push waits when the location's GHL access is revoked or missing (a reinstall fixes it). */
+const REAUTH_WAIT_SECONDS = 900;
+
+/** Runs one `ghl.push-*` job: create, update or delete the record in GHL, then record the outcome. */
 export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob): Promise<PushOutcome> {
   const id = job.payload['id'];
   if (typeof id !== 'string') throw new JobFailedPermanentlyError(`${job.kind} job ${job.id} has no record id`);
   const plan = await deps.database.system((tx) => beginPush(tx, entity, id));
   if (!plan) return 'nothing';
   if (!plan.ghlLocationId) throw new JobFailedPermanentlyError(`location ${plan.row.locationId} is not linked to GHL`);
+  try {
+    return await pushPlanned(deps, entity, job, plan, plan.ghlLocationId);
+  } catch (error) {
+    if (!(error instanceof GhlNotInstalledError || error instanceof GhlReauthRequiredError)) throw error;
+    // Uninstalled or re-authorisation needed: the edits stay, the record says why, and the push waits
+    // for a reinstall (which makes the next attempt succeed).
+    await deps.database.system((tx) => recordPushFailure(tx, entity, plan.row.id, `GHL access for this location is missing or revoked: ${error.message}`));
+    throw new JobRetryLaterError(error.message, REAUTH_WAIT_SECONDS);
+  }
+}
+
+async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob, plan: PushPlan, ghlLocationId: string): Promise<PushOutcome> {
 
   if (plan.action === 'delete') {
-    const result = await deleteInGhl(deps.client, entity, plan.ghlLocationId, plan.row.ghlId as string);
+    const result = await deleteInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string);
     // Already gone in GHL is what a delete wants.
     if (!result.ok && result.error.status !== 404) await failPush(deps, plan, result.error);
     await deps.database.system((tx) => confirmPush(tx, plan, { now: deps.clock.now(), generateId: deps.generateId }));
@@ -71,7 +87,7 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
   if (plan.action === 'create') {
     // An earlier attempt created it and recorded GHL's id, then failed to confirm: confirm that record.
     if (plan.createdGhlId) {
-      const existing = await fetchRecord(deps.client, entity, plan.ghlLocationId, plan.createdGhlId);
+      const existing = await fetchRecord(deps.client, entity, ghlLocationId, plan.createdGhlId);
       if (existing.ok) answer = existing.data;
       else if (existing.error.status !== 404) throw new Error(`reading ${entity} ${plan.createdGhlId} failed: ${describe(existing.error)}`);
     }
@@ -79,7 +95,7 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
     answer ??= job.attempts > 1 ? await findCreatedBefore(deps.client, entity, plan, contactGhlId, job.createdAt) : undefined;
     if (!answer) {
       const body = buildPushBody(entity, 'create', plan.sent, plan.row.values, contactGhlId);
-      const result = await createInGhl(deps.client, entity, plan.ghlLocationId, body);
+      const result = await createInGhl(deps.client, entity, ghlLocationId, body);
       if (!result.ok) return failPush(deps, plan, result.error);
       answer = result.data;
       const createdId = answer.id;
@@ -87,12 +103,12 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
     }
   } else {
     const body = buildPushBody(entity, 'update', plan.sent, plan.row.values, contactGhlId);
-    const result = await updateInGhl(deps.client, entity, plan.ghlLocationId, plan.row.ghlId as string, body);
+    const result = await updateInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string, body);
     if (!result.ok) return failPush(deps, plan, result.error);
     answer = result.data;
   }
 
-  const read = readGhlRecord(entity, answer.record, plan.ghlLocationId);
+  const read = readGhlRecord(entity, answer.record, ghlLocationId);
   const now = deps.clock.now();
   await deps.database.system((tx) =>
     confirmPush(tx, plan, {
