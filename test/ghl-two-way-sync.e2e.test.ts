@@ -80,6 +80,18 @@ async function listGhlOpportunities(ghlLocationId: string) {
   }
 }
 
+/** The agency admin installs the app on the GHL agency (all its locations) through OAuth. */
+async function installAgency(): Promise<{ ghlLocationId: string; locationId: string }[]> {
+  const started = await call<{ url: string }>('GET', '/api/oauth/install?userType=Company&redirect=false');
+  const url = new URL(started.body.url);
+  const form = new URLSearchParams({ client_id: url.searchParams.get('client_id') ?? '', redirect_uri: url.searchParams.get('redirect_uri') ?? '', state: url.searchParams.get('state') ?? '', companyId: sandbox.companyId, user_type: 'Company' });
+  const approval = await fetch(`${sandbox.baseUrl}/oauth/chooselocation/approve`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' });
+  const redirect = new URL(approval.headers.get('location') ?? '');
+  const callback = await app.app.inject({ method: 'GET', url: `/api/oauth/callback?code=${encodeURIComponent(redirect.searchParams.get('code') ?? '')}&state=${encodeURIComponent(redirect.searchParams.get('state') ?? '')}` });
+  expect(callback.statusCode).toBe(200);
+  return callback.json<{ locations: { ghlLocationId: string; locationId: string }[] }>().locations;
+}
+
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
 /** Byte order, the same on both sides (SQL collations and localeCompare differ). */
 const byGhlId = (a: { ghlId: unknown }, b: { ghlId: unknown }) => (String(a.ghlId) < String(b.ghlId) ? -1 : String(a.ghlId) > String(b.ghlId) ? 1 : 0);
@@ -101,14 +113,7 @@ describe('two-way sync with GHL, end to end', () => {
   it('installs an agency with two locations and completes both setups', async () => {
     const agency = await createAgency(app, 0);
     token = agency.token;
-    const started = await call<{ url: string }>('GET', '/api/oauth/install?userType=Company&redirect=false');
-    const url = new URL(started.body.url);
-    const form = new URLSearchParams({ client_id: url.searchParams.get('client_id') ?? '', redirect_uri: url.searchParams.get('redirect_uri') ?? '', state: url.searchParams.get('state') ?? '', companyId: sandbox.companyId, user_type: 'Company' });
-    const approval = await fetch(`${sandbox.baseUrl}/oauth/chooselocation/approve`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form, redirect: 'manual' });
-    const redirect = new URL(approval.headers.get('location') ?? '');
-    const callback = await app.app.inject({ method: 'GET', url: `/api/oauth/callback?code=${encodeURIComponent(redirect.searchParams.get('code') ?? '')}&state=${encodeURIComponent(redirect.searchParams.get('state') ?? '')}` });
-    expect(callback.statusCode).toBe(200);
-    installed = callback.json<{ locations: { ghlLocationId: string; locationId: string }[] }>().locations;
+    installed = await installAgency();
     expect(installed).toHaveLength(2);
     for (const location of installed) {
       const progress = await waitFor(
@@ -241,7 +246,7 @@ describe('two-way sync with GHL, end to end', () => {
     }
   }, 60_000);
 
-  it('uninstalls: tokens deleted, installations marked, data kept', async () => {
+  it('uninstalls: tokens deleted, installations marked, data kept; a reinstall sends edits kept meanwhile', async () => {
     const uninstall = await fetch(`${sandbox.baseUrl}/sandbox/uninstall`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(uninstall.status).toBe(200);
     await webhooksProcessed();
@@ -267,5 +272,19 @@ describe('two-way sync with GHL, end to end', () => {
       'the push to report the revoked access',
     );
     expect(refused).toMatchObject({ companyName: 'After uninstall', sync: { pendingFields: ['companyName'], error: expect.stringMatching(/missing or revoked/) } });
+
+    // Reinstalling sends the kept edit to GHL.
+    expect(await installAgency()).toHaveLength(2);
+    await waitFor(
+      async () => {
+        const { body } = await call<{ sync: { state: string } }>('GET', `/api/locations/${second?.locationId}/contacts/${contactId}`);
+        return body.sync.state === 'synced' ? true : undefined;
+      },
+      20_000,
+      'the kept edit to reach GHL after the reinstall',
+    );
+    const [stored] = await rows<{ ghlId: string }>(sql`select ghl_id as "ghlId" from contacts where id = ${contactId}`);
+    const remote = await client().getContact(second?.ghlLocationId as string, stored?.ghlId as string);
+    expect(remote.ok && (remote.data.contact as unknown as Record<string, unknown>)['companyName']).toBe('After uninstall');
   }, 60_000);
 });

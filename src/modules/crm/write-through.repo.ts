@@ -4,7 +4,7 @@ import type { IdGenerator } from '../../platform/ids/ids.js';
 import { appointmentsTable } from './appointments.processors.js';
 import { contactsTable } from './contacts.processors.js';
 import { applyEntityVersions, encodeCell, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
-import { enqueueJob } from '../../platform/jobs/index.js';
+import { enqueueJob, retryJobsNow } from '../../platform/jobs/index.js';
 import { opportunitiesTable } from './opportunities.processors.js';
 import { lockEditableRow, saveLocalChanges, type WriteThroughRow } from './edited-rows.repo.js';
 import { confirmSent, isSameValue, LOCAL_CREATED_KEY, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
@@ -218,6 +218,26 @@ export async function enqueuePush(tx: Executor, entity: WriteThroughEntity, row:
     maxAttempts: 30,
   });
   return job.id;
+}
+
+/**
+ * After a (re)install: one push per record whose edits GHL has not confirmed, so edits whose pushes
+ * gave up while the app had no access go out now. Pushes with nothing left to send are no-ops.
+ */
+export async function requeueUnconfirmedEdits(tx: Executor, locationId: string): Promise<number> {
+  // Pushes still waiting out their backoff would hold the new ones behind them (same ordering key).
+  await retryJobsNow(tx, { kinds: Object.values(PUSH_JOB_KINDS), locationId });
+  let queued = 0;
+  for (const entity of ['contacts', 'opportunities', 'appointments'] as const) {
+    const rows = await queryRows<{ id: string; companyId: string; locationId: string; contactId: string | null }>(
+      tx,
+      sql`select id, company_id as "companyId", location_id as "locationId", ${entity === 'contacts' ? sql`null::text` : sql`contact_id`} as "contactId"
+        from ${sql.identifier(tableOf(entity).name)} where location_id = ${locationId} and local_changes <> '{}'::jsonb order by created_at, id`,
+    );
+    for (const row of rows) await enqueuePush(tx, entity, row);
+    queued += rows.length;
+  }
+  return queued;
 }
 
 export { toStoredValue };

@@ -45,6 +45,15 @@ export async function enqueueJob(tx: Executor, input: EnqueueJobInput): Promise<
   return { id: existing.id, isNew: false };
 }
 
+/** Jobs of these kinds waiting for a retry become due now (the cause of their failures was fixed). Answers how many. */
+export async function retryJobsNow(executor: Executor, input: { kinds: readonly string[]; locationId: string }): Promise<number> {
+  const rows = await queryRows(
+    executor,
+    sql`update jobs set run_at = now() where status = 'retry' and location_id = ${input.locationId} and kind = any(${sql.param([...input.kinds])}::text[]) returning 1 as "ok"`,
+  );
+  return rows.length;
+}
+
 export interface ClaimedJob {
   id: string;
   kind: string;

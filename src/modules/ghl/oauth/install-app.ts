@@ -4,6 +4,7 @@ import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import { ensureGhlCompany, ensureGhlLocation, linkCompanyToGhl } from '../../tenants/index.js';
+import { requeueUnconfirmedEdits } from '../../crm/index.js';
 import { ghlInstallations } from '../ghl-installations.tables.js';
 import { appIdOf, type GhlOAuthClient, type GhlUserType, type TokenResponse } from './oauth-client.js';
 import type { InstallState } from './install-state.js';
@@ -130,6 +131,8 @@ async function storeLocationInstall(
       token: input.token,
     });
     if (deps.isSetupSyncEnabled) await enqueueSetupSync(tx, deps.generateId, { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId: input.ghlLocationId, trigger: 'install' });
+    // A reinstall: edits made here while the app had no access go to GHL now.
+    await requeueUnconfirmedEdits(tx, tenant.locationId);
     return tenant;
   });
 }
