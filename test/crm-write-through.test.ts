@@ -108,6 +108,7 @@ describe('contacts', () => {
     const created = await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Ada', lastName: 'Lovelace', email: 'Ada@Example.com', phone: '+15550001111', tags: ['vip'] });
     expect(created.status).toBe(201);
     expect(created.body.ghlId).toBeNull();
+    expect((created.body as unknown as { sourceUpdatedAt: string | null }).sourceUpdatedAt).toBeNull();
     expect(created.body.email).toBe('ada@example.com');
     expect(created.body.sync.state).toBe('pending');
     contact = await settled<ContactBody>(`${base}/contacts/${created.body.id}`);

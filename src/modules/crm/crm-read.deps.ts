@@ -44,6 +44,12 @@ export async function withVisibleLocation<T, E extends string>(
   });
 }
 
+/** A record created here holds no GHL version yet: its stored source time is the epoch, shown as null. */
+export function toSourceTime(value: Date | string | null | undefined): string | null {
+  const iso = toIso(value);
+  return iso === null || Date.parse(iso) === 0 ? null : iso;
+}
+
 /** Timestamps arrive as Date (query builder, pg) or text (PGlite through execute). */
 export function toIso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;

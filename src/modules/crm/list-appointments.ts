@@ -2,7 +2,7 @@ import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { apiNamesOf, APPOINTMENT_FIELDS } from './crm-write.fields.js';
 import { toSyncStateView } from './write-through.js';
-import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
+import { toIso, toSourceTime, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findAppointment, selectAppointments, selectCalendars, type AppointmentRow, type CalendarRow, type PageInput } from './crm-read.repo.js';
 import type { AppointmentView, CalendarView, CustomFieldView, Page } from './crm-read.schemas.js';
 import { selectCustomFields } from './crm-write.repo.js';
@@ -24,7 +24,7 @@ export function toAppointmentView(row: AppointmentRow): AppointmentView {
     startTime: toIso(row.startTime),
     endTime: toIso(row.endTime),
     dateAdded: toIso(row.dateAdded),
-    sourceUpdatedAt: toIso(row.sourceUpdatedAt),
+    sourceUpdatedAt: toSourceTime(row.sourceUpdatedAt),
     deletedAt: toIso(row.deletedAt),
     sync: toSyncStateView(row, APPOINTMENT_FIELDS_NAMES),
   };

@@ -2,7 +2,7 @@ import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { apiNamesOf, CONTACT_FIELDS } from './crm-write.fields.js';
 import { toSyncStateView } from './write-through.js';
-import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
+import { toIso, toSourceTime, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
 import type { ContactDetail, ContactView, NoteView, Page, TaskView } from './crm-read.schemas.js';
 
@@ -23,7 +23,7 @@ export function toContactView(row: ContactRow): ContactView {
     source: row.source,
     assignedTo: row.assignedTo,
     dateAdded: toIso(row.dateAdded),
-    sourceUpdatedAt: toIso(row.sourceUpdatedAt),
+    sourceUpdatedAt: toSourceTime(row.sourceUpdatedAt),
     deletedAt: toIso(row.deletedAt),
     sync: toSyncStateView(row, CONTACT_FIELDS_NAMES),
   };

@@ -2,7 +2,7 @@ import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { apiNamesOf, PROJECT_FIELDS } from './crm-write.fields.js';
 import { toSyncStateView } from './write-through.js';
-import { toIso, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
+import { toIso, toSourceTime, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findProject, selectPipelines, selectProjects, selectStages, type PageInput, type ProjectListRow } from './crm-read.repo.js';
 import type { Page, PipelineView, ProjectView } from './crm-read.schemas.js';
 
@@ -23,7 +23,7 @@ export function toProjectView(row: ProjectListRow): ProjectView {
     source: row.source,
     customFields: readProjectCustomFields(row.customFields),
     dateAdded: toIso(row.dateAdded),
-    sourceUpdatedAt: toIso(row.sourceUpdatedAt),
+    sourceUpdatedAt: toSourceTime(row.sourceUpdatedAt),
     deletedAt: toIso(row.deletedAt),
     sync: toSyncStateView(row, PROJECT_FIELDS_NAMES),
   };
