@@ -277,6 +277,83 @@ describe('contacts', () => {
   });
 });
 
+describe('notes and tasks', () => {
+  interface ChildBody {
+    id: string;
+    ghlId: string | null;
+    body: string | null;
+    title?: string | null;
+    isCompleted?: boolean;
+    sync: SyncState;
+  }
+  interface DetailBody extends ContactBody {
+    notes: ChildBody[];
+    tasks: ChildBody[];
+  }
+
+  /** The contact's notes and tasks once none is pending. */
+  async function settledChildren(contactId: string): Promise<DetailBody> {
+    return waitFor(
+      async () => {
+        const { body } = await call<DetailBody>('GET', `${base}/contacts/${contactId}`);
+        return [...body.notes, ...body.tasks].some((child) => child.sync.state === 'pending') ? undefined : body;
+      },
+      20_000,
+      'notes and tasks to settle',
+    );
+  }
+
+  it('adds, edits and deletes a note, and adds, completes and reopens a task, all written through to GHL', async () => {
+    const { body: page } = await call<{ items: ContactBody[] }>('GET', `${base}/contacts?limit=1&sort=dateAdded&order=asc`);
+    const contact = page.items[0] as ContactBody;
+    const contactGhlId = contact.ghlId as string;
+    const note = await call<ChildBody>('POST', `${base}/contacts/${contact.id}/notes`, { body: 'Prefers morning visits' });
+    expect(note.status).toBe(201);
+    expect(note.body).toMatchObject({ ghlId: null, body: 'Prefers morning visits', sync: { state: 'pending' } });
+    const task = await call<ChildBody>('POST', `${base}/contacts/${contactGhlId}/tasks`, { title: 'Call back', dueAt: '2031-03-01T09:00:00Z' });
+    expect(task.status).toBe(201);
+    const detail = await settledChildren(contact.id);
+    const storedNote = detail.notes.find((item) => item.id === note.body.id) as ChildBody;
+    const storedTask = detail.tasks.find((item) => item.id === task.body.id) as ChildBody;
+    expect(storedNote.sync.state).toBe('synced');
+    expect(storedTask.sync.state).toBe('synced');
+    const remoteNote = await ghl().getNote(kit.installed.ghlLocationId, contactGhlId, storedNote.ghlId as string);
+    expect(remoteNote.ok && remoteNote.data.note.body).toBe('Prefers morning visits');
+
+    expect((await call('PATCH', `${base}/contacts/${contact.id}/notes/${storedNote.id}`, { body: 'Prefers afternoons' })).status).toBe(200);
+    expect((await call<ChildBody>('PATCH', `${base}/contacts/${contact.id}/tasks/${storedTask.id}`, { completed: true })).body.isCompleted).toBe(true);
+    await settledChildren(contact.id);
+    const edited = await ghl().getNote(kit.installed.ghlLocationId, contactGhlId, storedNote.ghlId as string);
+    expect(edited.ok && edited.data.note.body).toBe('Prefers afternoons');
+    const completed = await ghl().getTask(kit.installed.ghlLocationId, contactGhlId, storedTask.ghlId as string);
+    expect(completed.ok && completed.data.task.completed).toBe(true);
+    await call('PATCH', `${base}/contacts/${contact.id}/tasks/${storedTask.id}`, { completed: false });
+    await settledChildren(contact.id);
+    const reopened = await ghl().getTask(kit.installed.ghlLocationId, contactGhlId, storedTask.ghlId as string);
+    expect(reopened.ok && reopened.data.task.completed).toBe(false);
+
+    // Reached under another contact, a note is not found; deleted, it is gone in GHL too.
+    const other = (await call<{ items: ContactBody[] }>('GET', `${base}/contacts?limit=2&sort=dateAdded&order=asc`)).body.items[1] as ContactBody;
+    expect((await call<ErrorBody>('DELETE', `${base}/contacts/${other.id}/notes/${storedNote.id}`)).status).toBe(404);
+    expect((await call('DELETE', `${base}/contacts/${contact.id}/notes/${storedNote.id}`)).status).toBe(200);
+    await waitFor(async () => ((await ghl().getNote(kit.installed.ghlLocationId, contactGhlId, storedNote.ghlId as string)).ok ? undefined : true), 20_000, 'the note to be deleted in GHL');
+    expect((await call<DetailBody>('GET', `${base}/contacts/${contact.id}`)).body.notes.map((item) => item.id)).not.toContain(storedNote.id);
+  });
+
+  it('adds a note to a contact created here once the contact reached GHL', async () => {
+    const created = await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Noted', email: 'noted@example.com' });
+    const note = await call<ChildBody>('POST', `${base}/contacts/${created.body.id}/notes`, { body: 'First contact by phone' });
+    expect(note.status).toBe(201);
+    const detail = await settledChildren(created.body.id);
+    expect(detail.notes.map((item) => item.body)).toEqual(['First contact by phone']);
+    const contact = await settled<ContactBody>(`${base}/contacts/${created.body.id}`);
+    const remote = await ghl().getNote(kit.installed.ghlLocationId, contact.ghlId as string, detail.notes[0]?.ghlId as string);
+    expect(remote.ok && remote.data.note.body).toBe('First contact by phone');
+    const invalid = await call<ErrorBody>('POST', `${base}/contacts/${created.body.id}/tasks`, { title: 'No due date' });
+    expect(invalid.status).toBe(400);
+  });
+});
+
 describe('projects and appointments', () => {
   interface ProjectBody {
     id: string;

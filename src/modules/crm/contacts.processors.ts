@@ -86,10 +86,11 @@ const notePayload = z.looseObject({
 });
 type NotePayload = z.infer<typeof notePayload>;
 
-const notesTable: EntityTable<'contact_ghl_id' | 'body' | 'date_added'> = {
+export const notesTable: EntityTable<'contact_ghl_id' | 'body' | 'date_added'> = {
   name: 'notes',
   idPrefix: 'nt',
   scope: 'location',
+  writeThrough: true,
   columns: {
     contact_ghl_id: { type: 'text', merge: 'keep-when-null' },
     body: { type: 'text' },
@@ -97,7 +98,7 @@ const notesTable: EntityTable<'contact_ghl_id' | 'body' | 'date_added'> = {
   },
 };
 
-const noteMapping: EntityMapping<NotePayload, keyof typeof notesTable.columns> = {
+export const noteMapping: EntityMapping<NotePayload, keyof typeof notesTable.columns> = {
   table: notesTable,
   schema: notePayload,
   ghlIdOf: (payload) => payload.id,
@@ -120,10 +121,11 @@ const taskPayload = z.looseObject({
 });
 type TaskPayload = z.infer<typeof taskPayload>;
 
-const tasksTable: EntityTable<'contact_ghl_id' | 'assigned_to' | 'title' | 'body' | 'due_at' | 'completed_at' | 'date_added'> = {
+export const tasksTable: EntityTable<'contact_ghl_id' | 'assigned_to' | 'title' | 'body' | 'due_at' | 'completed_at' | 'date_added'> = {
   name: 'tasks',
   idPrefix: 'tk',
   scope: 'location',
+  writeThrough: true,
   columns: {
     // Real TaskCreate deliveries lack contactId and body (highlevel-api-docs issue #332): keep what we know.
     contact_ghl_id: { type: 'text', merge: 'keep-when-null' },
@@ -137,7 +139,7 @@ const tasksTable: EntityTable<'contact_ghl_id' | 'assigned_to' | 'title' | 'body
   },
 };
 
-const taskMapping: EntityMapping<TaskPayload, keyof typeof tasksTable.columns> = {
+export const taskMapping: EntityMapping<TaskPayload, keyof typeof tasksTable.columns> = {
   table: tasksTable,
   schema: taskPayload,
   ghlIdOf: (payload) => payload.id,

@@ -98,19 +98,22 @@ export async function findContact(tx: Executor, locationId: string, contactId: s
   return row;
 }
 
-export async function selectContactNotes(tx: Executor, locationId: string, contactGhlId: string, includeDeleted: boolean): Promise<NoteRow[]> {
+/** A contact's notes: by its GHL id, and those written here before the contact reached GHL by our id. */
+export async function selectContactNotes(tx: Executor, locationId: string, contact: { id: string; ghlId: string | null }, includeDeleted: boolean): Promise<NoteRow[]> {
+  const ofContact = contact.ghlId === null ? eq(notes.contactId, contact.id) : or(eq(notes.contactGhlId, contact.ghlId), eq(notes.contactId, contact.id));
   return tx
     .select()
     .from(notes)
-    .where(and(eq(notes.locationId, locationId), eq(notes.contactGhlId, contactGhlId), notDeleted(notes.deletedAt, includeDeleted)))
+    .where(and(eq(notes.locationId, locationId), ofContact, notDeleted(notes.deletedAt, includeDeleted)))
     .orderBy(sql`${notes.dateAdded} desc nulls last`, desc(notes.id));
 }
 
-export async function selectContactTasks(tx: Executor, locationId: string, contactGhlId: string, includeDeleted: boolean): Promise<TaskRow[]> {
+export async function selectContactTasks(tx: Executor, locationId: string, contact: { id: string; ghlId: string | null }, includeDeleted: boolean): Promise<TaskRow[]> {
+  const ofContact = contact.ghlId === null ? eq(tasks.contactId, contact.id) : or(eq(tasks.contactGhlId, contact.ghlId), eq(tasks.contactId, contact.id));
   return tx
     .select()
     .from(tasks)
-    .where(and(eq(tasks.locationId, locationId), eq(tasks.contactGhlId, contactGhlId), notDeleted(tasks.deletedAt, includeDeleted)))
+    .where(and(eq(tasks.locationId, locationId), ofContact, notDeleted(tasks.deletedAt, includeDeleted)))
     .orderBy(sql`${tasks.dueAt} asc nulls last`, asc(tasks.id));
 }
 
@@ -359,5 +362,16 @@ export async function findInvoice(tx: Executor, locationId: string, invoiceId: s
     .from(invoices)
     .where(and(eq(invoices.locationId, locationId), byEitherId(invoices.id, invoices.ghlId, invoiceId), notDeleted(invoices.deletedAt, includeDeleted)))
     .limit(1);
+  return row;
+}
+
+/** One note or task by our id (deleted ones included), for write answers. */
+export async function findNoteById(tx: Executor, locationId: string, id: string): Promise<NoteRow | undefined> {
+  const [row] = await tx.select().from(notes).where(and(eq(notes.locationId, locationId), eq(notes.id, id))).limit(1);
+  return row;
+}
+
+export async function findTaskById(tx: Executor, locationId: string, id: string): Promise<TaskRow | undefined> {
+  const [row] = await tx.select().from(tasks).where(and(eq(tasks.locationId, locationId), eq(tasks.id, id))).limit(1);
   return row;
 }

@@ -118,13 +118,13 @@ export const contactViewSchema = z
   .meta({ id: 'Contact' });
 
 export const noteViewSchema = z
-  .object({ id: z.string(), ghlId: z.string(), body: z.string().nullable(), dateAdded: z.string().nullable(), ...timestamps })
+  .object({ id: z.string(), ghlId: z.string().nullable(), body: z.string().nullable(), dateAdded: z.string().nullable(), ...timestamps, sync: syncStateSchema })
   .meta({ id: 'ContactNote' });
 
 export const taskViewSchema = z
   .object({
     id: z.string(),
-    ghlId: z.string(),
+    ghlId: z.string().nullable(),
     title: z.string().nullable(),
     body: z.string().nullable(),
     assignedTo: z.string().nullable(),
@@ -133,6 +133,7 @@ export const taskViewSchema = z
     isCompleted: z.boolean(),
     dateAdded: z.string().nullable(),
     ...timestamps,
+    sync: syncStateSchema,
   })
   .meta({ id: 'ContactTask' });
 

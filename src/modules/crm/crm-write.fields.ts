@@ -37,6 +37,10 @@ export const APPOINTMENT_FIELDS = {
   endTime: 'end_time',
 } as const;
 
+export const NOTE_FIELDS = { body: 'body' } as const;
+
+export const TASK_FIELDS = { title: 'title', body: 'body', dueAt: 'due_at', completedAt: 'completed_at', assignedTo: 'assigned_to' } as const;
+
 /** Column → API name, for showing which fields are pending. */
 export function apiNamesOf(fields: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(fields).map(([api, column]) => [column, api]));

@@ -7,7 +7,7 @@ import { queryRows, type Executor } from '../../platform/db/index.js';
  * Every lookup accepts our id or GHL's and answers GHL's, which is what records store and GHL needs.
  */
 
-export async function findRecordId(tx: Executor, table: 'contacts' | 'opportunities' | 'appointments', locationId: string, id: string): Promise<string | undefined> {
+export async function findRecordId(tx: Executor, table: 'contacts' | 'opportunities' | 'appointments' | 'notes' | 'tasks', locationId: string, id: string): Promise<string | undefined> {
   const [row] = await queryRows<{ id: string }>(
     tx,
     sql`select id from ${sql.identifier(table)} where location_id = ${locationId} and (id = ${id} or ghl_id = ${id}) and deleted_at is null limit 1`,

@@ -3,11 +3,16 @@ import { z } from 'zod';
 import { errorResponses, sendError, type HttpServer, type Principal } from '../../platform/http/index.js';
 import type { Failure } from '../../platform/result/index.js';
 import type { CrmWriteDeps } from './crm-read.deps.js';
-import { appointmentParamsSchema, appointmentViewSchema, contactParamsSchema, contactViewSchema, locationParamsSchema, pageOf, projectParamsSchema, projectViewSchema } from './crm-read.schemas.js';
+import { appointmentParamsSchema, appointmentViewSchema, contactParamsSchema, contactViewSchema, locationParamsSchema, noteViewSchema, pageOf, projectParamsSchema, projectViewSchema, taskViewSchema } from './crm-read.schemas.js';
 import {
   createAppointmentBodySchema,
   createContactBodySchema,
   createProjectBodySchema,
+  createTaskBodySchema,
+  noteBodySchema,
+  noteParamsSchema,
+  taskParamsSchema,
+  updateTaskBodySchema,
   messageSendParamsSchema,
   messageSendViewSchema,
   sendMessageBodySchema,
@@ -19,6 +24,7 @@ import { getMessageSend, listMessageSends, sendMessage } from './send-message.js
 import { createAppointment, deleteAppointment, updateAppointment } from './write-appointments.js';
 import { createContact, deleteContact, updateContact } from './write-contacts.js';
 import { createProject, deleteProject, updateProject } from './write-projects.js';
+import { createNote, createTask, deleteNote, deleteTask, updateNote, updateTask } from './write-notes-and-tasks.js';
 
 function principalOf(request: { principal: Principal | undefined }): Principal {
   if (!request.principal) throw new Error('route reached without a principal');
@@ -143,6 +149,55 @@ export function registerCrmWriteRoutes(app: HttpServer, deps: CrmWriteDeps): voi
     { schema: { tags, summary: 'Delete an appointment', params: appointmentParamsSchema, response: { 200: appointmentViewSchema, ...errorResponses(400, 401, 404) } } },
     async (request, reply) => {
       const result = await deleteAppointment(deps, principalOf(request), request.params.locationId, request.params.appointmentId);
+      return result.ok ? reply.send(result.value) : sendWriteFailure(reply, result);
+    },
+  );
+
+  app.post(
+    '/api/locations/:locationId/contacts/:contactId/notes',
+    { schema: { tags, summary: 'Add a note to a contact', description: writeNote, params: contactParamsSchema, body: noteBodySchema, response: { 201: noteViewSchema, ...errorResponses(400, 401, 404, 409) } } },
+    async (request, reply) => {
+      const result = await createNote(deps, principalOf(request), request.params.locationId, request.params.contactId, request.body);
+      return result.ok ? reply.code(201).send(result.value) : sendWriteFailure(reply, result);
+    },
+  );
+  app.patch(
+    '/api/locations/:locationId/contacts/:contactId/notes/:noteId',
+    { schema: { tags, summary: 'Change a note', description: writeNote, params: noteParamsSchema, body: noteBodySchema, response: { 200: noteViewSchema, ...errorResponses(400, 401, 404, 409) } } },
+    async (request, reply) => {
+      const result = await updateNote(deps, principalOf(request), request.params.locationId, request.params.contactId, request.params.noteId, request.body);
+      return result.ok ? reply.send(result.value) : sendWriteFailure(reply, result);
+    },
+  );
+  app.delete(
+    '/api/locations/:locationId/contacts/:contactId/notes/:noteId',
+    { schema: { tags, summary: 'Delete a note', params: noteParamsSchema, response: { 200: noteViewSchema, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      const result = await deleteNote(deps, principalOf(request), request.params.locationId, request.params.contactId, request.params.noteId);
+      return result.ok ? reply.send(result.value) : sendWriteFailure(reply, result);
+    },
+  );
+  app.post(
+    '/api/locations/:locationId/contacts/:contactId/tasks',
+    { schema: { tags, summary: 'Add a task to a contact', description: writeNote, params: contactParamsSchema, body: createTaskBodySchema, response: { 201: taskViewSchema, ...errorResponses(400, 401, 404, 409) } } },
+    async (request, reply) => {
+      const result = await createTask(deps, principalOf(request), request.params.locationId, request.params.contactId, request.body);
+      return result.ok ? reply.code(201).send(result.value) : sendWriteFailure(reply, result);
+    },
+  );
+  app.patch(
+    '/api/locations/:locationId/contacts/:contactId/tasks/:taskId',
+    { schema: { tags, summary: 'Change, complete or reopen a task', description: writeNote, params: taskParamsSchema, body: updateTaskBodySchema, response: { 200: taskViewSchema, ...errorResponses(400, 401, 404, 409) } } },
+    async (request, reply) => {
+      const result = await updateTask(deps, principalOf(request), request.params.locationId, request.params.contactId, request.params.taskId, request.body);
+      return result.ok ? reply.send(result.value) : sendWriteFailure(reply, result);
+    },
+  );
+  app.delete(
+    '/api/locations/:locationId/contacts/:contactId/tasks/:taskId',
+    { schema: { tags, summary: 'Delete a task', params: taskParamsSchema, response: { 200: taskViewSchema, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      const result = await deleteTask(deps, principalOf(request), request.params.locationId, request.params.contactId, request.params.taskId);
       return result.ok ? reply.send(result.value) : sendWriteFailure(reply, result);
     },
   );

@@ -101,6 +101,32 @@ export const updateAppointmentBodySchema = z
   .strict()
   .meta({ id: 'UpdateAppointment' });
 
+export const noteBodySchema = z.object({ body: z.string().trim().min(1).max(5000) }).strict().meta({ id: 'NoteInput' });
+
+export const createTaskBodySchema = z
+  .object({
+    title: z.string().trim().min(1).max(500),
+    body: z.string().trim().max(5000).nullable().optional(),
+    dueAt: isoDateTime,
+    assignedTo: idSchema.nullable().optional().describe('GHL user id'),
+  })
+  .strict()
+  .meta({ id: 'CreateTask' });
+
+export const updateTaskBodySchema = z
+  .object({
+    title: z.string().trim().min(1).max(500).optional(),
+    body: z.string().trim().max(5000).nullable().optional(),
+    dueAt: isoDateTime.optional(),
+    assignedTo: idSchema.nullable().optional(),
+    completed: z.boolean().optional(),
+  })
+  .strict()
+  .meta({ id: 'UpdateTask' });
+
+export const noteParamsSchema = z.object({ locationId: idSchema, contactId: idSchema, noteId: idSchema });
+export const taskParamsSchema = z.object({ locationId: idSchema, contactId: idSchema, taskId: idSchema });
+
 export const sendMessageBodySchema = z
   .object({
     channel: z.enum(['SMS', 'Email']),
@@ -135,4 +161,7 @@ export type UpdateProjectInput = z.infer<typeof updateProjectBodySchema>;
 export type CreateAppointmentInput = z.infer<typeof createAppointmentBodySchema>;
 export type UpdateAppointmentInput = z.infer<typeof updateAppointmentBodySchema>;
 export type SendMessageInput = z.infer<typeof sendMessageBodySchema>;
+export type NoteInput = z.infer<typeof noteBodySchema>;
+export type CreateTaskInput = z.infer<typeof createTaskBodySchema>;
+export type UpdateTaskInput = z.infer<typeof updateTaskBodySchema>;
 export type MessageSendView = z.infer<typeof messageSendViewSchema>;

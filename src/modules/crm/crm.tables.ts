@@ -10,7 +10,7 @@ import { companyTenantPolicy, localFirstMirrorKeys, locationTenantPolicy, mirror
  *   change time. A version older than the stored one is never applied.
  * - Deletes are soft and final: `deleted_at` is a tombstone that later (or replayed) updates cannot clear.
  * - `raw` is the last payload applied, for fields without a column.
- * - Contacts, opportunities and appointments may be written here first (CRM write API): their `ghl_id`
+ * - Contacts, opportunities, appointments, notes and tasks may be written here first (CRM write API): their `ghl_id`
  *   is null until the outbox created them in GHL, and `local_changes` holds edits GHL has not confirmed.
  * No foreign keys to tenants' tables: rows are keyed by location so they can be distributed by it.
  */
@@ -45,11 +45,14 @@ export const contacts = pgTable(
 export const notes = pgTable(
   'notes',
   {
-    ...mirrorKeys(),
+    ...localFirstMirrorKeys(),
     contactGhlId: text('contact_ghl_id'),
+    /** Our contacts.id, set when the note or task was written here (the contact may not be in GHL yet). */
+    contactId: text('contact_id'),
     body: text('body'),
     dateAdded: timestamptz('date_added'),
     ...mirrorSourceColumns(),
+    ...writeThroughColumns(),
   },
   (table) => [
     uniqueIndex('notes_location_ghl_id_key').on(table.locationId, table.ghlId),
@@ -61,8 +64,10 @@ export const notes = pgTable(
 export const tasks = pgTable(
   'tasks',
   {
-    ...mirrorKeys(),
+    ...localFirstMirrorKeys(),
     contactGhlId: text('contact_ghl_id'),
+    /** Our contacts.id, set when the note or task was written here (the contact may not be in GHL yet). */
+    contactId: text('contact_id'),
     assignedTo: text('assigned_to'),
     title: text('title'),
     body: text('body'),
@@ -71,6 +76,7 @@ export const tasks = pgTable(
     completedAt: timestamptz('completed_at'),
     dateAdded: timestamptz('date_added'),
     ...mirrorSourceColumns(),
+    ...writeThroughColumns(),
   },
   (table) => [
     uniqueIndex('tasks_location_ghl_id_key').on(table.locationId, table.ghlId),

@@ -1,5 +1,5 @@
 import { appointmentMapping } from './appointments.processors.js';
-import { contactMapping } from './contacts.processors.js';
+import { contactMapping, noteMapping, taskMapping } from './contacts.processors.js';
 import type { EntityMapping } from './entity-processor.js';
 import { parseGhlTime } from './ghl-payload.js';
 import { opportunityMapping } from './opportunities.processors.js';
@@ -37,5 +37,9 @@ function mappingOf(entity: WriteThroughEntity): EntityMapping<unknown, string> {
       return opportunityMapping as unknown as EntityMapping<unknown, string>;
     case 'appointments':
       return appointmentMapping as unknown as EntityMapping<unknown, string>;
+    case 'notes':
+      return noteMapping as unknown as EntityMapping<unknown, string>;
+    case 'tasks':
+      return taskMapping as unknown as EntityMapping<unknown, string>;
   }
 }

@@ -1,6 +1,6 @@
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
-import { apiNamesOf, CONTACT_FIELDS } from './crm-write.fields.js';
+import { apiNamesOf, CONTACT_FIELDS, NOTE_FIELDS, TASK_FIELDS } from './crm-write.fields.js';
 import { toSyncStateView } from './write-through.js';
 import { toIso, toSourceTime, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
 import { findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
@@ -29,11 +29,22 @@ export function toContactView(row: ContactRow): ContactView {
   };
 }
 
-function toNoteView(row: NoteRow): NoteView {
-  return { id: row.id, ghlId: row.ghlId, body: row.body, dateAdded: toIso(row.dateAdded), sourceUpdatedAt: toIso(row.sourceUpdatedAt), deletedAt: toIso(row.deletedAt) };
+const NOTE_FIELDS_NAMES = apiNamesOf(NOTE_FIELDS);
+const TASK_FIELDS_NAMES = apiNamesOf(TASK_FIELDS);
+
+export function toNoteView(row: NoteRow): NoteView {
+  return {
+    id: row.id,
+    ghlId: row.ghlId,
+    body: row.body,
+    dateAdded: toIso(row.dateAdded),
+    sourceUpdatedAt: toSourceTime(row.sourceUpdatedAt),
+    deletedAt: toIso(row.deletedAt),
+    sync: toSyncStateView(row, NOTE_FIELDS_NAMES),
+  };
 }
 
-function toTaskView(row: TaskRow): TaskView {
+export function toTaskView(row: TaskRow): TaskView {
   return {
     id: row.id,
     ghlId: row.ghlId,
@@ -44,8 +55,9 @@ function toTaskView(row: TaskRow): TaskView {
     completedAt: toIso(row.completedAt),
     isCompleted: row.completedAt !== null,
     dateAdded: toIso(row.dateAdded),
-    sourceUpdatedAt: toIso(row.sourceUpdatedAt),
+    sourceUpdatedAt: toSourceTime(row.sourceUpdatedAt),
     deletedAt: toIso(row.deletedAt),
+    sync: toSyncStateView(row, TASK_FIELDS_NAMES),
   };
 }
 
@@ -79,8 +91,7 @@ export async function getContact(
   return withVisibleLocation(deps, principal, locationId, async (tx) => {
     const row = await findContact(tx, locationId, contactId, input.includeDeleted);
     if (!row) return fail('not_found', 'Contact not found');
-    // A contact created here has no notes or tasks in GHL yet.
-    const [noteRows, taskRows] = row.ghlId === null ? [[], []] : [await selectContactNotes(tx, locationId, row.ghlId, input.includeDeleted), await selectContactTasks(tx, locationId, row.ghlId, input.includeDeleted)];
+    const [noteRows, taskRows] = [await selectContactNotes(tx, locationId, row, input.includeDeleted), await selectContactTasks(tx, locationId, row, input.includeDeleted)];
     return succeed({ ...toContactView(row), customFields: readCustomFields(row.customFields), notes: noteRows.map(toNoteView), tasks: taskRows.map(toTaskView) });
   });
 }

@@ -11,7 +11,7 @@ import { applyLocalDelete, applyLocalEdit, enqueuePush, insertLocalRecord, lockW
  * once the transaction committed.
  */
 
-const ID_PREFIXES: Record<WriteThroughEntity, string> = { contacts: 'ct', opportunities: 'op', appointments: 'ap' };
+const ID_PREFIXES: Record<WriteThroughEntity, string> = { contacts: 'ct', opportunities: 'op', appointments: 'ap', notes: 'nt', tasks: 'tk' };
 
 export interface RecordSpec<V> {
   entity: WriteThroughEntity;
@@ -19,6 +19,8 @@ export interface RecordSpec<V> {
   label: string;
   /** The record as the API shows it (deleted ones included: a delete answers the tombstone). */
   read(tx: Tx, locationId: string, id: string): Promise<V>;
+  /** Records reached under a parent (a contact's notes): false reads as not found. */
+  belongs?(tx: Tx, row: WriteThroughRow): Promise<boolean>;
 }
 
 type NotLinked = 'not_linked';
@@ -50,9 +52,11 @@ export async function createRecord<V, E extends string>(
   return result;
 }
 
-async function lockRecord(tx: Tx, entity: WriteThroughEntity, locationId: string, recordId: string): Promise<WriteThroughRow | undefined> {
-  const id = await findRecordId(tx, entity, locationId, recordId);
-  return id ? lockWriteThroughRow(tx, entity, { id }) : undefined;
+async function lockRecord<V>(tx: Tx, spec: RecordSpec<V>, locationId: string, recordId: string): Promise<WriteThroughRow | undefined> {
+  const id = await findRecordId(tx, spec.entity, locationId, recordId);
+  const row = id ? await lockWriteThroughRow(tx, spec.entity, { id }) : undefined;
+  if (row && spec.belongs && !(await spec.belongs(tx, row))) return undefined;
+  return row;
 }
 
 /** A change made here: `prepare` answers the changed column values (undefined = unchanged, null = cleared). */
@@ -66,7 +70,7 @@ export async function changeRecord<V, E extends string>(
 ): Promise<Result<V, E | NotLinked | 'not_found'>> {
   let isPushEnqueued = false;
   const result = await withVisibleLocation(deps, principal, locationId, async (tx, location): Promise<Result<V, E | NotLinked | 'not_found'>> => {
-    const row = await lockRecord(tx, spec.entity, locationId, recordId);
+    const row = await lockRecord(tx, spec, locationId, recordId);
     if (!row) return fail('not_found', `${spec.label} not found`);
     const linked = requireLinked(location);
     if (!linked.ok) return linked;
@@ -87,7 +91,7 @@ export async function changeRecord<V, E extends string>(
 /** A delete made here: final at once (tombstone), pushed to GHL by the outbox. */
 export async function deleteRecord<V>(deps: CrmWriteDeps, principal: Principal, locationId: string, recordId: string, spec: RecordSpec<V>): Promise<Result<V, 'not_found'>> {
   const result = await withVisibleLocation(deps, principal, locationId, async (tx): Promise<Result<V, 'not_found'>> => {
-    const row = await lockRecord(tx, spec.entity, locationId, recordId);
+    const row = await lockRecord(tx, spec, locationId, recordId);
     if (!row) return fail('not_found', `${spec.label} not found`);
     await applyLocalDelete(tx, spec.entity, row, deps.clock.now());
     await enqueuePush(tx, spec.entity, row);

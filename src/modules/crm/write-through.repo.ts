@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import { appointmentsTable } from './appointments.processors.js';
-import { contactsTable } from './contacts.processors.js';
+import { contactsTable, notesTable, tasksTable } from './contacts.processors.js';
 import { applyEntityVersions, encodeCell, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { enqueueJob, retryJobsNow } from '../../platform/jobs/index.js';
 import { opportunitiesTable } from './opportunities.processors.js';
@@ -10,13 +10,15 @@ import { lockEditableRow, saveLocalChanges, type WriteThroughRow } from './edite
 import { confirmSent, isSameValue, LOCAL_CREATED_KEY, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
 
 /** The tables the CRM API writes through to GHL. */
-export type WriteThroughEntity = 'contacts' | 'opportunities' | 'appointments';
+export type WriteThroughEntity = 'contacts' | 'opportunities' | 'appointments' | 'notes' | 'tasks';
 
 /** Outbox job kinds: the crm module enqueues them, the ghl module runs them. */
 export const PUSH_JOB_KINDS: Record<WriteThroughEntity, string> = {
   contacts: 'ghl.push-contact',
   opportunities: 'ghl.push-opportunity',
   appointments: 'ghl.push-appointment',
+  notes: 'ghl.push-note',
+  tasks: 'ghl.push-task',
 };
 
 /** Resolved at call time: the processors import this file (an import cycle), so no table is read at load. */
@@ -28,6 +30,10 @@ export function writeThroughTableOf(entity: WriteThroughEntity): EntityTable<str
       return opportunitiesTable as EntityTable<string>;
     case 'appointments':
       return appointmentsTable as EntityTable<string>;
+    case 'notes':
+      return notesTable as EntityTable<string>;
+    case 'tasks':
+      return tasksTable as EntityTable<string>;
   }
 }
 const tableOf = writeThroughTableOf;
@@ -228,7 +234,7 @@ export async function requeueUnconfirmedEdits(tx: Executor, locationId: string):
   // Pushes still waiting out their backoff would hold the new ones behind them (same ordering key).
   await retryJobsNow(tx, { kinds: Object.values(PUSH_JOB_KINDS), locationId });
   let queued = 0;
-  for (const entity of ['contacts', 'opportunities', 'appointments'] as const) {
+  for (const entity of ['contacts', 'opportunities', 'appointments', 'notes', 'tasks'] as const) {
     const rows = await queryRows<{ id: string; companyId: string; locationId: string; contactId: string | null }>(
       tx,
       sql`select id, company_id as "companyId", location_id as "locationId", ${entity === 'contacts' ? sql`null::text` : sql`contact_id`} as "contactId"

@@ -102,6 +102,32 @@ export class GhlClient {
     return this.call<{ succeded?: boolean }>(location(ghlLocationId), { method: 'DELETE', template: '/contacts/{contactId}', path: `/contacts/${enc(contactId)}` });
   }
 
+  // Notes and tasks of a contact
+  createNote(ghlLocationId: string, contactId: string, body: Record<string, unknown>) {
+    return this.call<{ note: GhlNote }>(location(ghlLocationId), { method: 'POST', template: '/contacts/{contactId}/notes', path: `/contacts/${enc(contactId)}/notes`, body });
+  }
+  getNote(ghlLocationId: string, contactId: string, noteId: string) {
+    return this.call<{ note: GhlNote }>(location(ghlLocationId), { method: 'GET', template: '/contacts/{contactId}/notes/{id}', path: `/contacts/${enc(contactId)}/notes/${enc(noteId)}` });
+  }
+  updateNote(ghlLocationId: string, contactId: string, noteId: string, body: Record<string, unknown>) {
+    return this.call<{ note: GhlNote }>(location(ghlLocationId), { method: 'PUT', template: '/contacts/{contactId}/notes/{id}', path: `/contacts/${enc(contactId)}/notes/${enc(noteId)}`, body });
+  }
+  deleteNote(ghlLocationId: string, contactId: string, noteId: string) {
+    return this.call<{ succeded?: boolean }>(location(ghlLocationId), { method: 'DELETE', template: '/contacts/{contactId}/notes/{id}', path: `/contacts/${enc(contactId)}/notes/${enc(noteId)}` });
+  }
+  createTask(ghlLocationId: string, contactId: string, body: Record<string, unknown>) {
+    return this.call<{ task: GhlTask }>(location(ghlLocationId), { method: 'POST', template: '/contacts/{contactId}/tasks', path: `/contacts/${enc(contactId)}/tasks`, body });
+  }
+  getTask(ghlLocationId: string, contactId: string, taskId: string) {
+    return this.call<{ task: GhlTask }>(location(ghlLocationId), { method: 'GET', template: '/contacts/{contactId}/tasks/{taskId}', path: `/contacts/${enc(contactId)}/tasks/${enc(taskId)}` });
+  }
+  updateTask(ghlLocationId: string, contactId: string, taskId: string, body: Record<string, unknown>) {
+    return this.call<{ task: GhlTask }>(location(ghlLocationId), { method: 'PUT', template: '/contacts/{contactId}/tasks/{taskId}', path: `/contacts/${enc(contactId)}/tasks/${enc(taskId)}`, body });
+  }
+  deleteTask(ghlLocationId: string, contactId: string, taskId: string) {
+    return this.call<{ succeded?: boolean }>(location(ghlLocationId), { method: 'DELETE', template: '/contacts/{contactId}/tasks/{taskId}', path: `/contacts/${enc(contactId)}/tasks/${enc(taskId)}` });
+  }
+
   // Opportunities
   listPipelines(ghlLocationId: string) {
     return this.call<{ pipelines: GhlPipeline[] }>(location(ghlLocationId), { method: 'GET', template: '/opportunities/pipelines', path: '/opportunities/pipelines', query: { locationId: ghlLocationId } });
@@ -241,6 +267,8 @@ export interface GhlLocation { id: string; companyId?: string; name?: string; ti
 export interface GhlCustomField { id: string; name: string; fieldKey?: string; dataType?: string; model?: string }
 export interface GhlUser { id: string; name?: string; firstName?: string; lastName?: string; email?: string; phone?: string; roles?: { type?: string; role?: string; locationIds?: string[] }; deleted?: boolean }
 export interface GhlContact { id: string; locationId?: string; firstName?: string | null; lastName?: string | null; email?: string | null; phone?: string | null; tags?: string[]; dnd?: boolean; source?: string | null; assignedTo?: string | null; dateAdded?: string; dateUpdated?: string; customFields?: { id: string; value?: unknown }[]; searchAfter?: unknown[] }
+export interface GhlNote { id: string; body?: string; contactId?: string; userId?: string; dateAdded?: string }
+export interface GhlTask { id: string; title?: string; body?: string; contactId?: string; assignedTo?: string; dueDate?: string; completed?: boolean }
 export interface GhlPipeline { id: string; name: string; stages: { id: string; name: string; position?: number }[] }
 export interface GhlOpportunity { id: string; name?: string; monetaryValue?: number | string | null; pipelineId?: string; pipelineStageId?: string; status?: string; contactId?: string; assignedTo?: string | null; createdAt?: string; updatedAt?: string; customFields?: { id: string; fieldValue?: unknown }[] }
 export interface GhlCalendar { id: string; name?: string; isActive?: boolean; calendarType?: string }

@@ -74,6 +74,21 @@ const APPOINTMENT_WRITERS: Record<string, Writer> = {
   },
 };
 
+const NOTE_WRITERS: Record<string, Writer> = {
+  body: (body, value) => void (body['body'] = text(value)),
+};
+
+const TASK_WRITERS: Record<string, Writer> = {
+  title: (body, value) => void (body['title'] = text(value)),
+  body: (body, value) => void (body['body'] = text(value)),
+  due_at: (body, value) => {
+    const due = isoOf(value);
+    if (due) body['dueDate'] = due;
+  },
+  completed_at: (body, value) => void (body['completed'] = value !== null && value !== undefined),
+  assigned_to: (body, value) => void (body['assignedTo'] = text(value)),
+};
+
 function writersOf(entity: WriteThroughEntity): Record<string, Writer> {
   switch (entity) {
     case 'contacts':
@@ -82,6 +97,10 @@ function writersOf(entity: WriteThroughEntity): Record<string, Writer> {
       return OPPORTUNITY_WRITERS;
     case 'appointments':
       return APPOINTMENT_WRITERS;
+    case 'notes':
+      return NOTE_WRITERS;
+    case 'tasks':
+      return TASK_WRITERS;
   }
 }
 
@@ -103,7 +122,9 @@ export function buildPushBody(
     writers[column]?.(body, value, values);
   }
   if (action === 'create') {
-    if (entity !== 'contacts' && contactGhlId) body['contactId'] = contactGhlId;
+    // Notes and tasks name their contact in the path, the others in the body.
+    if ((entity === 'opportunities' || entity === 'appointments') && contactGhlId) body['contactId'] = contactGhlId;
+    if (entity === 'tasks') body['completed'] ??= false;
     if (entity === 'opportunities') {
       body['status'] ??= 'open';
       if (typeof values['source'] === 'string') body['source'] = values['source'];

@@ -60,19 +60,13 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
 }
 
 async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob, plan: PushPlan, ghlLocationId: string): Promise<PushOutcome> {
-
-  if (plan.action === 'delete') {
-    const result = await deleteInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string);
-    // Already gone in GHL is what a delete wants.
-    if (!result.ok && result.error.status !== 404) await failPush(deps, plan, result.error);
-    await deps.database.system((tx) => confirmPush(tx, plan, { now: deps.clock.now(), generateId: deps.generateId }));
-    return 'deleted';
-  }
-
   let contactGhlId = typeof plan.row.values['contact_ghl_id'] === 'string' ? plan.row.values['contact_ghl_id'] : null;
-  if (plan.action === 'create' && entity !== 'contacts' && contactGhlId === null && plan.row.contactId) {
+  // Notes and tasks live under their contact in GHL's paths: every action needs its GHL id; projects
+  // and appointments name it when created.
+  const needsContact = entity === 'notes' || entity === 'tasks' || (plan.action === 'create' && entity !== 'contacts');
+  if (needsContact && contactGhlId === null && plan.row.contactId) {
     const contact = await deps.database.system((tx) => findContactGhlId(tx, plan.row.contactId as string));
-    if (!contact || contact.isDeleted) {
+    if (!contact || (contact.isDeleted && plan.action !== 'delete')) {
       await deps.database.system((tx) => recordPushFailure(tx, entity, plan.row.id, 'the contact was deleted before the record reached GHL'));
       throw new JobFailedPermanentlyError(`contact ${plan.row.contactId} of ${entity} ${plan.row.id} was deleted`);
     }
@@ -83,11 +77,19 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
     contactGhlId = contact.ghlId;
   }
 
+  if (plan.action === 'delete') {
+    const result = await deleteInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string, contactGhlId);
+    // Already gone in GHL is what a delete wants.
+    if (!result.ok && result.error.status !== 404) await failPush(deps, plan, result.error);
+    await deps.database.system((tx) => confirmPush(tx, plan, { now: deps.clock.now(), generateId: deps.generateId }));
+    return 'deleted';
+  }
+
   let answer: RecordAnswer | undefined;
   if (plan.action === 'create') {
     // An earlier attempt created it and recorded GHL's id, then failed to confirm: confirm that record.
     if (plan.createdGhlId) {
-      const existing = await fetchRecord(deps.client, entity, ghlLocationId, plan.createdGhlId);
+      const existing = await fetchRecord(deps.client, entity, ghlLocationId, plan.createdGhlId, contactGhlId);
       if (existing.ok) answer = existing.data;
       else if (existing.error.status !== 404) throw new Error(`reading ${entity} ${plan.createdGhlId} failed: ${describe(existing.error)}`);
     }
@@ -95,7 +97,7 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
     answer ??= job.attempts > 1 ? await findCreatedBefore(deps.client, entity, plan, contactGhlId, job.createdAt) : undefined;
     if (!answer) {
       const body = buildPushBody(entity, 'create', plan.sent, plan.row.values, contactGhlId);
-      const result = await createInGhl(deps.client, entity, ghlLocationId, body);
+      const result = await createInGhl(deps.client, entity, ghlLocationId, body, contactGhlId);
       if (!result.ok) return failPush(deps, plan, result.error);
       answer = result.data;
       const createdId = answer.id;
@@ -103,12 +105,14 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
     }
   } else {
     const body = buildPushBody(entity, 'update', plan.sent, plan.row.values, contactGhlId);
-    const result = await updateInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string, body);
+    const result = await updateInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string, body, contactGhlId);
     if (!result.ok) return failPush(deps, plan, result.error);
     answer = result.data;
   }
 
   const read = readGhlRecord(entity, answer.record, ghlLocationId);
+  // GHL's task answer says only whether it is completed, not when: our completion time stays.
+  if (read && entity === 'tasks') delete read.values['completed_at'];
   const now = deps.clock.now();
   await deps.database.system((tx) =>
     confirmPush(tx, plan, {
@@ -142,7 +146,7 @@ async function failPush(deps: PushDeps, plan: PushPlan, error: GhlError): Promis
   throw new JobFailedPermanentlyError(`GHL refused the push of ${plan.entity} ${plan.row.id}: ${describe(error)}`);
 }
 
-function unwrap(result: GhlResult<unknown>, key: 'contact' | 'opportunity' | undefined): GhlResult<RecordAnswer> {
+function unwrap(result: GhlResult<unknown>, key: 'contact' | 'opportunity' | 'note' | 'task' | undefined): GhlResult<RecordAnswer> {
   if (!result.ok) return result;
   const data = result.data as Record<string, unknown>;
   const record = (key ? data[key] : data) as Record<string, unknown> | undefined;
@@ -151,8 +155,18 @@ function unwrap(result: GhlResult<unknown>, key: 'contact' | 'opportunity' | und
   return { ok: true, status: result.status, data: { id, record } };
 }
 
-async function fetchRecord(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string): Promise<GhlResult<RecordAnswer>> {
+/** Notes and tasks are addressed under their contact. */
+function contactPath(contactGhlId: string | null): string {
+  if (!contactGhlId) throw new Error('a note or task without its contact’s GHL id cannot be pushed');
+  return contactGhlId;
+}
+
+async function fetchRecord(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlResult<RecordAnswer>> {
   switch (entity) {
+    case 'notes':
+      return unwrap(await client.getNote(ghlLocationId, contactPath(contactGhlId), ghlId), 'note');
+    case 'tasks':
+      return unwrap(await client.getTask(ghlLocationId, contactPath(contactGhlId), ghlId), 'task');
     case 'contacts':
       return unwrap(await client.getContact(ghlLocationId, ghlId), 'contact');
     case 'opportunities':
@@ -166,8 +180,12 @@ async function fetchRecord(client: GhlClient, entity: WriteThroughEntity, ghlLoc
   }
 }
 
-async function createInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, body: Record<string, unknown>): Promise<GhlResult<RecordAnswer>> {
+async function createInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlResult<RecordAnswer>> {
   switch (entity) {
+    case 'notes':
+      return unwrap(await client.createNote(ghlLocationId, contactPath(contactGhlId), body), 'note');
+    case 'tasks':
+      return unwrap(await client.createTask(ghlLocationId, contactPath(contactGhlId), body), 'task');
     case 'contacts':
       return unwrap(await client.createContact(ghlLocationId, body), 'contact');
     case 'opportunities':
@@ -177,8 +195,12 @@ async function createInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLoc
   }
 }
 
-async function updateInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, body: Record<string, unknown>): Promise<GhlResult<RecordAnswer>> {
+async function updateInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlResult<RecordAnswer>> {
   switch (entity) {
+    case 'notes':
+      return unwrap(await client.updateNote(ghlLocationId, contactPath(contactGhlId), ghlId, body), 'note');
+    case 'tasks':
+      return unwrap(await client.updateTask(ghlLocationId, contactPath(contactGhlId), ghlId, body), 'task');
     case 'contacts':
       return unwrap(await client.updateContact(ghlLocationId, ghlId, body), 'contact');
     case 'opportunities':
@@ -188,8 +210,12 @@ async function updateInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLoc
   }
 }
 
-async function deleteInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string): Promise<GhlResult<unknown>> {
+async function deleteInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlResult<unknown>> {
   switch (entity) {
+    case 'notes':
+      return client.deleteNote(ghlLocationId, contactPath(contactGhlId), ghlId);
+    case 'tasks':
+      return client.deleteTask(ghlLocationId, contactPath(contactGhlId), ghlId);
     case 'contacts':
       return client.deleteContact(ghlLocationId, ghlId);
     case 'opportunities':
@@ -208,6 +234,8 @@ async function findCreatedBefore(client: GhlClient, entity: WriteThroughEntity, 
   const sinceMs = since.getTime() - 60_000;
   const isRecent = (time: unknown) => typeof time === 'string' && new Date(time).getTime() >= sinceMs;
   const values = plan.row.values;
+  // Notes and tasks have nothing to find them by; `_created` covers all but a crash in the instant after GHL answered.
+  if (entity === 'notes' || entity === 'tasks') return undefined;
   if (entity === 'contacts') {
     const email = typeof values['email'] === 'string' ? values['email'] : undefined;
     const phone = typeof values['phone'] === 'string' ? values['phone'] : undefined;
