@@ -9,6 +9,8 @@ export const SYNC_HEALTH_ENTITIES = [
   { entity: 'conversations', table: 'conversations', pushKindPrefix: 'ghl.push-conversation', isWriteThrough: false },
   { entity: 'messages', table: 'messages', pushKindPrefix: 'ghl.push-message', isWriteThrough: false },
   { entity: 'invoices', table: 'invoices', pushKindPrefix: 'ghl.push-invoice', isWriteThrough: false },
+  { entity: 'notes', table: 'notes', pushKindPrefix: 'ghl.push-note', isWriteThrough: true },
+  { entity: 'tasks', table: 'tasks', pushKindPrefix: 'ghl.push-task', isWriteThrough: true },
 ] as const;
 
 export type SyncHealthEntity = (typeof SYNC_HEALTH_ENTITIES)[number]['entity'];

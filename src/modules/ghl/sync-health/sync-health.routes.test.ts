@@ -38,7 +38,7 @@ describe('GET /api/sync/health/:locationId', () => {
     const { status, body } = await health(kit.installed.locationId);
     expect(status).toBe(200);
     expect(body).toMatchObject({ locationId: kit.installed.locationId, ghlLocationId: kit.installed.ghlLocationId, deadJobs: 0 });
-    expect(body.entities.map((entity) => entity.entity)).toEqual(['contacts', 'opportunities', 'appointments', 'conversations', 'messages', 'invoices']);
+    expect(body.entities.map((entity) => entity.entity)).toEqual(['contacts', 'opportunities', 'appointments', 'conversations', 'messages', 'invoices', 'notes', 'tasks']);
     for (const entity of body.entities) {
       const [counted] = await queryRows<{ total: number }>(kit.app.database.db, sql`select count(*)::int as total from ${sql.identifier(entity.entity)} where location_id = ${kit.installed.locationId} and deleted_at is null`);
       expect(entity.localCount, entity.entity).toBe(counted?.total);

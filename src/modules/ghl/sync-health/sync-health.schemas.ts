@@ -4,7 +4,7 @@ export const syncHealthParamsSchema = z.object({ locationId: z.string().min(1).m
 
 export const entitySyncHealthSchema = z
   .object({
-    entity: z.enum(['contacts', 'opportunities', 'appointments', 'conversations', 'messages', 'invoices']),
+    entity: z.enum(['contacts', 'opportunities', 'appointments', 'conversations', 'messages', 'invoices', 'notes', 'tasks']),
     localCount: z.number().int().describe('Rows we hold, deleted ones excluded'),
     syncedCount: z.number().int().describe('Of those, rows that carry a GHL id'),
     pendingPushes: z.number().int().describe('Outbox jobs (ghl.push-*) of this entity waiting or running'),
