@@ -1,6 +1,6 @@
 import type { Clock } from '../../platform/clock/clock.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
-import type { Database } from '../../platform/db/index.js';
+import { timestampToIso, type Database } from '../../platform/db/index.js';
 import { canAccessLocation, tenantScopeOf, type Principal } from '../../platform/http/index.js';
 import type { Tx } from '../../platform/db/index.js';
 import { fail, type Result } from '../../platform/result/index.js';
@@ -51,10 +51,7 @@ export function toSourceTime(value: Date | string | null | undefined): string | 
 }
 
 /** Timestamps arrive as Date (query builder, pg) or text (PGlite through execute). */
-export function toIso(value: Date | string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
+export const toIso = timestampToIso;
 
 /** The write API adds ids, time and a nudge for the outbox workers. */
 export interface CrmWriteDeps extends CrmReadDeps {

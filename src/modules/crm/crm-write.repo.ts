@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../platform/db/index.js';
+import { queryRows, timestampToIso, type Executor } from '../../platform/db/index.js';
 
 /*
  * Lookups the CRM write API validates against. Pipelines, stages, calendars and custom fields are
@@ -146,12 +146,8 @@ export async function findOutboundMessageFor(tx: Executor, send: MessageSendRow,
     tx,
     sql`select ghl_id as "ghlId", conversation_ghl_id as "conversationGhlId" from messages
       where location_id = ${send.locationId} and contact_ghl_id = ${contactGhlId} and direction = 'outbound'
-        and body is not distinct from ${send.body ?? send.html} and date_added >= ${toIsoText(send.createdAt)}::timestamptz - interval '1 minute'
+        and body is not distinct from ${send.body ?? send.html} and date_added >= ${timestampToIso(send.createdAt)}::timestamptz - interval '1 minute'
       order by date_added limit 1`,
   );
   return row;
-}
-
-function toIsoText(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../platform/db/index.js';
+import { queryRows, readTimestamp, type Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import { applyEntityVersions, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { mergeRemoteVersion, readLocalChanges, type LocalChanges, type MergeOutcome } from './write-through.js';
@@ -27,12 +27,6 @@ export interface WriteThroughRow {
 }
 
 
-
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value : new Date(String(value));
-}
-
 /** Locks and reads one row by our id or by GHL's id within a location. */
 export async function lockEditableRow(tx: Executor, table: EntityTable<string>, key: { id: string } | { locationId: string; ghlId: string }): Promise<WriteThroughRow | undefined> {
   const columns = Object.keys(table.columns);
@@ -55,10 +49,10 @@ export async function lockEditableRow(tx: Executor, table: EntityTable<string>, 
     ghlId: (row['ghl_id'] as string | null) ?? null,
     contactId: (row['contact_id'] as string | null) ?? null,
     localChanges: readLocalChanges(row['local_changes']),
-    deletedAt: toDate(row['deleted_at']),
-    sourceUpdatedAt: toDate(row['source_updated_at']) ?? new Date(0),
-    sourceEventAt: toDate(row['source_event_at']),
-    lastPushedAt: toDate(row['last_pushed_at']),
+    deletedAt: readTimestamp(row['deleted_at']),
+    sourceUpdatedAt: readTimestamp(row['source_updated_at']) ?? new Date(0),
+    sourceEventAt: readTimestamp(row['source_event_at']),
+    lastPushedAt: readTimestamp(row['last_pushed_at']),
     // pg returns bigint as text (PGlite as a number): one shape for both drivers.
     values: Object.fromEntries(columns.map((column) => [column, readCell(table.columns[column]?.type, row[column])])),
   };

@@ -38,29 +38,49 @@ export async function resolveEventTenant(tx: Executor, event: WebhookEvent, payl
   return tenant;
 }
 
+type ReadVersion<C extends string> = { ok: true; version: EntityVersion<C> } | { ok: false; reason: string };
+
+/**
+ * One event's entity version: parsed, with its tenant and change time. What cannot be read is a
+ * reason to skip (a payload that does not parse will not parse on a retry either); a location we do
+ * not know throws LocationNotInstalledError from `tenantOf` (retried).
+ */
+async function readEntityVersion<P, C extends string>(
+  mapping: EntityMapping<P, C>,
+  event: WebhookEvent,
+  tenantOf: (ghlLocationId: string) => Promise<TenantRef | undefined>,
+): Promise<ReadVersion<C>> {
+  const parsed = mapping.schema.safeParse(event.payload);
+  if (!parsed.success) return { ok: false, reason: `malformed ${event.eventType} payload: ${describeIssues(parsed.error)}` };
+  const payload = parsed.data;
+  const ghlId = mapping.ghlIdOf(payload);
+  if (!ghlId) return { ok: false, reason: `${event.eventType} payload has no entity id` };
+  const ghlLocationId = event.ghlLocationId ?? mapping.ghlLocationIdOf(payload);
+  const tenant = ghlLocationId ? await tenantOf(ghlLocationId) : undefined;
+  if (!tenant) return { ok: false, reason: `${event.eventType} payload names no location` };
+  const version = resolveSourceVersion(event, mapping.changeTimesOf(payload));
+  return {
+    ok: true,
+    version: { companyId: tenant.companyId, locationId: tenant.locationId, ghlId, values: mapping.valuesOf(payload, { eventType: event.eventType, version }), ...version, raw: event.payload },
+  };
+}
+
 /** Parses, resolves the tenant and applies one entity version (upsert or tombstone). */
 export function createEntityProcessor<P, C extends string>(mapping: EntityMapping<P, C>, mode: 'upsert' | 'delete', deps: CrmProcessorDeps): WebhookProcessor {
   return async (tx, event): Promise<ProcessOutcome> => {
-    const parsed = mapping.schema.safeParse(event.payload);
-    // A payload that does not parse will not parse on a retry either: skip it (kept in the inbox) instead of retrying.
-    if (!parsed.success) return { status: 'skipped', reason: `malformed ${event.eventType} payload: ${describeIssues(parsed.error)}` };
-    const payload = parsed.data;
-    const ghlId = mapping.ghlIdOf(payload);
-    if (!ghlId) return { status: 'skipped', reason: `${event.eventType} payload has no entity id` };
-    const tenant = await resolveEventTenant(tx, event, mapping.ghlLocationIdOf(payload));
-    if (!tenant) return { status: 'skipped', reason: `${event.eventType} payload names no location` };
-    const version = resolveSourceVersion(event, mapping.changeTimesOf(payload));
-    const entityVersion = { companyId: tenant.companyId, locationId: tenant.locationId, ghlId, values: mapping.valuesOf(payload, { eventType: event.eventType, version }), ...version, raw: event.payload };
+    const read = await readEntityVersion(mapping, event, (ghlLocationId) => resolveEventTenant(tx, event, ghlLocationId));
+    if (!read.ok) return { status: 'skipped', reason: read.reason };
+    const { version } = read;
     const options = { mode, now: deps.clock.now(), generateId: deps.generateId };
-    const changed = await applyEntityVersions(tx, mapping.table, [entityVersion], options);
+    const changed = await applyEntityVersions(tx, mapping.table, [version], options);
     if (changed > 0) return { status: 'done' };
     if (mode === 'upsert' && mapping.table.writeThrough) {
       // Not applied: the row may hold edits made here (merge per column), or this is our own push coming back.
-      const merged = await mergeIntoEditedRow(tx, mapping.table as EntityTable<string>, entityVersion, options);
+      const merged = await mergeIntoEditedRow(tx, mapping.table as EntityTable<string>, version, options);
       if (merged.status === 'applied') return { status: 'done' };
-      if (merged.status === 'echo') return { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: echo of our own change` };
+      if (merged.status === 'echo') return { status: 'skipped', reason: `${mapping.table.name} ${version.ghlId}: echo of our own change` };
     }
-    return { status: 'skipped', reason: `${mapping.table.name} ${ghlId}: already applied, stale, or deleted` };
+    return { status: 'skipped', reason: `${mapping.table.name} ${version.ghlId}: already applied, stale, or deleted` };
   };
 }
 
@@ -71,19 +91,16 @@ export function createEntityProcessor<P, C extends string>(mapping: EntityMappin
  */
 export function createEntityBatchApplier<P, C extends string>(mapping: EntityMapping<P, C>, deps: CrmProcessorDeps) {
   return async (tx: Executor, events: readonly WebhookEvent[]): Promise<string[]> => {
-    const tenants = new Map<string, TenantRef | undefined>();
+    // A page is one location: its tenant is looked up once.
+    const tenants = new Map<string, Promise<TenantRef | undefined>>();
     const versions: EntityVersion<C>[] = [];
     for (const event of events) {
-      const parsed = mapping.schema.safeParse(event.payload);
-      if (!parsed.success) continue;
-      const ghlId = mapping.ghlIdOf(parsed.data);
-      const ghlLocationId = event.ghlLocationId ?? mapping.ghlLocationIdOf(parsed.data);
-      if (!ghlId || !ghlLocationId) continue;
-      if (!tenants.has(ghlLocationId)) tenants.set(ghlLocationId, await resolveEventTenant(tx, event, ghlLocationId));
-      const tenant = tenants.get(ghlLocationId);
-      if (!tenant) continue;
-      const version = resolveSourceVersion(event, mapping.changeTimesOf(parsed.data));
-      versions.push({ companyId: tenant.companyId, locationId: tenant.locationId, ghlId, values: mapping.valuesOf(parsed.data, { eventType: event.eventType, version }), ...version, raw: event.payload });
+      const read = await readEntityVersion(mapping, event, (ghlLocationId) => {
+        const known = tenants.get(ghlLocationId) ?? resolveEventTenant(tx, event, ghlLocationId);
+        tenants.set(ghlLocationId, known);
+        return known;
+      });
+      if (read.ok) versions.push(read.version);
     }
     if (versions.length === 0) return [];
     const options = { mode: 'upsert' as const, now: deps.clock.now(), generateId: deps.generateId };

@@ -1,3 +1,4 @@
+import { readTimestamp } from '../../platform/db/index.js';
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed } from '../../platform/result/index.js';
 import type { CrmWriteDeps } from './crm-read.deps.js';
@@ -17,12 +18,6 @@ const appointmentRecord: RecordSpec<AppointmentView> = {
     return toAppointmentView(row);
   },
 };
-
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  const date = value instanceof Date ? value : new Date(String(value));
-  return Number.isNaN(date.getTime()) ? null : date;
-}
 
 export async function createAppointment(deps: CrmWriteDeps, principal: Principal, locationId: string, input: CreateAppointmentInput) {
   const start = new Date(input.startTime);
@@ -52,8 +47,8 @@ export async function updateAppointment(deps: CrmWriteDeps, principal: Principal
   return changeRecord(deps, principal, locationId, appointmentId, appointmentRecord, async (tx, row) => {
     const calendarGhlId = input.calendarId === undefined ? undefined : await findCalendarGhlId(tx, locationId, input.calendarId);
     if (input.calendarId !== undefined && !calendarGhlId) return fail('unknown_calendar', `Calendar ${input.calendarId} does not exist in this location`);
-    const currentStart = toDate(row.values['start_time']);
-    const currentEnd = toDate(row.values['end_time']);
+    const currentStart = readTimestamp(row.values['start_time']);
+    const currentEnd = readTimestamp(row.values['end_time']);
     const start = input.startTime === undefined ? currentStart : new Date(input.startTime);
     // Moving the start alone keeps the duration, as GHL does.
     const end =

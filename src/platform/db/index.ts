@@ -7,3 +7,4 @@ export { runMigrations, readMigrationStatus } from './migrate.js';
 export type { MigrationStatus } from './migrate.js';
 export { companyTenantPolicy, locationTenantPolicy, appRole } from './tenant-policies.js';
 export { timestamptz, mirrorKeys, localFirstMirrorKeys, mirrorSourceColumns, writeThroughColumns } from './columns.js';
+export { readTimestamp, timestampToIso } from './timestamps.js';

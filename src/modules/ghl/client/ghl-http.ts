@@ -24,6 +24,18 @@ export interface GhlError {
   traceId: string | undefined;
 }
 
+/**
+ * GHL refused the request for a reason a retry cannot fix (validation, a missing record, a taken
+ * slot). Rate limits, timeouts, 401 (refreshed by the client) and 5xx are worth retrying.
+ */
+export function isRefusal(error: GhlError): boolean {
+  return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401;
+}
+
+export function describeGhlError(error: GhlError): string {
+  return `GHL answered ${error.status} (${error.code}): ${error.message}`;
+}
+
 export type GhlResult<T> = { ok: true; data: T; status: number } | { ok: false; error: GhlError };
 
 /** GHL's `message` is a string or (422) an array of strings; `error` and `detail` appear too (§8). */

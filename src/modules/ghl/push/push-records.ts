@@ -6,7 +6,7 @@ import type { Logger } from '../../../platform/log/index.js';
 import { beginPush, confirmPush, findContactGhlId, readGhlRecord, recordCreatedGhlId, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../../crm/index.js';
 import type { GhlClient } from '../client/ghl-client.js';
 import { GhlNotInstalledError, GhlReauthRequiredError } from '../oauth/token-store.js';
-import type { GhlError, GhlResult } from '../client/ghl-http.js';
+import { describeGhlError, isRefusal, type GhlError, type GhlResult } from '../client/ghl-http.js';
 import { buildPushBody } from './ghl-push-bodies.js';
 
 export interface PushDeps {
@@ -18,20 +18,8 @@ export interface PushDeps {
 }
 
 /** How long a push waits for the contact it names to reach GHL first. */
-const CONTACT_WAIT_SECONDS = 5;
+export const CONTACT_WAIT_SECONDS = 5;
 
-/**
- * GHL refused for a reason a retry cannot fix (validation, a missing pipeline, a taken slot): the
- * edits stay pending with the reason on the record, and the job ends dead (visible in sync health).
- * Rate limits, 5xx and network trouble are thrown as ordinary errors and retried with backoff.
- */
-function isPermanent(error: GhlError): boolean {
-  return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401;
-}
-
-function describe(error: GhlError): string {
-  return `GHL answered ${error.status} (${error.code}): ${error.message}`;
-}
 
 type RecordAnswer = { id: string; record: Record<string, unknown> };
 
@@ -91,7 +79,7 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
     if (plan.createdGhlId) {
       const existing = await fetchRecord(deps.client, entity, ghlLocationId, plan.createdGhlId, contactGhlId);
       if (existing.ok) answer = existing.data;
-      else if (existing.error.status !== 404) throw new Error(`reading ${entity} ${plan.createdGhlId} failed: ${describe(existing.error)}`);
+      else if (existing.error.status !== 404) throw new Error(`reading ${entity} ${plan.createdGhlId} failed: ${describeGhlError(existing.error)}`);
     }
     // A crash between GHL's answer and recording it: look for the record, never create twice.
     answer ??= job.attempts > 1 ? await findCreatedBefore(deps.client, entity, plan, contactGhlId, job.createdAt) : undefined;
@@ -140,10 +128,12 @@ function withoutNulls(values: Record<string, unknown>): Record<string, unknown> 
 }
 
 async function failPush(deps: PushDeps, plan: PushPlan, error: GhlError): Promise<never> {
-  if (!isPermanent(error)) throw new Error(`push of ${plan.entity} ${plan.row.id} failed: ${describe(error)}`);
-  await deps.database.system((tx) => recordPushFailure(tx, plan.entity, plan.row.id, describe(error)));
+  // A refusal keeps the edits pending with the reason on the record and ends the job (sync health
+  // counts it); anything else is thrown as an ordinary error and retried with backoff.
+  if (!isRefusal(error)) throw new Error(`push of ${plan.entity} ${plan.row.id} failed: ${describeGhlError(error)}`);
+  await deps.database.system((tx) => recordPushFailure(tx, plan.entity, plan.row.id, describeGhlError(error)));
   deps.logger.warn({ entity: plan.entity, recordId: plan.row.id, status: error.status }, 'GHL refused a push');
-  throw new JobFailedPermanentlyError(`GHL refused the push of ${plan.entity} ${plan.row.id}: ${describe(error)}`);
+  throw new JobFailedPermanentlyError(`GHL refused the push of ${plan.entity} ${plan.row.id}: ${describeGhlError(error)}`);
 }
 
 function unwrap(result: GhlResult<unknown>, key: 'contact' | 'opportunity' | 'note' | 'task' | undefined): GhlResult<RecordAnswer> {

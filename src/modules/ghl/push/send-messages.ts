@@ -1,8 +1,8 @@
 import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '../../../platform/jobs/index.js';
 import { findContactGhlId, findMessageSend, findOutboundMessageFor, markMessageFailed, markMessageSending, markMessageSent } from '../../crm/index.js';
-import type { PushDeps } from './push-records.js';
+import { describeGhlError, isRefusal } from '../client/ghl-http.js';
+import { CONTACT_WAIT_SECONDS, type PushDeps } from './push-records.js';
 
-const CONTACT_WAIT_SECONDS = 5;
 
 /**
  * Runs one `ghl.push-message` job: sends a queued SMS or email through GHL. A send interrupted after
@@ -47,9 +47,9 @@ export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promis
     return true;
   }
   const { error } = result;
-  if (error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401) {
-    await deps.database.system((tx) => markMessageFailed(tx, id, `GHL answered ${error.status} (${error.code}): ${error.message}`));
+  if (isRefusal(error)) {
+    await deps.database.system((tx) => markMessageFailed(tx, id, describeGhlError(error)));
     throw new JobFailedPermanentlyError(`GHL refused message ${id}: ${error.message}`);
   }
-  throw new Error(`sending message ${id} failed: GHL answered ${error.status} (${error.code}): ${error.message}`);
+  throw new Error(`sending message ${id} failed: ${describeGhlError(error)}`);
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../../platform/db/index.js';
+import { queryRows, readTimestamp, type Executor } from '../../../platform/db/index.js';
 import { isJobLeaseHeld, type JobLease } from '../../../platform/jobs/index.js';
 
 export type ReconcileRunStatus = 'pending' | 'running' | 'done' | 'partial' | 'failed';
@@ -45,7 +45,6 @@ export interface ReconcileEntityRow {
 /** Writes of a run executed by a job are fenced by its lease: a stalled worker whose job moved on stops at its next write. */
 const fenceOf = (lease: JobLease | undefined) => (lease ? sql`and ${isJobLeaseHeld(lease)}` : sql``);
 
-const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
 
 const RUN_COLUMNS = sql`id, company_id as "companyId", location_id as "locationId", ghl_location_id as "ghlLocationId", trigger, status, job_id as "jobId",
   listed_count as "listedCount", repaired_count as "repairedCount", coverage, error, started_at as "startedAt", finished_at as "finishedAt", created_at as "createdAt"`;
@@ -66,9 +65,9 @@ function readRun(row: Record<string, unknown>): ReconcileRunRow {
     repairedCount: Number(row['repairedCount']),
     coverage: row['coverage'] === null || row['coverage'] === undefined ? null : Number(row['coverage']),
     error: (row['error'] as string | null) ?? null,
-    startedAt: toDate(row['startedAt']),
-    finishedAt: toDate(row['finishedAt']),
-    createdAt: toDate(row['createdAt']) ?? new Date(0),
+    startedAt: readTimestamp(row['startedAt']),
+    finishedAt: readTimestamp(row['finishedAt']),
+    createdAt: readTimestamp(row['createdAt']) ?? new Date(0),
   };
 }
 
@@ -79,9 +78,9 @@ function readEntity(row: Record<string, unknown>): ReconcileEntityRow {
     position: Number(row['position']),
     status: row['status'] as ReconcileEntityStatus,
     attempts: Number(row['attempts']),
-    previousCheckpointAt: toDate(row['previousCheckpointAt']),
-    sinceAt: toDate(row['sinceAt']),
-    checkpointAt: toDate(row['checkpointAt']),
+    previousCheckpointAt: readTimestamp(row['previousCheckpointAt']),
+    sinceAt: readTimestamp(row['sinceAt']),
+    checkpointAt: readTimestamp(row['checkpointAt']),
     cursor: (row['cursor'] as Record<string, unknown> | null) ?? null,
     fetchedCount: Number(row['fetchedCount']),
     listedCount: Number(row['listedCount']),
@@ -89,8 +88,8 @@ function readEntity(row: Record<string, unknown>): ReconcileEntityRow {
     unappliedCount: Number(row['unappliedCount']),
     requestCount: Number(row['requestCount']),
     error: (row['error'] as string | null) ?? null,
-    startedAt: toDate(row['startedAt']),
-    finishedAt: toDate(row['finishedAt']),
+    startedAt: readTimestamp(row['startedAt']),
+    finishedAt: readTimestamp(row['finishedAt']),
   };
 }
 
@@ -147,7 +146,7 @@ export async function findReconcileCheckpoints(executor: Executor, locationId: s
       where location_id = ${locationId} and status = 'done' and checkpoint_at is not null group by entity`,
   );
   return new Map(rows.flatMap((row) => {
-    const at = toDate(row.checkpointAt);
+    const at = readTimestamp(row.checkpointAt);
     return at ? [[row.entity, at] as const] : [];
   }));
 }
@@ -159,7 +158,7 @@ export async function findFinishedSetupSyncStart(executor: Executor, locationId:
     sql`select started_at as "startedAt" from sync_runs where location_id = ${locationId} and status in ('done', 'partial') and started_at is not null
       order by started_at desc limit 1`,
   );
-  return toDate(row?.startedAt) ?? undefined;
+  return readTimestamp(row?.startedAt) ?? undefined;
 }
 
 /**
@@ -288,7 +287,7 @@ export async function readStoredVersions(executor: Executor, table: string, loca
     sql`select ghl_id as "ghlId", source_updated_at as "sourceUpdatedAt", deleted_at is not null as "isDeleted"
       from ${sql.identifier(table)} where location_id = ${locationId} and ghl_id = any(${sql.param([...ghlIds])}::text[])`,
   );
-  return new Map(rows.map((row) => [row.ghlId, { sourceUpdatedAt: toDate(row.sourceUpdatedAt) ?? new Date(0), isDeleted: row.isDeleted === true }]));
+  return new Map(rows.map((row) => [row.ghlId, { sourceUpdatedAt: readTimestamp(row.sourceUpdatedAt) ?? new Date(0), isDeleted: row.isDeleted === true }]));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Clock } from '../../../platform/clock/clock.js';
-import type { Database } from '../../../platform/db/index.js';
+import { timestampToIso, type Database } from '../../../platform/db/index.js';
 import { canAccessLocation, tenantScopeOf, type Principal } from '../../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import {
@@ -25,10 +25,6 @@ const PENDING_JOB_STATUSES = new Set(['pending', 'running', 'retry']);
 const TOKEN_STATUSES = ['active', 'needs_reauth', 'revoked'] as const;
 type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
-function toIso(value: Date | string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}
 
 function isTokenStatus(value: string): value is TokenStatus {
   return (TOKEN_STATUSES as readonly string[]).includes(value);
@@ -62,8 +58,8 @@ export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, 
         syncedCount: Number(row?.syncedCount ?? 0),
         pendingPushes: sumJobs(jobs, pushKindPrefix, (status) => PENDING_JOB_STATUSES.has(status)),
         failures: sumJobs(jobs, pushKindPrefix, (status) => status === 'dead'),
-        lastSourceUpdatedAt: toIso(row?.lastSourceUpdatedAt),
-        lastWrittenAt: toIso(row?.lastWrittenAt),
+        lastSourceUpdatedAt: timestampToIso(row?.lastSourceUpdatedAt),
+        lastWrittenAt: timestampToIso(row?.lastWrittenAt),
         unconfirmedRecords: Number(row?.unconfirmedRecords ?? 0),
         refusedRecords: Number(row?.refusedRecords ?? 0),
       };
@@ -73,24 +69,24 @@ export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, 
       ghlLocationId: location.ghlLocationId,
       entities,
       deadJobs: sumJobs(jobs, '', (status) => status === 'dead'),
-      lastSetupSyncAt: toIso(lastSetupSyncAt),
+      lastSetupSyncAt: timestampToIso(lastSetupSyncAt),
       reconciliation: reconciliation
         ? {
             status: reconciliation.status,
-            finishedAt: toIso(reconciliation.finishedAt),
+            finishedAt: timestampToIso(reconciliation.finishedAt),
             listed: Number(reconciliation.listedCount),
             repaired: Number(reconciliation.repairedCount),
             coverage: reconciliation.coverage === null ? null : Number(reconciliation.coverage),
           }
         : null,
       setupSync: run
-        ? { runId: run.id, trigger: run.trigger, status: run.status, grade: run.grade, startedAt: toIso(run.startedAt), finishedAt: toIso(run.finishedAt) }
+        ? { runId: run.id, trigger: run.trigger, status: run.status, grade: run.grade, startedAt: timestampToIso(run.startedAt), finishedAt: timestampToIso(run.finishedAt) }
         : null,
       // An unknown status (a newer writer) reads as needs_reauth: the app cannot rely on that token.
       token: token
-        ? { status: isTokenStatus(token.status) ? token.status : 'needs_reauth', reason: token.statusReason, accessExpiresAt: toIso(token.accessExpiresAt), refreshedAt: toIso(token.refreshedAt) }
+        ? { status: isTokenStatus(token.status) ? token.status : 'needs_reauth', reason: token.statusReason, accessExpiresAt: timestampToIso(token.accessExpiresAt), refreshedAt: timestampToIso(token.refreshedAt) }
         : null,
-      installation: installation ? { status: installation.status, installedAt: toIso(installation.installedAt), uninstalledAt: toIso(installation.uninstalledAt) } : null,
+      installation: installation ? { status: installation.status, installedAt: timestampToIso(installation.installedAt), uninstalledAt: timestampToIso(installation.uninstalledAt) } : null,
       checkedAt: deps.clock.now().toISOString(),
     });
   });

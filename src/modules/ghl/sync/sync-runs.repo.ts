@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../../platform/db/index.js';
+import { queryRows, readTimestamp, type Executor } from '../../../platform/db/index.js';
 import { isJobLeaseHeld, type JobLease } from '../../../platform/jobs/index.js';
 
 export type SyncRunStatus = 'pending' | 'running' | 'done' | 'partial';
@@ -40,7 +40,6 @@ export interface SyncStepRow {
 /** Writes of a run executed by a job are fenced by the job's lease; direct calls (tests, tools) pass none. */
 const fenceOf = (lease: JobLease | undefined) => (lease ? sql`and ${isJobLeaseHeld(lease)}` : sql``);
 
-const toDate = (value: unknown): Date | null => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
 
 function readRun(row: Record<string, unknown>): SyncRunRow {
   return {
@@ -51,11 +50,11 @@ function readRun(row: Record<string, unknown>): SyncRunRow {
     trigger: String(row['trigger']),
     status: row['status'] as SyncRunStatus,
     grade: (row['grade'] as string | null) ?? null,
-    startedAt: toDate(row['startedAt']),
-    usableAt: toDate(row['usableAt']),
-    finishedAt: toDate(row['finishedAt']),
+    startedAt: readTimestamp(row['startedAt']),
+    usableAt: readTimestamp(row['usableAt']),
+    finishedAt: readTimestamp(row['finishedAt']),
     report: (row['report'] as Record<string, unknown> | null) ?? null,
-    createdAt: toDate(row['createdAt']) ?? new Date(0),
+    createdAt: readTimestamp(row['createdAt']) ?? new Date(0),
   };
 }
 
@@ -71,10 +70,10 @@ function readStep(row: Record<string, unknown>): SyncStepRow {
     requestCount: Number(row['requestCount']),
     rateLimitedCount: Number(row['rateLimitedCount']),
     durationMs: Number(row['durationMs']),
-    startedAt: toDate(row['startedAt']),
-    finishedAt: toDate(row['finishedAt']),
+    startedAt: readTimestamp(row['startedAt']),
+    finishedAt: readTimestamp(row['finishedAt']),
     error: (row['error'] as string | null) ?? null,
-    updatedAt: toDate(row['updatedAt']) ?? new Date(0),
+    updatedAt: readTimestamp(row['updatedAt']) ?? new Date(0),
   };
 }
 
