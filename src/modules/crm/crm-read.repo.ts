@@ -205,7 +205,7 @@ function projectColumns() {
     currency: sql<string | null>`${opportunities.raw}->>'currency'`,
   };
 }
-export type ProjectListRow = Omit<OpportunityRow, 'raw' | 'sourceEventAt' | 'createdAt' | 'updatedAt'> & { currency: string | null };
+export type ProjectListRow = Omit<OpportunityRow, 'raw' | 'sourceEventAt' | 'createdAt' | 'updatedAt' | 'createdGhlId'> & { currency: string | null };
 
 export async function selectProjects(
   tx: Executor,

@@ -22,6 +22,8 @@ export interface WriteThroughRow {
   sourceUpdatedAt: Date;
   sourceEventAt: Date | null;
   lastPushedAt: Date | null;
+  /** GHL's id of the record a push created, until the push is confirmed. */
+  createdGhlId: string | null;
   /** The entity's own columns by SQL name. */
   values: Record<string, unknown>;
 }
@@ -35,7 +37,7 @@ export async function lockEditableRow(tx: Executor, table: EntityTable<string>, 
   const [row] = await queryRows<Record<string, unknown>>(
     tx,
     sql`select id, company_id, location_id, ghl_id, ${hasContactId ? sql`contact_id` : sql`null::text as contact_id`}, local_changes, deleted_at,
-        source_updated_at, source_event_at, last_pushed_at, ${sql.join(
+        source_updated_at, source_event_at, last_pushed_at, created_ghl_id, ${sql.join(
           columns.map((column) => sql.identifier(column)),
           sql`, `,
         )}
@@ -53,6 +55,7 @@ export async function lockEditableRow(tx: Executor, table: EntityTable<string>, 
     sourceUpdatedAt: readTimestamp(row['source_updated_at']) ?? new Date(0),
     sourceEventAt: readTimestamp(row['source_event_at']),
     lastPushedAt: readTimestamp(row['last_pushed_at']),
+    createdGhlId: (row['created_ghl_id'] as string | null) ?? null,
     // pg returns bigint as text (PGlite as a number): one shape for both drivers.
     values: Object.fromEntries(columns.map((column) => [column, readCell(table.columns[column]?.type, row[column])])),
   };

@@ -11,10 +11,9 @@ export type { SourceVersion } from './ghl-payload.js';
 export { registerCrmRoutes } from './crm.routes.js';
 export type { CrmReadDeps, CrmWriteDeps, GhlFreeSlotsSource } from './crm-read.deps.js';
 // Write-through (issue 5 point 5): the ghl module runs the push jobs these functions describe.
-export { PUSH_JOB_KINDS, beginPush, confirmPush, recordCreatedGhlId, recordPushFailure, requeueUnconfirmedEdits, findContactGhlId, writeThroughTableOf, lockWriteThroughRow } from './write-through.repo.js';
+export { PUSH_JOB_KINDS, beginPush, confirmPush, recordCreatedGhlId, recordPushFailure, requeueUnconfirmedEdits, findContactGhlId } from './write-through.repo.js';
 export type { PushPlan, WriteThroughEntity, WriteThroughRow } from './write-through.repo.js';
 export { SEND_MESSAGE_JOB_KIND } from './send-message.js';
 export { findMessageSend, markMessageSent, markMessageFailed, markMessageSending, findOutboundMessageFor } from './crm-write.repo.js';
 export type { MessageSendRow } from './crm-write.repo.js';
 export { readGhlRecord } from './ghl-record-versions.js';
-export type { GhlRecordVersion } from './ghl-record-versions.js';

@@ -7,7 +7,7 @@ import { applyEntityVersions, encodeCell, type EntityTable, type EntityVersion }
 import { enqueueJob, retryJobsNow } from '../../platform/jobs/index.js';
 import { opportunitiesTable } from './opportunities.processors.js';
 import { lockEditableRow, saveLocalChanges, type WriteThroughRow } from './edited-rows.repo.js';
-import { confirmSent, isSameValue, LOCAL_CREATED_KEY, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
+import { confirmSent, isSameValue, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
 
 /** The tables the CRM API writes through to GHL. */
 export type WriteThroughEntity = 'contacts' | 'opportunities' | 'appointments' | 'notes' | 'tasks';
@@ -22,7 +22,7 @@ export const PUSH_JOB_KINDS: Record<WriteThroughEntity, string> = {
 };
 
 /** Resolved at call time: the processors import this file (an import cycle), so no table is read at load. */
-export function writeThroughTableOf(entity: WriteThroughEntity): EntityTable<string> {
+function tableOf(entity: WriteThroughEntity): EntityTable<string> {
   switch (entity) {
     case 'contacts':
       return contactsTable as EntityTable<string>;
@@ -36,7 +36,6 @@ export function writeThroughTableOf(entity: WriteThroughEntity): EntityTable<str
       return tasksTable as EntityTable<string>;
   }
 }
-const tableOf = writeThroughTableOf;
 
 export interface PushPlan {
   entity: WriteThroughEntity;
@@ -62,8 +61,7 @@ async function findGhlLocationId(tx: Executor, locationId: string): Promise<stri
 export async function beginPush(tx: Executor, entity: WriteThroughEntity, id: string): Promise<PushPlan | undefined> {
   const row = await lockEditableRow(tx, tableOf(entity), { id });
   if (!row) return undefined;
-  const created = row.localChanges[LOCAL_CREATED_KEY]?.value;
-  const createdGhlId = typeof created === 'string' ? created : null;
+  const { createdGhlId } = row;
   const isLocalDelete = LOCAL_DELETE_KEY in row.localChanges;
   if (isLocalDelete || row.deletedAt) {
     if (!isLocalDelete) return undefined; // deleted in GHL: nothing of ours to push
@@ -79,9 +77,8 @@ export async function beginPush(tx: Executor, entity: WriteThroughEntity, id: st
     await saveLocalChanges(tx, tableOf(entity), id, changes);
     return { entity, row, action: 'create', sent: { ...row.values }, ghlLocationId: await findGhlLocationId(tx, row.locationId), createdGhlId };
   }
-  const edits = Object.fromEntries(Object.entries(row.localChanges).filter(([column]) => column !== LOCAL_CREATED_KEY));
-  if (Object.keys(edits).length === 0) return undefined;
-  const { changes, sent } = markSent(edits);
+  if (Object.keys(row.localChanges).length === 0) return undefined;
+  const { changes, sent } = markSent(row.localChanges);
   await saveLocalChanges(tx, tableOf(entity), id, changes);
   return { entity, row, action: 'update', sent, ghlLocationId: await findGhlLocationId(tx, row.locationId), createdGhlId: null };
 }
@@ -96,10 +93,12 @@ export async function confirmPush(
   result: { ghlId?: string; answer?: Omit<EntityVersion<string>, 'companyId' | 'locationId' | 'ghlId'>; now: Date; generateId: IdGenerator },
 ): Promise<void> {
   const table = tableOf(plan.entity);
-  const row = await lockEditableRow(tx, tableOf(plan.entity), { id: plan.row.id });
+  const row = await lockEditableRow(tx, table, { id: plan.row.id });
   if (!row) return;
+  // Confirmed: GHL's id of the created record is either recorded as ghl_id below or moot (deleted).
+  if (row.createdGhlId !== null) await tx.execute(sql`update ${sql.identifier(table.name)} set created_ghl_id = null where id = ${row.id}`);
   if (plan.action === 'delete') {
-    await saveLocalChanges(tx, tableOf(plan.entity), row.id, {}, { lastPushedAt: result.now, pushError: null });
+    await saveLocalChanges(tx, table, row.id, {}, { lastPushedAt: result.now, pushError: null });
     return;
   }
   let ghlId = row.ghlId;
@@ -108,8 +107,7 @@ export async function confirmPush(
     await tx.execute(sql`delete from ${sql.identifier(table.name)} where location_id = ${row.locationId} and ghl_id = ${ghlId} and id <> ${row.id}`);
     await tx.execute(sql`update ${sql.identifier(table.name)} set ghl_id = ${ghlId} where id = ${row.id}`);
   }
-  const { [LOCAL_CREATED_KEY]: _created, ...edits } = row.localChanges;
-  const remaining = confirmSent(table.columns, edits, plan.sent);
+  const remaining = confirmSent(table.columns, row.localChanges, plan.sent);
   // A column GHL won while this push was in flight (newer change there) was just overwritten by
   // the push: put GHL's winning value back, so both sides end on the rule's outcome.
   const overwritten = plan.action === 'update' ? Object.keys(plan.sent).filter((column) => !(column in row.localChanges) && !isSameValue(table.columns[column]?.type ?? 'jsonb', row.values[column], plan.sent[column])) : [];
@@ -125,10 +123,10 @@ export async function confirmPush(
       [{ ...result.answer, companyId: row.companyId, locationId: row.locationId, ghlId, values: outcome.values }],
       { mode: 'upsert', now: result.now, generateId: result.generateId, isMergedWithLocalChanges: true },
     );
-    await saveLocalChanges(tx, tableOf(plan.entity), row.id, outcome.changes, { lastPushedAt: result.now, pushError: null });
+    await saveLocalChanges(tx, table, row.id, outcome.changes, { lastPushedAt: result.now, pushError: null });
     return;
   }
-  await saveLocalChanges(tx, tableOf(plan.entity), row.id, remaining, { lastPushedAt: result.now, pushError: null });
+  await saveLocalChanges(tx, table, row.id, remaining, { lastPushedAt: result.now, pushError: null });
 }
 
 /**
@@ -138,8 +136,7 @@ export async function confirmPush(
 export async function recordCreatedGhlId(tx: Executor, entity: WriteThroughEntity, id: string, ghlId: string, at: Date): Promise<void> {
   await tx.execute(
     sql`update ${sql.identifier(tableOf(entity).name)}
-      set local_changes = local_changes || jsonb_build_object(${LOCAL_CREATED_KEY}::text, jsonb_build_object('value', ${ghlId}::text, 'base', null, 'at', ${at.toISOString()}::text))
-      where id = ${id}`,
+      set created_ghl_id = ${ghlId}, updated_at = ${at.toISOString()}::timestamptz where id = ${id}`,
   );
 }
 
@@ -246,7 +243,6 @@ export async function requeueUnconfirmedEdits(tx: Executor, locationId: string):
   return queued;
 }
 
-export { toStoredValue };
 
 /** Locks and reads one row of a write-through table. */
 export function lockWriteThroughRow(tx: Executor, entity: WriteThroughEntity, key: { id: string } | { locationId: string; ghlId: string }): Promise<WriteThroughRow | undefined> {

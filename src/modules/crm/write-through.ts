@@ -13,8 +13,6 @@ import type { ColumnSpec, ColumnType } from './entity-versions.repo.js';
  */
 
 export const LOCAL_DELETE_KEY = '_deleted';
-/** GHL's id of a record a push created, kept until the push's confirmation records it (crash-safe creates). */
-export const LOCAL_CREATED_KEY = '_created';
 
 export interface LocalChange {
   value: unknown;
@@ -182,9 +180,7 @@ export interface SyncStateView {
 
 /** What a frontend shows of a record's write-through: column names in API spelling. */
 export function toSyncStateView(row: { localChanges: unknown; pushError: string | null; lastPushedAt: Date | string | null }, fieldNames: Record<string, string>): SyncStateView {
-  const pending = Object.keys(readLocalChanges(row.localChanges))
-    .filter((column) => column !== LOCAL_CREATED_KEY)
-    .map((column) => (column === LOCAL_DELETE_KEY ? 'deleted' : (fieldNames[column] ?? column)));
+  const pending = Object.keys(readLocalChanges(row.localChanges)).map((column) => (column === LOCAL_DELETE_KEY ? 'deleted' : (fieldNames[column] ?? column)));
   const lastPushedAt = row.lastPushedAt === null ? null : (row.lastPushedAt instanceof Date ? row.lastPushedAt : new Date(row.lastPushedAt)).toISOString();
   return { state: row.pushError ? 'failed' : pending.length > 0 ? 'pending' : 'synced', pendingFields: [...new Set(pending)].sort(), error: row.pushError, lastPushedAt };
 }

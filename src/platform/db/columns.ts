@@ -33,11 +33,14 @@ export const localFirstMirrorKeys = () => ({
  *   of a push in flight). `_deleted` marks a local delete waiting to be pushed.
  * - `last_pushed_at`: when GHL last confirmed a push; webhooks that merely echo it are recognised.
  * - `push_error`: why the last push was refused (cleared by the next success).
+ * - `created_ghl_id`: the source's id of a record a push created, recorded the moment the source
+ *   answered and cleared when the push is confirmed: a retry confirms it instead of creating another.
  */
 export const writeThroughColumns = () => ({
   localChanges: jsonb('local_changes').notNull().default({}),
   lastPushedAt: timestamptz('last_pushed_at'),
   pushError: text('push_error'),
+  createdGhlId: text('created_ghl_id'),
 });
 
 /**

@@ -35,7 +35,7 @@ export const REDACTED_PATHS = [
 /** Query parameters that carry secrets in URLs (OAuth callback, SSE tickets); their values are masked in logged URLs. */
 const SECRET_QUERY_PARAMS = /([?&](?:code|state|ticket|access_token|token|api_key)=)[^&#]*/gi;
 
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
 }
 

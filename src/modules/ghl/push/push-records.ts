@@ -224,7 +224,7 @@ async function findCreatedBefore(client: GhlClient, entity: WriteThroughEntity, 
   const sinceMs = since.getTime() - 60_000;
   const isRecent = (time: unknown) => typeof time === 'string' && new Date(time).getTime() >= sinceMs;
   const values = plan.row.values;
-  // Notes and tasks have nothing to find them by; `_created` covers all but a crash in the instant after GHL answered.
+  // Notes and tasks have nothing to find them by; created_ghl_id covers all but a crash in the instant after GHL answered.
   if (entity === 'notes' || entity === 'tasks') return undefined;
   if (entity === 'contacts') {
     const email = typeof values['email'] === 'string' ? values['email'] : undefined;
