@@ -7,14 +7,6 @@ import { queryRows, timestampToIso, type Executor } from '../../platform/db/inde
  * Every lookup accepts our id or GHL's and answers GHL's, which is what records store and GHL needs.
  */
 
-export async function findRecordId(tx: Executor, table: 'contacts' | 'opportunities' | 'appointments' | 'notes' | 'tasks', locationId: string, id: string): Promise<string | undefined> {
-  const [row] = await queryRows<{ id: string }>(
-    tx,
-    sql`select id from ${sql.identifier(table)} where location_id = ${locationId} and (id = ${id} or ghl_id = ${id}) and deleted_at is null limit 1`,
-  );
-  return row?.id;
-}
-
 export async function findLinkableContact(tx: Executor, locationId: string, id: string): Promise<{ id: string; ghlId: string | null; isDnd: boolean } | undefined> {
   const [row] = await queryRows<{ id: string; ghlId: string | null; isDnd: boolean }>(
     tx,

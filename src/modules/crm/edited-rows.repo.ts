@@ -29,11 +29,22 @@ export interface WriteThroughRow {
 }
 
 
-/** Locks and reads one row by our id or by GHL's id within a location. */
-export async function lockEditableRow(tx: Executor, table: EntityTable<string>, key: { id: string } | { locationId: string; ghlId: string }): Promise<WriteThroughRow | undefined> {
+export type EditableRowKey =
+  | { id: string }
+  | { locationId: string; ghlId: string }
+  /** What API callers hold: our id or GHL's, of a record not deleted. */
+  | { locationId: string; anyId: string };
+
+/** Locks and reads one row by our id, by GHL's id within a location, or by either. */
+export async function lockEditableRow(tx: Executor, table: EntityTable<string>, key: EditableRowKey): Promise<WriteThroughRow | undefined> {
   const columns = Object.keys(table.columns);
   const hasContactId = table.name !== 'contacts';
-  const where = 'id' in key ? sql`id = ${key.id}` : sql`location_id = ${key.locationId} and ghl_id = ${key.ghlId}`;
+  const where =
+    'id' in key
+      ? sql`id = ${key.id}`
+      : 'ghlId' in key
+        ? sql`location_id = ${key.locationId} and ghl_id = ${key.ghlId}`
+        : sql`location_id = ${key.locationId} and (id = ${key.anyId} or ghl_id = ${key.anyId}) and deleted_at is null`;
   const [row] = await queryRows<Record<string, unknown>>(
     tx,
     sql`select id, company_id, location_id, ghl_id, ${hasContactId ? sql`contact_id` : sql`null::text as contact_id`}, local_changes, deleted_at,

@@ -2,7 +2,6 @@ import type { Tx } from '../../platform/db/index.js';
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { withVisibleLocation, type CrmWriteDeps, type VisibleLocation } from './crm-read.deps.js';
-import { findRecordId } from './crm-write.repo.js';
 import { applyLocalDelete, applyLocalEdit, enqueuePush, insertLocalRecord, lockWriteThroughRow, type WriteThroughEntity, type WriteThroughRow } from './write-through.repo.js';
 
 /*
@@ -53,8 +52,7 @@ export async function createRecord<V, E extends string>(
 }
 
 async function lockRecord<V>(tx: Tx, spec: RecordSpec<V>, locationId: string, recordId: string): Promise<WriteThroughRow | undefined> {
-  const id = await findRecordId(tx, spec.entity, locationId, recordId);
-  const row = id ? await lockWriteThroughRow(tx, spec.entity, { id }) : undefined;
+  const row = await lockWriteThroughRow(tx, spec.entity, { locationId, anyId: recordId });
   if (row && spec.belongs && !(await spec.belongs(tx, row))) return undefined;
   return row;
 }

@@ -6,7 +6,7 @@ import { contactsTable, notesTable, tasksTable } from './contacts.processors.js'
 import { applyEntityVersions, encodeCell, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { enqueueJob, retryJobsNow } from '../../platform/jobs/index.js';
 import { opportunitiesTable } from './opportunities.processors.js';
-import { lockEditableRow, saveLocalChanges, type WriteThroughRow } from './edited-rows.repo.js';
+import { lockEditableRow, saveLocalChanges, type EditableRowKey, type WriteThroughRow } from './edited-rows.repo.js';
 import { confirmSent, isSameValue, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
 
 /** The tables the CRM API writes through to GHL. */
@@ -245,7 +245,7 @@ export async function requeueUnconfirmedEdits(tx: Executor, locationId: string):
 
 
 /** Locks and reads one row of a write-through table. */
-export function lockWriteThroughRow(tx: Executor, entity: WriteThroughEntity, key: { id: string } | { locationId: string; ghlId: string }): Promise<WriteThroughRow | undefined> {
+export function lockWriteThroughRow(tx: Executor, entity: WriteThroughEntity, key: EditableRowKey): Promise<WriteThroughRow | undefined> {
   return lockEditableRow(tx, tableOf(entity), key);
 }
 
