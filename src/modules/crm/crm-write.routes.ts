@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { errorResponses, sendError, type HttpServer, type Principal } from '../../platform/http/index.js';
+import { errorResponses, principalOf, sendError, type HttpServer } from '../../platform/http/index.js';
 import type { Failure } from '../../platform/result/index.js';
 import type { CrmWriteDeps } from './crm-read.deps.js';
 import { appointmentParamsSchema, appointmentViewSchema, contactParamsSchema, contactViewSchema, locationParamsSchema, noteViewSchema, pageOf, projectParamsSchema, projectViewSchema, taskViewSchema } from './crm-read.schemas.js';
@@ -25,11 +25,6 @@ import { createAppointment, deleteAppointment, updateAppointment } from './write
 import { createContact, deleteContact, updateContact } from './write-contacts.js';
 import { createProject, deleteProject, updateProject } from './write-projects.js';
 import { createNote, createTask, deleteNote, deleteTask, updateNote, updateTask } from './write-notes-and-tasks.js';
-
-function principalOf(request: { principal: Principal | undefined }): Principal {
-  if (!request.principal) throw new Error('route reached without a principal');
-  return request.principal;
-}
 
 type WriteFailureCode =
   | 'not_found'

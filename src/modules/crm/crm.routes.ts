@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { errorResponses, sendError, type HttpServer, type Principal } from '../../platform/http/index.js';
+import { errorResponses, principalOf, sendError, type HttpServer } from '../../platform/http/index.js';
 import type { Failure } from '../../platform/result/index.js';
 import type { CrmReadDeps, CrmWriteDeps } from './crm-read.deps.js';
 import { registerCrmWriteRoutes } from './crm-write.routes.js';
@@ -39,12 +39,6 @@ import { getAppointment, listAppointments, listCalendars, listCustomFields } fro
 import { getFreeSlots } from './get-free-slots.js';
 import { listConversations, listMessages } from './list-conversations.js';
 import { getInvoice, listInvoices } from './list-invoices.js';
-
-/** Routes run after the auth hook, so a non-public route always has a principal. */
-function principalOf(request: { principal: Principal | undefined }): Principal {
-  if (!request.principal) throw new Error('route reached without a principal');
-  return request.principal;
-}
 
 function sendNotFound(reply: FastifyReply, failure: Failure<'not_found'>) {
   switch (failure.code) {

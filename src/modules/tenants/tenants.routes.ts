@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorResponses, sendError, type HttpServer, type Principal } from '../../platform/http/index.js';
+import { errorResponses, principalOf, sendError, type HttpServer } from '../../platform/http/index.js';
 import type { TenantsDeps } from './tenants.deps.js';
 import { registerAccount } from './register-account.js';
 import { logIn } from './log-in.js';
@@ -23,12 +23,6 @@ import {
   userViewSchema,
   streamTicketSchema,
 } from './tenants.schemas.js';
-
-/** Routes run after the auth hook, so a non-public route always has a principal. */
-function principalOf(request: { principal: Principal | undefined }): Principal {
-  if (!request.principal) throw new Error('route reached without a principal');
-  return request.principal;
-}
 
 export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void {
   app.post(

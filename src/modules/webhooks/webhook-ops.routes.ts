@@ -1,4 +1,4 @@
-import { errorResponses, sendError, type HttpServer, type Principal } from '../../platform/http/index.js';
+import { errorResponses, principalOf, sendError, type HttpServer } from '../../platform/http/index.js';
 import {
   deleteWebhookEvent,
   getWebhookEvent,
@@ -22,11 +22,6 @@ import {
   type webhookStatusValues,
 } from './webhook-ops.schemas.js';
 import { z } from 'zod';
-
-function principalOf(request: { principal: Principal | undefined }): Principal {
-  if (!request.principal) throw new Error('route reached without a principal');
-  return request.principal;
-}
 
 const toIso = (value: string | Date) => (value instanceof Date ? value : new Date(value)).toISOString();
 const toIsoOrNull = (value: string | Date | null) => (value === null ? null : toIso(value));

@@ -2,5 +2,5 @@ export { createHttpServer } from './create-http-server.js';
 export type { HttpServer, HttpServerOptions } from './create-http-server.js';
 export { buildErrorBody, sendError, errorBodySchema, errorResponses } from './error-body.js';
 export type { ErrorBody } from './error-body.js';
-export { tenantScopeOf, canAccessLocation, isLocationAdmin, isPlatformAdmin } from './principal.js';
+export { tenantScopeOf, canAccessLocation, isLocationAdmin, isPlatformAdmin, principalOf } from './principal.js';
 export type { Principal, Authenticator, UserRole, LocationRole } from './principal.js';

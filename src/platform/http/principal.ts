@@ -47,3 +47,9 @@ declare module 'fastify' {
     principal: Principal | undefined;
   }
 }
+
+/** The caller of a non-public route: routes run after the auth hook, so one is always there. */
+export function principalOf(request: { principal: Principal | undefined }): Principal {
+  if (!request.principal) throw new Error('route reached without a principal');
+  return request.principal;
+}
