@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { MIGRATIONS_FOLDER } from '../src/main/wire.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    testDatabase: { engine: 'pglite'; templatePath: string } | { engine: 'postgres'; adminUrl: string; templateName: string };
+    testDatabase: { engine: 'pglite'; templatePath: string } | { engine: 'postgres'; adminUrl: string; templateName: string; runPrefix: string };
   }
 }
 
@@ -19,7 +20,10 @@ declare module 'vitest' {
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.DATABASE_URL;
   if (url) {
-    const templateName = `sb_test_template_${process.pid}`;
+    // Every database of this run starts with its own prefix, so concurrent runs on one server never
+    // drop each other's databases.
+    const runPrefix = `sb_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+    const templateName = `${runPrefix}_template`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     await admin.query(`drop database if exists ${templateName}`);
@@ -29,11 +33,11 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     const database = await openDatabase({ engine: 'postgres', url: templateUrl, poolMax: 2 });
     await runMigrations(database, MIGRATIONS_FOLDER);
     await database.close();
-    project.provide('testDatabase', { engine: 'postgres', adminUrl: url, templateName });
+    project.provide('testDatabase', { engine: 'postgres', adminUrl: url, templateName, runPrefix });
     return async () => {
       const cleanup = new pg.Client({ connectionString: url });
       await cleanup.connect();
-      const { rows } = await cleanup.query<{ datname: string }>(`select datname from pg_database where datname like 'sb_test_%'`);
+      const { rows } = await cleanup.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`${runPrefix}_%`]);
       for (const row of rows) await cleanup.query(`drop database if exists ${row.datname} with (force)`);
       await cleanup.end();
     };

@@ -18,7 +18,7 @@ describe('webhook worker processes', () => {
   });
 
   describe.skipIf(target.engine !== 'postgres')('on PostgreSQL', () => {
-    const name = `sb_test_workers_${randomBytes(4).toString('hex')}`;
+    const name = target.engine === 'postgres' ? `${target.runPrefix}_workers_${randomBytes(4).toString('hex')}` : '';
     let database: Database | undefined;
     const workers: SpawnedService[] = [];
     afterAll(async () => {

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import { SPEC_DEFECTS, type SpecCorrection, type SpecFamily } from './spec-defects.js';
 
-/** CI keeps shared/ beside the repository; the specs are read from there, never copied. */
+/** The official specs, vendored unchanged with their `$ref` layout (reference/ghl/README.md names the upstream commit). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SPEC_DIR = path.resolve(REPO_ROOT, '../shared/reference/ghl-openapi');
+export const SPEC_DIR = path.resolve(REPO_ROOT, 'reference/ghl/openapi');
 
 export const SPEC_FAMILIES: readonly SpecFamily[] = ['oauth', 'locations', 'users', 'contacts', 'opportunities', 'calendars', 'conversations', 'invoices'];
 

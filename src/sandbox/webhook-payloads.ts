@@ -1,6 +1,6 @@
 import type { CalendarEvent, Contact, Conversation, Invoice, Message, Note, Opportunity, Task } from './sandbox-store.js';
 
-/** Payload shapes follow the official examples in shared/reference/ghl-webhooks/*.json. */
+/** Payload shapes follow the official examples in reference/ghl/webhooks/*.json. */
 
 export type WebhookPayload = Record<string, unknown> & { type: string };
 

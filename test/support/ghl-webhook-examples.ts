@@ -4,8 +4,8 @@ import { REPO_ROOT } from '../../src/main/wire.js';
 import type { Database } from '../../src/platform/db/index.js';
 import type { ProcessOutcome, ProcessorRegistry, WebhookEvent } from '../../src/modules/webhooks/index.js';
 
-/** GHL's official webhook examples, shipped beside the repo (../shared/reference/ghl-webhooks). */
-export const GHL_WEBHOOK_EXAMPLES_DIR = resolve(REPO_ROOT, '../shared/reference/ghl-webhooks');
+/** GHL's official webhook examples, vendored in reference/ghl/webhooks (its README names the source). */
+export const GHL_WEBHOOK_EXAMPLES_DIR = resolve(REPO_ROOT, 'reference/ghl/webhooks');
 
 interface ExampleFile {
   event: string;

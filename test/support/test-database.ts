@@ -11,7 +11,7 @@ export async function createTestDatabase(): Promise<Database> {
     const blob = new Blob([readFileSync(target.templatePath)]);
     return openDatabase({ engine: 'pglite-memory', loadDataDir: blob });
   }
-  const name = `sb_test_${randomBytes(6).toString('hex')}`;
+  const name = `${target.runPrefix}_${randomBytes(6).toString('hex')}`;
   await withAdminClient(target.adminUrl, (client) => client.query(`create database ${name} template ${target.templateName}`));
   const parsed = new URL(target.adminUrl);
   parsed.pathname = `/${name}`;
