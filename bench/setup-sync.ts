@@ -28,14 +28,9 @@ import { JobRunner } from '../src/platform/jobs/index.js';
 import { createLogger } from '../src/platform/log/index.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { createVault } from '../src/modules/vault/index.js';
-import { GHL_RATE_BUDGET } from '../src/modules/ghl/create-ghl.js';
-import { GhlClient } from '../src/modules/ghl/client/ghl-client.js';
-import { readRateLimitHeaders } from '../src/modules/ghl/client/ghl-http.js';
-import { GhlOAuthClient } from '../src/modules/ghl/oauth/oauth-client.js';
-import { GhlTokenStore } from '../src/modules/ghl/oauth/token-store.js';
-import { registerSetupSync } from '../src/modules/ghl/sync/setup-sync.jobs.js';
-import type { InstallReport } from '../src/modules/ghl/sync/grade-setup-sync.js';
-import type { SetupSyncSettings } from '../src/modules/ghl/sync/setup-sync-steps.js';
+import { GHL_RATE_BUDGET, GhlClient, GhlOAuthClient, GhlTokenStore, readRateLimitHeaders } from '../src/modules/ghl/index.js';
+import { registerSetupSync } from '../src/modules/crm/sync/setup-sync.jobs.js';
+import type { InstallReport, SetupSyncSettings } from '../src/modules/crm/index.js';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 10_000);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bootstrap, onShutdown } from '../src/main/bootstrap.js';
 import { wireApp } from '../src/main/wire.js';
 import { queryRows } from '../src/platform/db/index.js';
+import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 
 /**
  * The real service (API + workers in one process, like `npm start`) with one test processor whose
@@ -17,7 +18,7 @@ await db.execute(sql`insert into companies (id, name, ghl_company_id) values ('c
 for (let index = 0; index < 3; index += 1) {
   await db.execute(sql`insert into locations (id, company_id, name, ghl_location_id) values (${`loc_crash_${index}`}, 'co_crash', 'Crash', ${`loc_${index}`}) on conflict do nothing`);
 }
-wired.processors.register('ContactUpdate', async (tx, event) => {
+wired.processors.register('ContactUpdate', CRM_WEBHOOK_ROUTES.contact, async (tx, event) => {
   const entityId = String(event.payload.id);
   const name = String(event.payload.name);
   await tx.execute(sql`insert into wh_crash_effects (delivery_id, entity_id, name) values (${event.deliveryId}, ${entityId}, ${name})`);

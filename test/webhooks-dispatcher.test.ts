@@ -6,6 +6,7 @@ import { claimInboxRows } from '../src/modules/webhooks/webhook-inbox.repo.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
 import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 
 let app: TestApp;
 let keys: TestWebhookKeys;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   });
   await app.database.db.execute(sql`create table wh_test_contacts (id text primary key, name text not null, applied int not null)`);
   await app.database.db.execute(sql`create table wh_test_log (seq serial primary key, event_id text not null, entity_id text not null, name text not null, location_id text)`);
-  for (const type of ['ContactCreate', 'ContactUpdate']) app.processors.register(type, applyContact);
+  for (const type of ['ContactCreate', 'ContactUpdate']) app.processors.register(type, CRM_WEBHOOK_ROUTES.contact, applyContact);
 });
 afterAll(async () => app.close());
 afterEach(async () => {

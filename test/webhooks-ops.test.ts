@@ -6,6 +6,7 @@ import { createAgency, createLocationUser } from './support/factories.js';
 import { bearer, createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
 import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 
 let app: TestApp;
 let keys: TestWebhookKeys;
@@ -36,11 +37,11 @@ let deadB: string;
 beforeAll(async () => {
   keys = createTestWebhookKeys();
   app = await createTestApp({ env: { ...keys.env, WEBHOOK_WORKER_IDLE_MS: '50', WEBHOOK_MAX_ATTEMPTS: '1' } });
-  app.processors.register('OpportunityUpdate', async () => {
+  app.processors.register('OpportunityUpdate', CRM_WEBHOOK_ROUTES.opportunity, async () => {
     if (isBroken) throw new Error('downstream is broken');
     return { status: 'done' };
   });
-  app.processors.register('ContactCreate', async () => ({ status: 'done' }));
+  app.processors.register('ContactCreate', CRM_WEBHOOK_ROUTES.contact, async () => ({ status: 'done' }));
   agencyA = await createAgency(app, 1);
   agencyB = await createAgency(app, 1);
   await app.database.db.execute(sql`update locations set ghl_location_id = 'ghl_loc_a' where id = ${agencyA.locationIds[0] ?? ''}`);

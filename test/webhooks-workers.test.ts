@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { openDatabase, queryRows, type Database } from '../src/platform/db/index.js';
 import { insertInboxRows, type NewInboxRow } from '../src/modules/webhooks/webhook-inbox.repo.js';
-import { routeWebhookEvent } from '../src/modules/webhooks/index.js';
+import { DEFAULT_WEBHOOK_ROUTE, routeWebhookEvent } from '../src/modules/webhooks/index.js';
 import { spawnEntry, waitFor, type SpawnedService } from './support/spawn-service.js';
 
 const target = inject('testDatabase');
@@ -49,7 +49,7 @@ describe('webhook worker processes', () => {
       const rows: NewInboxRow[] = [];
       for (let index = 0; index < 3000; index += 1) {
         const payload = { type: 'SwitchboardTestEvent', locationId: `loc_${index % 20}`, id: `e_${index % 300}` };
-        rows.push({ provider: 'ghl', deliveryId: `d_${index}`, eventType: payload.type, ...routeWebhookEvent('ghl', payload.type, payload), payloadJson: JSON.stringify(payload), bodySha256: 'x' });
+        rows.push({ provider: 'ghl', deliveryId: `d_${index}`, eventType: payload.type, ...routeWebhookEvent('ghl', payload.type, payload, DEFAULT_WEBHOOK_ROUTE), payloadJson: JSON.stringify(payload), bodySha256: 'x' });
       }
       for (let offset = 0; offset < rows.length; offset += 500) await insertInboxRows(database.db, rows.slice(offset, offset + 500));
 

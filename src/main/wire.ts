@@ -8,14 +8,14 @@ import type { Database } from '../platform/db/index.js';
 import { createHttpServer, type HttpServer } from '../platform/http/index.js';
 import { generateId, type IdGenerator } from '../platform/ids/ids.js';
 import type { Logger } from '../platform/log/index.js';
-import { registerHealthRoutes, registerMetricsRoutes } from '../modules/health/index.js';
+import { createHealthModule } from '../modules/health/index.js';
 import { createMetrics, type Metrics } from '../platform/metrics/index.js';
-import { argon2PasswordHasher, createAuthenticator, createSessionTokens, registerTenantsRoutes, type PasswordHasher, type TenantsDeps } from '../modules/tenants/index.js';
-import { createVault, type Vault } from '../modules/vault/index.js';
-import { createWebhooks, type ProcessorRegistry, type Webhooks } from '../modules/webhooks/index.js';
-import { registerCrmProcessors, registerCrmRoutes } from '../modules/crm/index.js';
-import { registerPushJobs, createGhl, registerGhlLifecycleProcessors, registerSetupSync, registerSyncHealthRoutes, registerSyncRoutes, SyncProgressHub, type Ghl } from '../modules/ghl/index.js';
-import { registerReconciliation, registerReconciliationRoutes } from '../modules/ghl/index.js';
+import { argon2PasswordHasher, createSessionTokens, createTenantsModule, type PasswordHasher, type TenantsDeps } from '../modules/tenants/index.js';
+import { createVaultModule, type Vault } from '../modules/vault/index.js';
+import { createWebhooksModule, type ProcessorRegistry, type WebhooksModule } from '../modules/webhooks/index.js';
+import { createCrmModule, type CrmModule, type GhlGateway } from '../modules/crm/index.js';
+import { createGhlModule, type GhlConnection } from '../modules/ghl/index.js';
+import type { AppModule } from '../platform/module/index.js';
 import { JobRunner } from '../platform/jobs/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
@@ -47,11 +47,14 @@ export interface Wired {
   tenants: TenantsDeps;
   logger: Logger;
   /** The webhook pipeline; `webhooks.startWorkers()` runs workers in this process. */
-  webhooks: Webhooks;
+  webhooks: WebhooksModule;
   /** Where modules register webhook processors (same object as webhooks.processors). */
   processors: ProcessorRegistry;
   /** The GHL marketplace app (OAuth, tokens, client); undefined when no GHL (or sandbox) is configured. */
-  ghl: Ghl | undefined;
+  ghl: GhlConnection | undefined;
+  crm: CrmModule;
+  /** Every module, in the order they were wired. */
+  modules: readonly AppModule[];
   /** Cron jobs the scheduler runs once per slot across instances. */
   scheduledJobs: ScheduledJob[];
   metrics: Metrics;
@@ -75,40 +78,39 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
       windowSeconds: options.config.auth.loginWindowSeconds,
     },
   };
-  const vault = createVault({ keyRing: options.keyRing, generateId: ids, clock });
+  const vaultModule = createVaultModule({ keyRing: options.keyRing, generateId: ids, clock });
+  const vault = vaultModule.vault;
+  const tenantsModule = createTenantsModule(tenants);
   const app = await createHttpServer({
     logger: options.logger,
     bodyLimitBytes: options.config.http.bodyLimitBytes,
     corsOrigins: options.config.http.corsOrigins,
     version: VERSION,
-    authenticator: createAuthenticator(tenants),
+    authenticator: tenantsModule.authenticator,
   });
   const metrics = createMetrics({ collectProcessMetrics: options.collectProcessMetrics ?? false });
-  registerMetricsRoutes(app, { metrics, scrapeToken: options.config.http.metricsScrapeToken });
-  registerHealthRoutes(app, { database: options.database, version: VERSION, migrationsFolder: MIGRATIONS_FOLDER, startedAt: clock.now(), now: () => clock.now() });
-  registerTenantsRoutes(app, tenants);
-  const webhooks = createWebhooks({
+  const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: 4, leaseSeconds: 60 } });
+  const webhooks = createWebhooksModule({
     database: options.database,
     logger: options.logger,
     clock,
     config: options.config.webhooks,
     postgresUrl: options.config.database.engine === 'postgres' ? options.config.database.url : undefined,
   });
-  webhooks.registerRoutes(app);
-  app.addHook('onClose', () => webhooks.close());
-
-  const ghl = options.ghl
-    ? createGhl({
-        database: options.database,
-        vault,
-        clock,
-        generateId: ids,
-        logger: options.logger,
-        onCall: (call) => {
-          metrics.outboundRequests.inc({ service: 'ghl', endpoint: call.endpoint, status: String(call.status) });
-          metrics.outboundRequestSeconds.observe({ service: 'ghl', endpoint: call.endpoint }, call.durationMs / 1000);
-        },
-        settings: {
+  // crm is built after ghl (it needs ghl's client); the install listener reaches it once it exists.
+  const late: { crm?: CrmModule } = {};
+  const ghl = createGhlModule({
+    database: options.database,
+    vault,
+    clock,
+    generateId: ids,
+    logger: options.logger,
+    onCall: (call) => {
+      metrics.outboundRequests.inc({ service: 'ghl', endpoint: call.endpoint, status: String(call.status) });
+      metrics.outboundRequestSeconds.observe({ service: 'ghl', endpoint: call.endpoint }, call.durationMs / 1000);
+    },
+    settings: options.ghl
+      ? {
           ...options.ghl,
           scopes: options.config.ghl.scopes,
           tokenRefreshWindowSeconds: options.config.ghl.tokenRefreshWindowSeconds,
@@ -117,28 +119,50 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
           installStateTtlSeconds: options.config.ghl.installStateTtlSeconds,
           installDoneUrl: options.config.ghl.installDoneUrl,
           stateSecret: options.jwtSecret,
-        },
-      })
-    : undefined;
-  const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: 4, leaseSeconds: 60 } });
-  const syncHub = new SyncProgressHub();
-  const setupSync = ghl ? registerSetupSync({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, hub: syncHub }) : undefined;
-  if (ghl) registerPushJobs(jobs, { database: options.database, client: ghl.client, clock, generateId: ids, logger: options.logger, metrics });
-  if (ghl && setupSync) {
-    ghl.installDeps.isSetupSyncEnabled = true;
-    ghl.installDeps.onLocationInstalled = async () => jobs.wake();
+        }
+      : undefined,
+    installListener: {
+      onLocationInstalled: (tx, location) => requireModule(late.crm).locationLifecycle.onLocationInstalled(tx, location),
+      afterLocationInstalled: (location) => requireModule(late.crm).locationLifecycle.afterLocationInstalled(location),
+    },
+  });
+  // The GHL client implements the gateway crm declares; TypeScript checks the fit here.
+  const gateway: GhlGateway | undefined = ghl.connection?.client;
+  const crm = createCrmModule({
+    database: options.database,
+    clock,
+    generateId: ids,
+    logger: options.logger,
+    gateway,
+    wakeJobs: () => jobs.wake(),
+    metrics,
+    settings: { reconcileCron: options.config.ghl.reconcileCron, reconcile: { contactDeletionSweepHours: options.config.ghl.contactDeletionSweepHours } },
+  });
+  late.crm = crm;
+  const health = createHealthModule({
+    database: options.database,
+    version: VERSION,
+    migrationsFolder: MIGRATIONS_FOLDER,
+    startedAt: clock.now(),
+    now: () => clock.now(),
+    metrics,
+    metricsScrapeToken: options.config.http.metricsScrapeToken,
+  });
+
+  const modules: readonly AppModule[] = [health, tenantsModule, vaultModule, webhooks, ghl, crm];
+  const scheduledJobs: ScheduledJob[] = [];
+  for (const module of modules) {
+    module.registerRoutes?.(app);
+    if (options.withDefaultProcessors !== false) webhooks.processors.subscribeAll(module.webhooks ?? []);
+    for (const job of module.jobs ?? []) jobs.register(job.kind, job.handle);
+    scheduledJobs.push(...(module.schedules ?? []));
+    const { close } = module;
+    if (close) app.addHook('onClose', () => close.call(module));
   }
-  const reconciliation = ghl ? registerReconciliation({ jobs, database: options.database, client: ghl.client, generateId: ids, clock, logger: options.logger, cron: options.config.ghl.reconcileCron, settings: { contactDeletionSweepHours: options.config.ghl.contactDeletionSweepHours }, metrics }) : undefined;
-  registerSyncRoutes(app, { database: options.database, clock, logger: options.logger, hub: syncHub, ...(setupSync ? { setupSync } : {}) });
-  registerReconciliationRoutes(app, { database: options.database, ...(reconciliation ? { reconciliation } : {}) });
-  if (ghl) ghl.registerRoutes(app);
-  registerCrmRoutes(app, { database: options.database, ghl: ghl?.client, generateId: ids, clock, onPushEnqueued: () => jobs.wake() });
-  registerSyncHealthRoutes(app, { database: options.database, clock });
-  if (options.withDefaultProcessors !== false) {
-    if (ghl) ghl.registerProcessors(webhooks.processors);
-    else registerGhlLifecycleProcessors(webhooks.processors, { generateId: ids, clock });
-    registerCrmProcessors(webhooks.processors, { generateId: ids, clock });
-  }
-  const scheduledJobs: ScheduledJob[] = [...(ghl?.scheduledJobs() ?? []), ...(reconciliation?.scheduledJobs() ?? [])];
-  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl, scheduledJobs, metrics, jobs };
+  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl: ghl.connection, crm, modules, scheduledJobs, metrics, jobs };
+}
+
+function requireModule<T>(module: T | undefined): T {
+  if (!module) throw new Error('a module was used before wiring finished');
+  return module;
 }

@@ -7,11 +7,11 @@ import { generateId } from '../../platform/ids/ids.js';
 import { systemClock } from '../../platform/clock/clock.js';
 import { ensureGhlCompany, ensureGhlLocation, type TenantRef } from '../tenants/index.js';
 import { ProcessorRegistry, type WebhookEvent } from '../webhooks/index.js';
-import { LocationNotInstalledError, registerCrmProcessors } from './index.js';
+import { createCrmWebhookSubscriptions, LocationNotInstalledError } from './index.js';
 
 let database: Database;
 const registry = new ProcessorRegistry();
-registerCrmProcessors(registry, { generateId, clock: systemClock });
+registry.subscribeAll(createCrmWebhookSubscriptions({ generateId, clock: systemClock }));
 
 /** GHL location ids used by the official examples, all installed under one agency. */
 const EXAMPLE_LOCATIONS = {

@@ -1,4 +1,3 @@
-import type { ProcessorRegistry } from '../webhooks/index.js';
 import { appointmentMapping, createAppointmentProcessors } from './appointments.processors.js';
 import { createCommerceProcessors } from './commerce.processors.js';
 import { contactMapping, createContactProcessors } from './contacts.processors.js';
@@ -17,10 +16,6 @@ export function createCrmProcessors(deps: CrmProcessorDeps) {
     ...createConversationProcessors(deps),
     ...createCommerceProcessors(deps),
   };
-}
-
-export function registerCrmProcessors(registry: ProcessorRegistry, deps: CrmProcessorDeps): void {
-  registry.registerAll(createCrmProcessors(deps));
 }
 
 /**

@@ -10,3 +10,5 @@ export { seedDemoTenant } from './seed-demo-tenant.js';
 export * as tenantTables from './tenants.tables.js';
 export { findTenantByGhlLocationId, findCompanyIdByGhlCompanyId, ensureGhlCompany, ensureGhlLocation, linkCompanyToGhl } from './ghl-tenants.js';
 export type { TenantRef } from './ghl-tenants.js';
+export { createTenantsModule } from './create-tenants-module.js';
+export type { TenantsModule } from './create-tenants-module.js';

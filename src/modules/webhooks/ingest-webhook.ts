@@ -8,6 +8,7 @@ import { findInboxIdByDelivery, type NewInboxRow } from './webhook-inbox.repo.js
 import { extractDeliveryTimestamp, extractGhlEventType, routeWebhookEvent } from './webhook-routing.js';
 import { verifyGhlSignature, verifyHmacSignature, type GhlWebhookKeys, type SignatureCheck } from './webhook-signatures.js';
 import type { WebhookSecretRegistry } from './webhook-secrets.js';
+import type { WebhookRouteSpec } from '../../platform/module/index.js';
 
 export type WebhookProvider = WebhookEvent['provider'];
 
@@ -22,6 +23,8 @@ export interface IngestDeps {
   database: Database;
   clock: Clock;
   keys: GhlWebhookKeys;
+  /** The route the event type's owner declared (queue, priority, ordering rule). */
+  routeOf(eventType: string): WebhookRouteSpec;
   secrets: WebhookSecretRegistry;
   committer: GroupCommitter<NewInboxRow, InboxWriteOutcome>;
   backlog: BacklogGauge;
@@ -122,7 +125,7 @@ export async function ingestWebhook(deps: IngestDeps, request: IngestRequest): P
   const eventType = eventTypeOf(request, payload);
   const bodySha256 = createHash('sha256').update(request.rawBody).digest('hex');
   const deliveryId = deliveryIdOf(request, payload, bodySha256);
-  const routed = routeWebhookEvent(request.provider, eventType, payload);
+  const routed = routeWebhookEvent(request.provider, eventType, payload, deps.routeOf(eventType));
 
   // Replay window: an old timestamp is fine for a delivery we already hold (a GHL retry or
   // duplicate → 200 duplicate), but an unknown delivery that old is a replayed body.

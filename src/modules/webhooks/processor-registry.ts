@@ -1,61 +1,53 @@
-import type { Tx } from '../../platform/db/index.js';
+import type { ProcessOutcome, WebhookEvent, WebhookProcessor, WebhookRouteSpec, WebhookSubscription } from '../../platform/module/index.js';
 
-/** A stored webhook event as processors see it (one row of the inbox). */
-export interface WebhookEvent {
-  /** Our inbox row id. */
-  id: string;
-  /** ghl = marketplace app webhook; ghl_workflow = workflow/custom webhook; integration = a tenant integration's webhook. */
-  provider: 'ghl' | 'ghl_workflow' | 'integration';
-  /** GHL's `type` (or the workflow event type / integration event name). */
-  eventType: string;
-  /** GHL's webhookId, or a content hash when the sender gave none; unique per provider. */
-  deliveryId: string;
-  /** GHL location id (`locationId`, or `altId` for invoices) when the payload names one. */
-  ghlLocationId: string | null;
-  /** GHL company (agency) id when the payload names one. */
-  ghlCompanyId: string | null;
-  payload: Record<string, unknown>;
-  receivedAt: Date;
-  /** 1 on the first try. */
-  attempt: number;
-  /** Per-entity ordering key (provider:location:family:entity); events with the same key run one at a time in arrival order. */
-  orderingKey?: string | null;
-  /**
-   * The entity version this event carries (dateUpdated / updatedAt / envelope timestamp), set for
-   * state events only. The dispatcher already skips an event older than the newest version applied
-   * for its ordering key; processors may compare it with their stored row too.
-   */
-  occurredAt?: Date | null;
-}
+export type { ProcessOutcome, WebhookEvent, WebhookProcessor, WebhookRouteSpec, WebhookSubscription };
 
-export type ProcessOutcome = { status: 'done' } | { status: 'skipped'; reason: string };
+/** Where an event type nobody routes goes: the general queue, ordered by its id, never stale. */
+export const DEFAULT_WEBHOOK_ROUTE: WebhookRouteSpec = { queue: 'general', priority: 0, entity: { family: 'entity', idPaths: [['id'], ['_id']], isVersioned: false } };
 
 /**
- * Applies one event inside the dispatcher's transaction. Must be idempotent (the same event may be
- * processed again after a crash) and must not let a stale event overwrite newer state. Throwing
- * rolls back and schedules a retry with backoff; after the last attempt the event is dead.
+ * The inbox's subscriptions: which processors run for an event type, and the route (queue, priority,
+ * ordering) its owner declared. An event type with no processor is stored and marked skipped.
  */
-export type WebhookProcessor = (tx: Tx, event: WebhookEvent) => Promise<ProcessOutcome>;
-
-/** Modules register processors by event type; an event type with none is stored and marked skipped. */
 export class ProcessorRegistry {
   private readonly processors = new Map<string, WebhookProcessor[]>();
+  private readonly routes = new Map<string, WebhookRouteSpec>();
 
-  register(eventType: string, processor: WebhookProcessor): void {
-    const list = this.processors.get(eventType) ?? [];
-    list.push(processor);
-    this.processors.set(eventType, list);
+  subscribe(subscription: WebhookSubscription): void {
+    for (const eventType of subscription.eventTypes) {
+      if (subscription.route) this.declareRoute(eventType, subscription.route);
+      const list = this.processors.get(eventType) ?? [];
+      list.push(subscription.process);
+      this.processors.set(eventType, list);
+    }
   }
 
-  registerAll(processors: Record<string, WebhookProcessor>): void {
-    for (const [eventType, processor] of Object.entries(processors)) this.register(eventType, processor);
+  subscribeAll(subscriptions: readonly WebhookSubscription[]): void {
+    for (const subscription of subscriptions) this.subscribe(subscription);
+  }
+
+  /** One processor for one event type, filed as its owner would route it (pipeline tests). */
+  register(eventType: string, route: WebhookRouteSpec, processor: WebhookProcessor): void {
+    this.subscribe({ eventTypes: [eventType], route, process: processor });
   }
 
   find(eventType: string): readonly WebhookProcessor[] {
     return this.processors.get(eventType) ?? [];
   }
 
+  routeOf(eventType: string): WebhookRouteSpec {
+    return this.routes.get(eventType) ?? DEFAULT_WEBHOOK_ROUTE;
+  }
+
   eventTypes(): string[] {
     return [...this.processors.keys()].sort();
+  }
+
+  private declareRoute(eventType: string, route: WebhookRouteSpec): void {
+    const known = this.routes.get(eventType);
+    if (known && JSON.stringify(known) !== JSON.stringify(route)) {
+      throw new Error(`webhook event type ${eventType} has two different routes (${known.queue} and ${route.queue}); only its owner declares one`);
+    }
+    this.routes.set(eventType, route);
   }
 }

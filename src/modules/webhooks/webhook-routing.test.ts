@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { routeWebhookEvent } from './webhook-routing.js';
+import { systemClock } from '../../platform/clock/clock.js';
+import { generateId } from '../../platform/ids/ids.js';
+import { createCrmWebhookSubscriptions } from '../crm/index.js';
+import { createGhlLifecycleSubscriptions } from '../ghl/index.js';
+import { ProcessorRegistry } from './processor-registry.js';
+import { routeWebhookEvent as routeWith } from './webhook-routing.js';
+
+// The routes the product's modules declare, as src/main/wire.ts subscribes them.
+const registry = new ProcessorRegistry();
+registry.subscribeAll(createGhlLifecycleSubscriptions({ generateId, clock: systemClock }));
+registry.subscribeAll(createCrmWebhookSubscriptions({ generateId, clock: systemClock }));
+const routeWebhookEvent = (provider: string, eventType: string, payload: Record<string, unknown>) => routeWith(provider, eventType, payload, registry.routeOf(eventType));
 
 describe('webhook routing', () => {
   it('routes by the table to the seven queues, unknown types to general', () => {
@@ -19,5 +30,11 @@ describe('webhook routing', () => {
     const deleted = routeWebhookEvent('ghl', 'ContactDelete', { locationId: 'L', id: 'c1', dateUpdated: '2026-01-01T00:00:00Z' });
     expect(deleted.orderingKey).toBe(update.orderingKey);
     expect(deleted.occurredAt).toBeNull();
+  });
+
+  it('refuses two different routes for one event type', () => {
+    const conflicting = new ProcessorRegistry();
+    conflicting.subscribe({ eventTypes: ['ContactUpdate'], route: { queue: 'contacts', priority: 20, entity: { family: 'contact', idPaths: [['id']], isVersioned: true } }, process: async () => ({ status: 'done' }) });
+    expect(() => conflicting.subscribe({ eventTypes: ['ContactUpdate'], route: { queue: 'general', priority: 0, entity: { family: 'x', idPaths: [], isVersioned: false } }, process: async () => ({ status: 'done' }) })).toThrow(/two different routes/);
   });
 });

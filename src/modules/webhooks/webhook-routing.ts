@@ -1,5 +1,7 @@
-export const WEBHOOK_QUEUE_NAMES = ['critical', 'messages', 'contacts', 'appointments', 'projects', 'financial', 'general'] as const;
-export type WebhookQueueName = (typeof WEBHOOK_QUEUE_NAMES)[number];
+import { WEBHOOK_QUEUE_NAMES, type WebhookQueueName, type WebhookRouteSpec } from '../../platform/module/index.js';
+
+export { WEBHOOK_QUEUE_NAMES };
+export type { WebhookQueueName };
 
 export interface WebhookQueueDefinition {
   name: WebhookQueueName;
@@ -21,65 +23,6 @@ export const WEBHOOK_QUEUES: readonly WebhookQueueDefinition[] = [
 
 export function isWebhookQueueName(value: string): value is WebhookQueueName {
   return (WEBHOOK_QUEUE_NAMES as readonly string[]).includes(value);
-}
-
-/**
- * How an event names its entity: the first path that yields a string wins. `family` namespaces the
- * ordering key so e.g. a contact and an opportunity never share one.
- */
-interface EntityRule {
-  family: string;
-  idPaths: readonly (readonly string[])[];
-  /** State events carry a full snapshot: an older version must not overwrite a newer one. Append-only events (messages) are never stale. */
-  isVersioned: boolean;
-}
-
-export interface WebhookRoute {
-  /** Exact event type, or a prefix ending in `*`. */
-  pattern: string;
-  queue: WebhookQueueName;
-  /** Higher runs first within a queue. */
-  priority: number;
-  entity: EntityRule;
-}
-
-const byId = (family: string, isVersioned = true): EntityRule => ({ family, idPaths: [['id'], ['_id']], isVersioned });
-const byMongoId = (family: string): EntityRule => ({ family, idPaths: [['_id'], ['id']], isVersioned: true });
-const conversation: EntityRule = { family: 'conversation', idPaths: [['conversationId'], ['contactId']], isVersioned: false };
-const tenantLifecycle: EntityRule = { family: 'app', idPaths: [['locationId'], ['companyId']], isVersioned: true };
-
-/** The routing table (issue 3 §4). Exact types are matched before prefixes; anything else goes to `general`. */
-export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
-  { pattern: 'INSTALL', queue: 'critical', priority: 100, entity: tenantLifecycle },
-  { pattern: 'UNINSTALL', queue: 'critical', priority: 100, entity: tenantLifecycle },
-  { pattern: 'PLAN_CHANGE', queue: 'critical', priority: 90, entity: tenantLifecycle },
-  { pattern: 'InboundMessage', queue: 'messages', priority: 50, entity: conversation },
-  { pattern: 'OutboundMessage', queue: 'messages', priority: 50, entity: conversation },
-  { pattern: 'ProviderOutboundMessage', queue: 'messages', priority: 60, entity: conversation },
-  { pattern: 'ConversationUnreadUpdate', queue: 'messages', priority: 40, entity: byId('conversation-unread') },
-  { pattern: 'LCEmailStats', queue: 'messages', priority: 30, entity: { family: 'email-stats', idPaths: [], isVersioned: false } },
-  { pattern: 'CampaignStatusUpdate', queue: 'contacts', priority: 20, entity: { family: 'campaign-status', idPaths: [['contactId']], isVersioned: false } },
-  { pattern: 'Contact*', queue: 'contacts', priority: 20, entity: byId('contact') },
-  { pattern: 'Note*', queue: 'contacts', priority: 20, entity: byId('note') },
-  { pattern: 'Task*', queue: 'contacts', priority: 20, entity: byId('task') },
-  { pattern: 'Appointment*', queue: 'appointments', priority: 20, entity: { family: 'appointment', idPaths: [['appointment', 'id'], ['id']], isVersioned: true } },
-  { pattern: 'Opportunity*', queue: 'projects', priority: 20, entity: byId('opportunity') },
-  { pattern: 'Invoice*', queue: 'financial', priority: 30, entity: byMongoId('invoice') },
-  { pattern: 'Order*', queue: 'financial', priority: 30, entity: byMongoId('order') },
-  { pattern: 'Product*', queue: 'financial', priority: 20, entity: byMongoId('product') },
-  { pattern: 'Price*', queue: 'financial', priority: 20, entity: byMongoId('price') },
-];
-
-const DEFAULT_ROUTE: WebhookRoute = { pattern: '*', queue: 'general', priority: 0, entity: byId('entity', false) };
-
-const exactRoutes = new Map(WEBHOOK_ROUTES.filter((route) => !route.pattern.endsWith('*')).map((route) => [route.pattern, route]));
-const prefixRoutes = WEBHOOK_ROUTES.filter((route) => route.pattern.endsWith('*')).map((route) => ({ prefix: route.pattern.slice(0, -1), route }));
-
-export function findWebhookRoute(eventType: string): WebhookRoute {
-  const exact = exactRoutes.get(eventType);
-  if (exact) return exact;
-  for (const { prefix, route } of prefixRoutes) if (eventType.startsWith(prefix)) return route;
-  return DEFAULT_ROUTE;
 }
 
 function readPath(payload: Record<string, unknown>, path: readonly string[]): unknown {
@@ -134,8 +77,8 @@ export interface RoutedEvent {
   occurredAt: Date | null;
 }
 
-export function routeWebhookEvent(provider: string, eventType: string, payload: Record<string, unknown>): RoutedEvent {
-  const route = findWebhookRoute(eventType);
+/** Files one event by the route its owner declared (ProcessorRegistry.routeOf). */
+export function routeWebhookEvent(provider: string, eventType: string, payload: Record<string, unknown>, route: WebhookRouteSpec): RoutedEvent {
   const ghlLocationId = extractGhlLocationId(payload) ?? null;
   const ghlCompanyId = extractGhlCompanyId(payload) ?? null;
   let entityId: string | undefined;

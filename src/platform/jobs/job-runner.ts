@@ -17,6 +17,13 @@ export interface JobContext {
  */
 export type JobHandler = (job: ClaimedJob, context: JobContext) => Promise<void>;
 
+/** Where a module registers its job handlers (the runner, or a module face collecting them). */
+export interface JobRegistrar {
+  register(kind: string, handler: JobHandler): void;
+  /** Nudges the runner after jobs were enqueued and committed. */
+  wake(): void;
+}
+
 export class JobRetryLaterError extends Error {
   constructor(message: string, readonly retryInSeconds: number) {
     super(message);

@@ -1,5 +1,5 @@
 import type { HttpClient } from '../../../platform/http-client/index.js';
-import { buildUrl, GHL_VERSIONS, readGhlError, subjectKey, type GhlFamily, type GhlResult, type GhlSubject } from './ghl-http.js';
+import { buildUrl, GhlAccessUnavailableError, GHL_VERSIONS, readGhlError, subjectKey, type GhlFamily, type GhlResult, type GhlSubject } from './ghl-http.js';
 
 /** Supplies access tokens; implemented by the token vault (refresh is its business, not the client's). */
 export interface GhlTokenSource {
@@ -30,6 +30,15 @@ export class GhlClient {
   constructor(private readonly options: GhlClientOptions) {}
 
   async call<T>(subject: GhlSubject, call: GhlCall): Promise<GhlResult<T>> {
+    try {
+      return await this.send<T>(subject, call);
+    } catch (error) {
+      if (!(error instanceof GhlAccessUnavailableError)) throw error;
+      return { ok: false, error: { status: 401, code: 'no_access', message: error.message, traceId: undefined } };
+    }
+  }
+
+  private async send<T>(subject: GhlSubject, call: GhlCall): Promise<GhlResult<T>> {
     let token = await this.options.tokens.getAccessToken(subject);
     for (let attempt = 1; attempt <= 2; attempt += 1) {
       const headers: Record<string, string> = {
@@ -132,12 +141,12 @@ export class GhlClient {
   listPipelines(ghlLocationId: string) {
     return this.call<{ pipelines: GhlPipeline[] }>(location(ghlLocationId), { method: 'GET', template: '/opportunities/pipelines', path: '/opportunities/pipelines', query: { locationId: ghlLocationId } });
   }
-  searchOpportunities(ghlLocationId: string, query: { limit: number; startAfter?: string | undefined; startAfterId?: string | undefined; status?: string | undefined }) {
+  searchOpportunities(ghlLocationId: string, query: { limit: number; startAfter?: string | undefined; startAfterId?: string | undefined; status?: string | undefined; contactId?: string | undefined }) {
     return this.call<{ opportunities: GhlOpportunity[]; meta?: { total?: number; startAfter?: number | string | null; startAfterId?: string | null } }>(location(ghlLocationId), {
       method: 'GET',
       template: '/opportunities/search',
       path: '/opportunities/search',
-      query: { location_id: ghlLocationId, limit: query.limit, startAfter: query.startAfter, startAfterId: query.startAfterId, status: query.status },
+      query: { location_id: ghlLocationId, contact_id: query.contactId, limit: query.limit, startAfter: query.startAfter, startAfterId: query.startAfterId, status: query.status },
     });
   }
   getOpportunity(ghlLocationId: string, opportunityId: string) {

@@ -18,8 +18,11 @@ export function subjectKey(subject: GhlSubject): string {
 
 export interface GhlError {
   status: number;
-  /** Stable code for callers: not_found, unauthorized, forbidden, validation, rate_limited, server_error, bad_request, network. */
-  code: 'not_found' | 'unauthorized' | 'forbidden' | 'validation' | 'rate_limited' | 'server_error' | 'bad_request' | 'network';
+  /**
+   * Stable code for callers: not_found, unauthorized, forbidden, validation, rate_limited, server_error,
+   * bad_request, network; no_access when no usable token exists (uninstalled or re-authorisation needed).
+   */
+  code: 'not_found' | 'unauthorized' | 'forbidden' | 'validation' | 'rate_limited' | 'server_error' | 'bad_request' | 'network' | 'no_access';
   message: string;
   traceId: string | undefined;
 }
@@ -29,12 +32,18 @@ export interface GhlError {
  * slot). Rate limits, timeouts, 401 (refreshed by the client) and 5xx are worth retrying.
  */
 export function isRefusal(error: GhlError): boolean {
-  return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401;
+  return error.code !== 'no_access' && error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 429 && error.status !== 401;
 }
 
 export function describeGhlError(error: GhlError): string {
   return `GHL answered ${error.status} (${error.code}): ${error.message}`;
 }
+
+/**
+ * The token source has no usable token for the subject (never installed, uninstalled, or GHL asks
+ * for a new authorisation): no request is sent, and the call answers `no_access`.
+ */
+export class GhlAccessUnavailableError extends Error {}
 
 export type GhlResult<T> = { ok: true; data: T; status: number } | { ok: false; error: GhlError };
 

@@ -5,14 +5,14 @@ import { buildGhlEvent, loadGhlExample, processGhlEvent } from '../../../../test
 import { queryRows, type Database, type Executor } from '../../../platform/db/index.js';
 import { generateId } from '../../../platform/ids/ids.js';
 import { systemClock } from '../../../platform/clock/clock.js';
-import { registerCrmProcessors } from '../../crm/index.js';
+import { createCrmWebhookSubscriptions } from '../../crm/index.js';
 import { ProcessorRegistry, type WebhookEvent } from '../../webhooks/index.js';
-import { GhlInstallTargetUnknownError, GhlInstallationNotFoundError, registerGhlLifecycleProcessors } from '../index.js';
+import { createGhlLifecycleSubscriptions, GhlInstallTargetUnknownError, GhlInstallationNotFoundError } from '../index.js';
 
 let database: Database;
 const revokedSubjects: string[] = [];
 const registry = new ProcessorRegistry();
-registerGhlLifecycleProcessors(registry, {
+registry.subscribeAll(createGhlLifecycleSubscriptions({
   generateId,
   clock: systemClock,
   tokens: {
@@ -21,8 +21,8 @@ registerGhlLifecycleProcessors(registry, {
       return true;
     },
   },
-});
-registerCrmProcessors(registry, { generateId, clock: systemClock });
+}));
+registry.subscribeAll(createCrmWebhookSubscriptions({ generateId, clock: systemClock }));
 
 beforeAll(async () => {
   database = await createTestDatabase();

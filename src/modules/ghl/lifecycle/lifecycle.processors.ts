@@ -2,9 +2,8 @@ import { z } from 'zod';
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import { resolveSourceVersion } from '../../crm/index.js';
 import { ensureGhlCompany, ensureGhlLocation, findCompanyIdByGhlCompanyId, findTenantByGhlLocationId } from '../../tenants/index.js';
-import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../../webhooks/index.js';
+import { resolveSourceVersion, type ProcessOutcome, type WebhookEvent, type WebhookProcessor } from '../../webhooks/index.js';
 import { applyGhlLocationVersion, applyInstallationEvent, changeInstallationPlan, uninstallAgencyLocations, type InstallType } from './installations.repo.js';
 
 export interface GhlLifecycleDeps {
@@ -235,7 +234,7 @@ function createLocationProcessor(deps: GhlLifecycleDeps): WebhookProcessor {
   };
 }
 
-export function createGhlLifecycleProcessors(deps: GhlLifecycleDeps): Record<string, WebhookProcessor> {
+export function createGhlLifecycleProcessors(deps: GhlLifecycleDeps): Record<'INSTALL' | 'UNINSTALL' | 'PLAN_CHANGE' | 'LocationCreate' | 'LocationUpdate', WebhookProcessor> {
   const location = createLocationProcessor(deps);
   return {
     INSTALL: createInstallProcessor(deps),

@@ -4,12 +4,10 @@ import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import { ensureGhlCompany, ensureGhlLocation, linkCompanyToGhl } from '../../tenants/index.js';
-import { requeueUnconfirmedEdits } from '../../crm/index.js';
 import { ghlInstallations } from '../ghl-installations.tables.js';
 import { appIdOf, type GhlOAuthClient, type GhlUserType, type TokenResponse } from './oauth-client.js';
 import type { InstallState } from './install-state.js';
 import type { GhlTokenStore } from './token-store.js';
-import { enqueueSetupSync } from '../sync/setup-sync.jobs.js';
 
 export interface GhlAppSettings {
   clientId: string;
@@ -28,10 +26,22 @@ export interface InstallDeps {
   settings: GhlAppSettings;
   clock: Clock;
   generateId: IdGenerator;
-  /** Enqueue the setup sync in the same transaction that stores the install (transactional outbox). */
-  isSetupSyncEnabled?: boolean;
-  /** Called once per installed location after its install committed (wakes the job runner). */
-  onLocationInstalled?: (location: { companyId: string; locationId: string; ghlLocationId: string }) => Promise<void>;
+  /** What other modules do when a location is installed (the crm module: setup sync, re-pushes). */
+  listener?: LocationInstallListener | undefined;
+}
+
+export interface InstalledLocation {
+  companyId: string;
+  locationId: string;
+  ghlLocationId: string;
+}
+
+/** A port of the ghl module: other modules learn of installed locations through it (wired in src/main). */
+export interface LocationInstallListener {
+  /** Runs in the transaction that stores the install, so work it enqueues exists exactly when the install does (outbox). */
+  onLocationInstalled(tx: Executor, location: InstalledLocation): Promise<void>;
+  /** Runs once the install committed (wakes workers). */
+  afterLocationInstalled?(location: InstalledLocation): Promise<void>;
 }
 
 /** `companyId`: the agency of the admin who started the install; the GHL agency is linked to it. */
@@ -86,7 +96,7 @@ export async function completeInstall(deps: InstallDeps, input: { code: string; 
     if (!ghlLocationId) return fail('token_incomplete', 'A Location token response names no locationId');
     const installed = await storeLocationInstall(deps, { appId, ghlCompanyId, ghlLocationId, name: undefined, token });
     const companyId = installed.companyId;
-    await deps.onLocationInstalled?.({ companyId, locationId: installed.locationId, ghlLocationId });
+    await deps.listener?.afterLocationInstalled?.({ companyId, locationId: installed.locationId, ghlLocationId });
     return succeed({ userType, ghlCompanyId, companyId, locations: [{ ghlLocationId, locationId: installed.locationId, name: null }], failedLocations: [] });
   }
 
@@ -108,7 +118,7 @@ export async function completeInstall(deps: InstallDeps, input: { code: string; 
     }
     const installed = await storeLocationInstall(deps, { appId, ghlCompanyId, ghlLocationId: location.id, name: location.name, token: minted.token });
     locations.push({ ghlLocationId: location.id, locationId: installed.locationId, name: location.name });
-    await deps.onLocationInstalled?.({ companyId: installed.companyId, locationId: installed.locationId, ghlLocationId: location.id });
+    await deps.listener?.afterLocationInstalled?.({ companyId: installed.companyId, locationId: installed.locationId, ghlLocationId: location.id });
   }
   return succeed({ userType, ghlCompanyId, companyId, locations, failedLocations });
 }
@@ -130,9 +140,7 @@ async function storeLocationInstall(
       ghlTargetId: input.ghlLocationId,
       token: input.token,
     });
-    if (deps.isSetupSyncEnabled) await enqueueSetupSync(tx, deps.generateId, { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId: input.ghlLocationId, trigger: 'install' });
-    // A reinstall: edits made here while the app had no access go to GHL now.
-    await requeueUnconfirmedEdits(tx, tenant.locationId);
+    await deps.listener?.onLocationInstalled(tx, { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId: input.ghlLocationId });
     return tenant;
   });
 }

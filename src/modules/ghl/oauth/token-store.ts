@@ -5,18 +5,18 @@ import type { IdGenerator } from '../../../platform/ids/ids.js';
 import type { Logger } from '../../../platform/log/index.js';
 import type { Vault } from '../../vault/index.js';
 import type { GhlTokenSource } from '../client/ghl-client.js';
-import { subjectKey, type GhlSubject } from '../client/ghl-http.js';
+import { GhlAccessUnavailableError, subjectKey, type GhlSubject } from '../client/ghl-http.js';
 import { ghlTokens } from '../ghl-tokens.tables.js';
 import type { GhlOAuthClient, GhlUserType, TokenResponse } from './oauth-client.js';
 
-export class GhlReauthRequiredError extends Error {
+export class GhlReauthRequiredError extends GhlAccessUnavailableError {
   constructor(readonly subjectKey: string, readonly reason: string) {
     super(`GHL authorization for ${subjectKey} needs to be renewed: ${reason}`);
     this.name = 'GhlReauthRequiredError';
   }
 }
 
-export class GhlNotInstalledError extends Error {
+export class GhlNotInstalledError extends GhlAccessUnavailableError {
   constructor(readonly subjectKey: string) {
     super(`No GHL tokens are stored for ${subjectKey}`);
     this.name = 'GhlNotInstalledError';

@@ -4,14 +4,13 @@ import type { HttpServer } from '../../platform/http/index.js';
 import { createHttpClient, type CallRecord, type HttpClient } from '../../platform/http-client/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import type { Logger } from '../../platform/log/index.js';
-import type { ScheduledJob } from '../../platform/scheduler/index.js';
+import type { AppModule } from '../../platform/module/index.js';
 import type { Vault } from '../vault/index.js';
-import type { ProcessorRegistry } from '../webhooks/index.js';
 import { GhlClient } from './client/ghl-client.js';
 import { readRateLimitHeaders } from './client/ghl-http.js';
-import { registerGhlLifecycleProcessors } from './lifecycle/register-ghl-lifecycle-processors.js';
+import { createGhlLifecycleSubscriptions } from './lifecycle/lifecycle.webhooks.js';
 import { createInstallState } from './oauth/install-state.js';
-import type { InstallDeps } from './oauth/install-app.js';
+import type { InstallDeps, LocationInstallListener } from './oauth/install-app.js';
 import { GhlOAuthClient } from './oauth/oauth-client.js';
 import { registerOAuthRoutes } from './oauth/oauth.routes.js';
 import { GhlTokenStore } from './oauth/token-store.js';
@@ -39,30 +38,51 @@ export interface GhlSettings {
   stateSecret: string;
 }
 
-export interface GhlDeps {
+export interface GhlModuleDeps {
   database: Database;
   vault: Vault;
   clock: Clock;
   generateId: IdGenerator;
   logger: Logger;
-  settings: GhlSettings;
+  /** Where GHL is (the real API or the sandbox); without it GHL calls are disabled but lifecycle webhooks still apply. */
+  settings?: GhlSettings | undefined;
   onCall?: (record: CallRecord) => void;
+  /** Told of every installed location, inside the install's transaction (the crm module's setup sync). */
+  installListener?: LocationInstallListener | undefined;
 }
 
-export interface Ghl {
+/** The connected half of the module: present when GHL (or the sandbox) is configured. */
+export interface GhlConnection {
   http: HttpClient;
   oauth: GhlOAuthClient;
   tokens: GhlTokenStore;
+  /** The one REST client; it implements the GHL gateways other modules declare (crm's GhlGateway). */
   client: GhlClient;
   installDeps: InstallDeps;
-  registerRoutes(app: HttpServer): void;
-  registerProcessors(registry: ProcessorRegistry): void;
-  scheduledJobs(): ScheduledJob[];
 }
 
-/** The GHL marketplace app: one rate-governed HTTP client, OAuth, the token vault, the REST client. */
-export function createGhl(deps: GhlDeps): Ghl {
-  const { settings } = deps;
+export interface GhlModule extends AppModule {
+  connection: GhlConnection | undefined;
+}
+
+/**
+ * The GHL marketplace app as an adapter: one rate-governed HTTP client, OAuth install and uninstall,
+ * the token vault and the REST client. It knows no domain module; they reach it through ports.
+ */
+export function createGhlModule(deps: GhlModuleDeps): GhlModule {
+  const connection = deps.settings ? connect(deps, deps.settings) : undefined;
+  return {
+    name: 'ghl',
+    connection,
+    registerRoutes: (app: HttpServer) => {
+      if (connection) registerOAuthRoutes(app, connection.installDeps);
+    },
+    webhooks: createGhlLifecycleSubscriptions({ generateId: deps.generateId, clock: deps.clock, ...(connection ? { tokens: connection.tokens } : {}) }),
+    schedules: connection && deps.settings ? [{ name: 'ghl.refresh-tokens', cron: deps.settings.tokenRefreshCron, run: () => connection.tokens.refreshExpiring() }] : [],
+  };
+}
+
+function connect(deps: GhlModuleDeps, settings: GhlSettings): GhlConnection {
   const http = createHttpClient({
     defaultTimeoutMs: settings.requestTimeoutMs,
     retry: { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 5000, maxRateLimitWaits: 5 },
@@ -89,15 +109,7 @@ export function createGhl(deps: GhlDeps): Ghl {
     settings: { clientId: settings.clientId, authorizeUrl: settings.authorizeUrl, redirectUri: settings.redirectUri, scopes: settings.scopes, installDoneUrl: settings.installDoneUrl },
     clock: deps.clock,
     generateId: deps.generateId,
+    listener: deps.installListener,
   };
-  return {
-    http,
-    oauth,
-    tokens,
-    client,
-    installDeps,
-    registerRoutes: (app) => registerOAuthRoutes(app, installDeps),
-    registerProcessors: (registry) => registerGhlLifecycleProcessors(registry, { generateId: deps.generateId, clock: deps.clock, tokens }),
-    scheduledJobs: () => [{ name: 'ghl.refresh-tokens', cron: settings.tokenRefreshCron, run: () => tokens.refreshExpiring() }],
-  };
+  return { http, oauth, tokens, client, installDeps };
 }

@@ -1,5 +1,5 @@
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz } from '../../platform/db/index.js';
+import { locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz } from '../../../platform/db/index.js';
 
 /*
  * Setup sync bookkeeping (sync_runs, sync_steps) and local mirrors of the GHL configuration the CRM

@@ -5,7 +5,7 @@ import { queryRows } from '../../../platform/db/index.js';
 import { bearer, createTestApp, startLiveApp, TEST_GHL_REDIRECT_URI, type TestApp } from '../../../../test/support/test-app.js';
 import { createAgency, createLocationUser } from '../../../../test/support/factories.js';
 import { waitFor } from '../../../../test/support/spawn-service.js';
-import type { GhlClient } from '../client/ghl-client.js';
+import type { GhlClient } from '../../ghl/index.js';
 import type { ReconciliationView, ReconcileRunView } from './get-reconciliation.js';
 import { RECONCILE_SCHEDULED_JOB_NAME } from './reconcile.jobs.js';
 

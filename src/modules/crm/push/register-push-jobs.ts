@@ -1,6 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
-import { JobFailedPermanentlyError, type JobRunner } from '../../../platform/jobs/index.js';
-import { PUSH_JOB_KINDS, SEND_MESSAGE_JOB_KIND, type WriteThroughEntity } from '../../crm/index.js';
+import { JobFailedPermanentlyError, type JobRegistrar } from '../../../platform/jobs/index.js';
+import { PUSH_JOB_KINDS, type WriteThroughEntity } from '../write-through.repo.js';
+import { SEND_MESSAGE_JOB_KIND } from '../send-message.js';
 import { pushRecord, type PushDeps } from './push-records.js';
 import { sendQueuedMessage } from './send-messages.js';
 
@@ -19,7 +20,7 @@ function pushesCounter(registry: Registry): Counter<'entity' | 'outcome'> {
 }
 
 /** Registers the outbox handlers of the CRM write API: record pushes and message sends. */
-export function registerPushJobs(jobs: JobRunner, deps: PushDeps & { metrics?: { registry: Registry } }): void {
+export function registerPushJobs(jobs: JobRegistrar, deps: PushDeps & { metrics?: { registry: Registry } }): void {
   const counter = deps.metrics ? pushesCounter(deps.metrics.registry) : undefined;
   const counted = async (entity: string, work: () => Promise<string>) => {
     try {

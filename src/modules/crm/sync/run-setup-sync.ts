@@ -3,7 +3,7 @@ import type { Database } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import type { JobLease } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/log/index.js';
-import type { GhlClient } from '../client/ghl-client.js';
+import type { GhlGateway } from '../ghl-gateway.js';
 import type { CrmApplier } from './crm-applier.js';
 import { gradeInstall, type InstallReport, type StepFigures } from './grade-setup-sync.js';
 import { SETUP_SYNC_STEP_DEFINITIONS, SyncStepError, type SetupSyncSettings, type SetupSyncStep, type StepContext } from './setup-sync-steps.js';
@@ -22,7 +22,7 @@ import {
 
 export interface SetupSyncDeps {
   database: Database;
-  client: GhlClient;
+  client: GhlGateway;
   crm: CrmApplier;
   settings: SetupSyncSettings;
   generateId: IdGenerator;

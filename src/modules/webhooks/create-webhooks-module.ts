@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock/clock.js';
 import type { Database } from '../../platform/db/index.js';
 import type { HttpServer } from '../../platform/http/index.js';
 import type { Logger } from '../../platform/log/index.js';
+import type { AppModule } from '../../platform/module/index.js';
 import { WakeupHub, createCoalescingNotifier, startPgListener } from '../../platform/queue/index.js';
 import type { IngestDeps } from './ingest-webhook.js';
 import { ProcessorRegistry } from './processor-registry.js';
@@ -32,8 +33,8 @@ export interface WebhookWorkers {
 }
 
 /** The webhook pipeline: ingest routes, ops API, processor registry, and workers to start where wanted. */
-export interface Webhooks {
-  /** Modules register their processors here (event type → processors). */
+export interface WebhooksModule extends AppModule {
+  /** Other modules' webhook subscriptions land here (src/main subscribes each module's `webhooks`). */
   processors: ProcessorRegistry;
   /** Modules add HMAC secret resolvers here (workflow/custom and integration webhooks). */
   secrets: WebhookSecretRegistry;
@@ -44,7 +45,7 @@ export interface Webhooks {
   close(): Promise<void>;
 }
 
-export function createWebhooks(deps: WebhooksDeps): Webhooks {
+export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
   const { config, database, logger, clock } = deps;
   const processors = new ProcessorRegistry();
   const secrets = new WebhookSecretRegistry(config.hmacSecrets);
@@ -65,6 +66,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     database,
     clock,
     keys,
+    routeOf: (eventType) => processors.routeOf(eventType),
     secrets,
     committer,
     backlog: { isOverLimit: () => backlog?.isOverLimit() ?? false },
@@ -78,6 +80,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
   };
 
   return {
+    name: 'webhooks',
     processors,
     secrets,
     registerRoutes(app) {

@@ -1,6 +1,7 @@
 import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '../../../platform/jobs/index.js';
-import { findContactGhlId, findMessageSend, findOutboundMessageFor, markMessageFailed, markMessageSending, markMessageSent } from '../../crm/index.js';
-import { describeGhlError, isRefusal } from '../client/ghl-http.js';
+import { findContactGhlId } from '../write-through.repo.js';
+import { findMessageSend, findOutboundMessageFor, markMessageFailed, markMessageSending, markMessageSent } from '../crm-write.repo.js';
+import { describeGhlError, isGhlRefusal } from '../ghl-gateway.js';
 import { CONTACT_WAIT_SECONDS, type PushDeps } from './push-records.js';
 
 
@@ -47,7 +48,7 @@ export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promis
     return true;
   }
   const { error } = result;
-  if (isRefusal(error)) {
+  if (isGhlRefusal(error)) {
     await deps.database.system((tx) => markMessageFailed(tx, id, describeGhlError(error)));
     throw new JobFailedPermanentlyError(`GHL refused message ${id}: ${error.message}`);
   }

@@ -1,4 +1,4 @@
-import type { WriteThroughEntity } from '../../crm/index.js';
+import type { WriteThroughEntity } from '../write-through.repo.js';
 
 /*
  * Column values of a record (CRM tables) → GHL request bodies (ghl-api.md §7.3–7.5). Only GHL's

@@ -3,15 +3,15 @@ import type { Database } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/log/index.js';
-import { beginPush, confirmPush, findContactGhlId, readGhlRecord, recordCreatedGhlId, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../../crm/index.js';
-import type { GhlClient } from '../client/ghl-client.js';
-import { GhlNotInstalledError, GhlReauthRequiredError } from '../oauth/token-store.js';
-import { describeGhlError, isRefusal, type GhlError, type GhlResult } from '../client/ghl-http.js';
+import { beginPush, confirmPush, findContactGhlId, recordCreatedGhlId, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../write-through.repo.js';
+import { readGhlRecord } from '../ghl-record-versions.js';
+import type { GhlGateway } from '../ghl-gateway.js';
+import { describeGhlError, isGhlRefusal, type GhlGatewayError, type GhlAnswer } from '../ghl-gateway.js';
 import { buildPushBody } from './ghl-push-bodies.js';
 
 export interface PushDeps {
   database: Database;
-  client: GhlClient;
+  client: GhlGateway;
   clock: Clock;
   generateId: IdGenerator;
   logger: Logger;
@@ -29,6 +29,9 @@ export type PushOutcome = 'created' | 'updated' | 'deleted' | 'nothing';
 /** How long a push waits when the location's GHL access is revoked or missing (a reinstall fixes it). */
 const REAUTH_WAIT_SECONDS = 900;
 
+/** The gateway answered `no_access`: no usable GHL token for the location. */
+class GhlAccessMissingError extends Error {}
+
 /** Runs one `ghl.push-*` job: create, update or delete the record in GHL, then record the outcome. */
 export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob): Promise<PushOutcome> {
   const id = job.payload['id'];
@@ -39,7 +42,7 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
   try {
     return await pushPlanned(deps, entity, job, plan, plan.ghlLocationId);
   } catch (error) {
-    if (!(error instanceof GhlNotInstalledError || error instanceof GhlReauthRequiredError)) throw error;
+    if (!(error instanceof GhlAccessMissingError)) throw error;
     // Uninstalled or re-authorisation needed: the edits stay, the record says why, and the push waits
     // for a reinstall (which makes the next attempt succeed).
     await deps.database.system((tx) => recordPushFailure(tx, entity, plan.row.id, `GHL access for this location is missing or revoked: ${error.message}`));
@@ -79,6 +82,7 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
     if (plan.createdGhlId) {
       const existing = await fetchRecord(deps.client, entity, ghlLocationId, plan.createdGhlId, contactGhlId);
       if (existing.ok) answer = existing.data;
+      else if (existing.error.code === 'no_access') throw new GhlAccessMissingError(existing.error.message);
       else if (existing.error.status !== 404) throw new Error(`reading ${entity} ${plan.createdGhlId} failed: ${describeGhlError(existing.error)}`);
     }
     // A crash between GHL's answer and recording it: look for the record, never create twice.
@@ -127,21 +131,22 @@ function withoutNulls(values: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
 }
 
-async function failPush(deps: PushDeps, plan: PushPlan, error: GhlError): Promise<never> {
+async function failPush(deps: PushDeps, plan: PushPlan, error: GhlGatewayError): Promise<never> {
+  if (error.code === 'no_access') throw new GhlAccessMissingError(error.message);
   // A refusal keeps the edits pending with the reason on the record and ends the job (sync health
   // counts it); anything else is thrown as an ordinary error and retried with backoff.
-  if (!isRefusal(error)) throw new Error(`push of ${plan.entity} ${plan.row.id} failed: ${describeGhlError(error)}`);
+  if (!isGhlRefusal(error)) throw new Error(`push of ${plan.entity} ${plan.row.id} failed: ${describeGhlError(error)}`);
   await deps.database.system((tx) => recordPushFailure(tx, plan.entity, plan.row.id, describeGhlError(error)));
   deps.logger.warn({ entity: plan.entity, recordId: plan.row.id, status: error.status }, 'GHL refused a push');
   throw new JobFailedPermanentlyError(`GHL refused the push of ${plan.entity} ${plan.row.id}: ${describeGhlError(error)}`);
 }
 
-function unwrap(result: GhlResult<unknown>, key: 'contact' | 'opportunity' | 'note' | 'task' | undefined): GhlResult<RecordAnswer> {
+function unwrap(result: GhlAnswer<unknown>, key: 'contact' | 'opportunity' | 'note' | 'task' | undefined): GhlAnswer<RecordAnswer> {
   if (!result.ok) return result;
   const data = result.data as Record<string, unknown>;
   const record = (key ? data[key] : data) as Record<string, unknown> | undefined;
   const id = record?.['id'];
-  if (!record || typeof id !== 'string') return { ok: false, error: { status: 502, code: 'server_error', message: `GHL answered ${result.status} without the record`, traceId: undefined } };
+  if (!record || typeof id !== 'string') return { ok: false, error: { status: 502, code: 'server_error', message: `GHL answered ${result.status} without the record` } };
   return { ok: true, status: result.status, data: { id, record } };
 }
 
@@ -151,7 +156,7 @@ function contactPath(contactGhlId: string | null): string {
   return contactGhlId;
 }
 
-async function fetchRecord(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlResult<RecordAnswer>> {
+async function fetchRecord(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlAnswer<RecordAnswer>> {
   switch (entity) {
     case 'notes':
       return unwrap(await client.getNote(ghlLocationId, contactPath(contactGhlId), ghlId), 'note');
@@ -170,7 +175,7 @@ async function fetchRecord(client: GhlClient, entity: WriteThroughEntity, ghlLoc
   }
 }
 
-async function createInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlResult<RecordAnswer>> {
+async function createInGhl(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlAnswer<RecordAnswer>> {
   switch (entity) {
     case 'notes':
       return unwrap(await client.createNote(ghlLocationId, contactPath(contactGhlId), body), 'note');
@@ -185,7 +190,7 @@ async function createInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLoc
   }
 }
 
-async function updateInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlResult<RecordAnswer>> {
+async function updateInGhl(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlAnswer<RecordAnswer>> {
   switch (entity) {
     case 'notes':
       return unwrap(await client.updateNote(ghlLocationId, contactPath(contactGhlId), ghlId, body), 'note');
@@ -200,7 +205,7 @@ async function updateInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLoc
   }
 }
 
-async function deleteInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlResult<unknown>> {
+async function deleteInGhl(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlAnswer<unknown>> {
   switch (entity) {
     case 'notes':
       return client.deleteNote(ghlLocationId, contactPath(contactGhlId), ghlId);
@@ -219,7 +224,7 @@ async function deleteInGhl(client: GhlClient, entity: WriteThroughEntity, ghlLoc
  * The record an earlier attempt of this job may have created before it crashed: same identifying
  * fields, created after the job was. Lookup failures are treated as "none" (the create then runs).
  */
-async function findCreatedBefore(client: GhlClient, entity: WriteThroughEntity, plan: PushPlan, contactGhlId: string | null, since: Date): Promise<RecordAnswer | undefined> {
+async function findCreatedBefore(client: GhlGateway, entity: WriteThroughEntity, plan: PushPlan, contactGhlId: string | null, since: Date): Promise<RecordAnswer | undefined> {
   const ghlLocationId = plan.ghlLocationId as string;
   const sinceMs = since.getTime() - 60_000;
   const isRecent = (time: unknown) => typeof time === 'string' && new Date(time).getTime() >= sinceMs;
@@ -237,12 +242,9 @@ async function findCreatedBefore(client: GhlClient, entity: WriteThroughEntity, 
   }
   if (entity === 'opportunities') {
     if (!contactGhlId) return undefined;
-    const found = await client.call<{ opportunities: Record<string, unknown>[] }>(
-      { kind: 'location', ghlLocationId },
-      { method: 'GET', template: '/opportunities/search', path: '/opportunities/search', query: { location_id: ghlLocationId, contact_id: contactGhlId, status: 'all', limit: 100 } },
-    );
-    const match = found.ok ? found.data.opportunities.find((item) => item['name'] === values['name'] && item['pipelineId'] === values['pipeline_id'] && isRecent(item['createdAt'])) : undefined;
-    return match && typeof match['id'] === 'string' ? { id: match['id'], record: match } : undefined;
+    const found = await client.searchOpportunities(ghlLocationId, { contactId: contactGhlId, status: 'all', limit: 100 });
+    const match = found.ok ? found.data.opportunities.find((item) => item.name === values['name'] && item.pipelineId === values['pipeline_id'] && isRecent(item.createdAt)) : undefined;
+    return match ? { id: match.id, record: match as unknown as Record<string, unknown> } : undefined;
   }
   const calendarId = values['calendar_id'];
   const start = values['start_time'] instanceof Date ? values['start_time'] : typeof values['start_time'] === 'string' ? new Date(values['start_time']) : undefined;

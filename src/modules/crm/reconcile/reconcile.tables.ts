@@ -1,5 +1,5 @@
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { locationTenantPolicy, timestamptz } from '../../platform/db/index.js';
+import { locationTenantPolicy, timestamptz } from '../../../platform/db/index.js';
 
 /*
  * Periodic reconciliation (docs/reconciliation.md): each run pages GHL for the records of a location

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database, type Executor, type Tx } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import type { GhlClient, GhlCustomField } from '../client/ghl-client.js';
-import type { GhlResult } from '../client/ghl-http.js';
+import type { GhlCustomFieldRecord, GhlGateway } from '../ghl-gateway.js';
+import type { GhlAnswer } from '../ghl-gateway.js';
 import type { CrmApplier } from './crm-applier.js';
 import { applyMirror, calendarsTable, customFieldsTable, customValuesTable, locationProfilesTable, pipelinesTable, pipelineStagesTable } from './sync-mirrors.js';
 
@@ -78,7 +78,7 @@ export type StepCursor = Record<string, unknown> | null;
 
 export interface StepContext {
   run: { id: string; companyId: string; locationId: string; ghlLocationId: string; startedAt: Date };
-  client: GhlClient;
+  client: GhlGateway;
   database: Database;
   crm: CrmApplier;
   settings: SetupSyncSettings;
@@ -88,7 +88,7 @@ export interface StepContext {
   /** The last committed checkpoint (null on a first attempt). */
   cursor: StepCursor;
   /** One GHL request, counted for the step; a failed answer fails the step. */
-  fetch<T>(label: string, call: () => Promise<GhlResult<T>>): Promise<T>;
+  fetch<T>(label: string, call: () => Promise<GhlAnswer<T>>): Promise<T>;
   /** Applies a page and moves the checkpoint in one transaction. */
   commit(work: (tx: Tx) => Promise<{ records: number; cursor: StepCursor }>): Promise<void>;
   /**
@@ -208,7 +208,7 @@ const customFields: SetupSyncStep = {
   async run(context) {
     const ghlLocationId = context.run.ghlLocationId;
     let { customFields: listed } = await context.fetch('GET /locations/{locationId}/customFields', () => context.client.listCustomFields(ghlLocationId, 'all'));
-    const created: GhlCustomField[] = [];
+    const created: GhlCustomFieldRecord[] = [];
     for (const required of REQUIRED_OPPORTUNITY_FIELDS) {
       if (findRequiredField(listed, required.key)) continue;
       const answer = await context.fetch('POST /locations/{locationId}/customFields', () => context.client.createCustomField(ghlLocationId, { name: required.name, dataType: required.dataType, model: 'opportunity' }));
@@ -228,7 +228,7 @@ const customFields: SetupSyncStep = {
 };
 
 /** GHL keys opportunity fields `opportunity.<key>`; a field created by hand may only match by name. */
-export function findRequiredField(fields: readonly GhlCustomField[], key: string): GhlCustomField | undefined {
+export function findRequiredField(fields: readonly GhlCustomFieldRecord[], key: string): GhlCustomFieldRecord | undefined {
   const normalise = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '_');
   return (
     fields.find((field) => field.fieldKey === `opportunity.${key}`) ??
@@ -358,12 +358,6 @@ const messages: SetupSyncStep = {
 
 const conversationOf = (message: Record<string, unknown>) => String(message['conversationId'] ?? '');
 
-interface ExportedMessages {
-  messages: Record<string, unknown>[];
-  nextCursor?: string | null;
-  total?: number;
-}
-
 /**
  * Without a `channel` GHL's export leaves emails out (spec), so it runs twice: every other channel,
  * then `channel=Email`. The checkpoint names the pass and its cursor.
@@ -378,17 +372,8 @@ async function syncMessagesByExport(context: StepContext): Promise<void> {
   while (pass < EXPORT_PASSES.length) {
     const channel = EXPORT_PASSES[pass];
     const page = await context.fetch('GET /conversations/messages/export', () =>
-      context.client.call<ExportedMessages>(
-        { kind: 'location', ghlLocationId: context.run.ghlLocationId },
-        {
-          method: 'GET',
-          template: '/conversations/messages/export',
-          path: '/conversations/messages/export',
-          family: 'conversations',
-          // Oldest first: messages arriving during the export land on later pages.
-          query: { locationId: context.run.ghlLocationId, limit: 500, sortBy: 'createdAt', sortOrder: 'asc', startDate, cursor, channel },
-        },
-      ),
+      // Oldest first: messages arriving during the export land on later pages.
+      context.client.exportMessages(context.run.ghlLocationId, { limit: 500, sortBy: 'createdAt', sortOrder: 'asc', startDate, cursor, channel }),
     );
     const nextCursor = page.nextCursor ?? undefined;
     const isLastPage = !nextCursor;

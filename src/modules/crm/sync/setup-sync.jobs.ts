@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Clock } from '../../../platform/clock/clock.js';
 import { queryRows, type Database, type Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import { enqueueJob, type JobRunner } from '../../../platform/jobs/index.js';
+import { enqueueJob, type JobRegistrar } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/log/index.js';
-import type { GhlClient } from '../client/ghl-client.js';
+import type { GhlGateway } from '../ghl-gateway.js';
 import { CrmApplier } from './crm-applier.js';
 import { runSetupSync } from './run-setup-sync.js';
 import { DEFAULT_SETUP_SYNC_SETTINGS, SETUP_SYNC_STEPS, type SetupSyncSettings } from './setup-sync-steps.js';
@@ -52,10 +52,10 @@ async function abandonSyncRun(database: Database, runId: string, error: unknown)
 }
 
 export interface RegisterSetupSyncDeps {
-  jobs: JobRunner;
+  jobs: JobRegistrar;
   database: Database;
-  /** A GhlClient over the rate-governed http client and the token store. */
-  client: GhlClient;
+  /** A GhlGateway over the rate-governed http client and the token store. */
+  client: GhlGateway;
   generateId: IdGenerator;
   clock: Clock;
   logger: Logger;

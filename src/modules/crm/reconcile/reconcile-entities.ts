@@ -1,7 +1,7 @@
 import type { Tx } from '../../../platform/db/index.js';
-import { parseGhlTime } from '../../crm/index.js';
-import type { GhlClient, GhlExportChannel, GhlInvoice } from '../client/ghl-client.js';
-import type { GhlResult } from '../client/ghl-http.js';
+import { parseGhlTime } from '../ghl-payload.js';
+import type { GhlExportChannel, GhlGateway, GhlInvoiceRecord } from '../ghl-gateway.js';
+import type { GhlAnswer } from '../ghl-gateway.js';
 import type { AppliedRecords, CrmApplier, SyncTarget } from '../sync/crm-applier.js';
 
 /** In the order a run walks them. */
@@ -55,7 +55,7 @@ export type EntityCursor = Record<string, unknown> | null;
 
 export interface ReconcileEntityContext {
   run: SyncTarget & { companyId: string; locationId: string };
-  client: GhlClient;
+  client: GhlGateway;
   crm: CrmApplier;
   settings: ReconcileSettings;
   /** Changes at or after this are asked for (the previous checkpoint minus the overlap). */
@@ -63,7 +63,7 @@ export interface ReconcileEntityContext {
   /** The last committed cursor of this entity in this run (null on a first attempt). */
   cursor: EntityCursor;
   /** One GHL request; a failed answer fails the entity. */
-  fetch<T>(label: string, call: () => Promise<GhlResult<T>>): Promise<T>;
+  fetch<T>(label: string, call: () => Promise<GhlAnswer<T>>): Promise<T>;
   /**
    * Applies the page's changed records and, in the same transaction, moves the entity's counts,
    * high-water mark and cursor. `fetched` = records GHL returned, before filtering by change time.
@@ -96,7 +96,7 @@ function changedSince<T>(items: readonly T[], sinceAt: Date, idOf: (item: T) => 
 }
 
 /** A record lookup's answer: 404 means GHL no longer has it; any other failure fails the entity. */
-async function isNotFound(lookup: Promise<GhlResult<unknown>>): Promise<boolean> {
+async function isNotFound(lookup: Promise<GhlAnswer<unknown>>): Promise<boolean> {
   const result = await lookup;
   if (result.ok) return false;
   if (result.error.status === 404) return true;
@@ -278,7 +278,7 @@ const invoices: ReconcileEntityDefinition = {
     for (;;) {
       const page = await context.fetch('GET /invoices/', () => context.client.listInvoicesByIssueDate(context.run.ghlLocationId, { limit, offset }));
       for (const invoice of page.invoices) if (invoice._id) listed?.add(invoice._id);
-      const changed = changedSince(page.invoices, context.sinceAt, (invoice: GhlInvoice) => str(invoice._id), (invoice) => [invoice.updatedAt]).filter((entry) => !seen.has(entry.record.ghlId));
+      const changed = changedSince(page.invoices, context.sinceAt, (invoice: GhlInvoiceRecord) => str(invoice._id), (invoice) => [invoice.updatedAt]).filter((entry) => !seen.has(entry.record.ghlId));
       for (const entry of changed) seen.add(entry.record.ghlId);
       offset += page.invoices.length;
       await context.commitPage({

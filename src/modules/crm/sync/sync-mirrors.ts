@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { applyEntityVersions, type EntityTable } from '../../crm/index.js';
+import { applyEntityVersions, type EntityTable } from '../entity-versions.repo.js';
 import type { Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 

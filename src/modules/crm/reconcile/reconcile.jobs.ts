@@ -2,11 +2,11 @@ import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import { enqueueJob, type JobRunner } from '../../../platform/jobs/index.js';
+import { enqueueJob, type JobRegistrar } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/log/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import type { ScheduledJob } from '../../../platform/scheduler/index.js';
-import type { GhlClient } from '../client/ghl-client.js';
+import type { GhlGateway } from '../ghl-gateway.js';
 import { CrmApplier } from '../sync/crm-applier.js';
 import { DEFAULT_RECONCILE_SETTINGS, RECONCILE_ENTITIES, type ReconcileSettings } from './reconcile-entities.js';
 import { failReconcileRun, findFinishedSetupSyncStart, findOpenReconcileRunForUpdate, insertReconcileRun, listReconcilableLocations, setReconcileRunJob } from './reconcile-runs.repo.js';
@@ -59,10 +59,10 @@ export async function enqueueReconciliation(
 }
 
 export interface RegisterReconciliationDeps {
-  jobs: JobRunner;
+  jobs: JobRegistrar;
   database: Database;
-  /** A GhlClient over the rate-governed http client and the token store. */
-  client: GhlClient;
+  /** A GhlGateway over the rate-governed http client and the token store. */
+  client: GhlGateway;
   generateId: IdGenerator;
   clock: Clock;
   logger: Logger;

@@ -2,7 +2,7 @@ import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database } from '../../../platform/db/index.js';
 import type { JobLease } from '../../../platform/jobs/index.js';
 import type { Logger } from '../../../platform/log/index.js';
-import type { GhlClient } from '../client/ghl-client.js';
+import type { GhlGateway } from '../ghl-gateway.js';
 import type { CrmApplier } from '../sync/crm-applier.js';
 import { countPage, judgeRecord, type PageCounts } from './count-repairs.js';
 import { RECONCILE_ENTITY_DEFINITIONS, type ChangedRecord, type ReconcileEntityContext, type ReconcileEntityDefinition, type ReconcileEntityName, type ReconcileSettings } from './reconcile-entities.js';
@@ -22,7 +22,7 @@ import {
 
 export interface ReconciliationDeps {
   database: Database;
-  client: GhlClient;
+  client: GhlGateway;
   crm: CrmApplier;
   settings: ReconcileSettings;
   clock: Clock;

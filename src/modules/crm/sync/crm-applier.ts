@@ -1,9 +1,9 @@
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Tx } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import { createCrmBatchAppliers, createCrmProcessors } from '../../crm/index.js';
+import { createCrmBatchAppliers, createCrmProcessors } from '../register-crm-processors.js';
 import type { WebhookEvent, WebhookProcessor } from '../../webhooks/index.js';
-import type { GhlAppointment, GhlContact, GhlConversation, GhlInvoice, GhlOpportunity, GhlUser } from '../client/ghl-client.js';
+import type { GhlAppointmentRecord, GhlContactRecord, GhlConversationRecord, GhlInvoiceRecord, GhlOpportunityRecord, GhlUserRecord } from '../ghl-gateway.js';
 
 export interface SyncTarget {
   id: string;
@@ -55,7 +55,7 @@ export class CrmApplier {
     this.batches = createCrmBatchAppliers(deps);
   }
 
-  async applyContacts(tx: Tx, target: SyncTarget, contacts: readonly GhlContact[]): Promise<AppliedRecords> {
+  async applyContacts(tx: Tx, target: SyncTarget, contacts: readonly GhlContactRecord[]): Promise<AppliedRecords> {
     const events = contacts.map((contact) => {
       const { searchAfter: _cursor, ...payload } = contact;
       return this.eventOf(target, 'ContactUpdate', { ...payload, locationId: target.ghlLocationId }, `contact:${contact.id}`);
@@ -63,7 +63,7 @@ export class CrmApplier {
     return toApplied(await this.batches.contacts(tx, events));
   }
 
-  async applyOpportunities(tx: Tx, target: SyncTarget, opportunities: readonly GhlOpportunity[]): Promise<AppliedRecords> {
+  async applyOpportunities(tx: Tx, target: SyncTarget, opportunities: readonly GhlOpportunityRecord[]): Promise<AppliedRecords> {
     const events = opportunities.map((opportunity) => {
       const raw = opportunity as unknown as Record<string, unknown>;
       // Webhooks name the creation time dateAdded; the REST object calls it createdAt.
@@ -73,14 +73,14 @@ export class CrmApplier {
     return toApplied(await this.batches.opportunities(tx, events));
   }
 
-  async applyAppointments(tx: Tx, target: SyncTarget, events: readonly GhlAppointment[]): Promise<AppliedRecords> {
+  async applyAppointments(tx: Tx, target: SyncTarget, events: readonly GhlAppointmentRecord[]): Promise<AppliedRecords> {
     const webhookEvents = events.map((event) =>
       this.eventOf(target, 'AppointmentUpdate', { locationId: target.ghlLocationId, appointment: { ...event, locationId: target.ghlLocationId } }, `appointment:${event.id}`),
     );
     return toApplied(await this.batches.appointments(tx, webhookEvents));
   }
 
-  async applyConversations(tx: Tx, target: SyncTarget, conversations: readonly GhlConversation[]): Promise<AppliedRecords> {
+  async applyConversations(tx: Tx, target: SyncTarget, conversations: readonly GhlConversationRecord[]): Promise<AppliedRecords> {
     const applied = new AppliedRecordsCollector();
     for (const conversation of conversations) {
       const raw = conversation as unknown as Record<string, unknown>;
@@ -135,7 +135,7 @@ export class CrmApplier {
   }
 
   /** REST invoices are the webhook's document (the webhook adds only the event type); the location is altId. */
-  async applyInvoices(tx: Tx, target: SyncTarget, invoices: readonly GhlInvoice[]): Promise<AppliedRecords> {
+  async applyInvoices(tx: Tx, target: SyncTarget, invoices: readonly GhlInvoiceRecord[]): Promise<AppliedRecords> {
     const applied = new AppliedRecordsCollector();
     for (const invoice of invoices) {
       const payload = { ...(invoice as unknown as Record<string, unknown>), altId: target.ghlLocationId, altType: 'location' };
@@ -144,7 +144,7 @@ export class CrmApplier {
     return applied.result();
   }
 
-  async applyUsers(tx: Tx, target: SyncTarget, ghlCompanyId: string, users: readonly GhlUser[]): Promise<AppliedRecords> {
+  async applyUsers(tx: Tx, target: SyncTarget, ghlCompanyId: string, users: readonly GhlUserRecord[]): Promise<AppliedRecords> {
     const applied = new AppliedRecordsCollector();
     for (const user of users) {
       const raw = user as unknown as Record<string, unknown>;

@@ -1,0 +1,19 @@
+import type { Authenticator } from '../../platform/http/index.js';
+import type { AppModule } from '../../platform/module/index.js';
+import { createAuthenticator } from './authenticate-request.js';
+import type { TenantsDeps } from './tenants.deps.js';
+import { registerTenantsRoutes } from './tenants.routes.js';
+
+export interface TenantsModule extends AppModule {
+  /** Turns a request's credentials into a principal; the HTTP server runs it before every route. */
+  authenticator: Authenticator;
+}
+
+/** Agencies, locations, users, roles, sessions, API keys and invites. */
+export function createTenantsModule(deps: TenantsDeps): TenantsModule {
+  return {
+    name: 'tenants',
+    authenticator: createAuthenticator(deps),
+    registerRoutes: (app) => registerTenantsRoutes(app, deps),
+  };
+}
