@@ -1,4 +1,17 @@
 /** Module boundaries from docs/ARCHITECTURE.md §6, enforced in `npm run lint`. */
+
+/** One rule per module: it may import only itself, the listed modules (through their index.ts), and platform. */
+function moduleEdges(allowed) {
+  const known = Object.keys(allowed);
+  return known.map((module) => ({
+    name: `module-edges-${module}`,
+    comment: `${module} may import only: ${allowed[module].join(', ') || 'no other module'}`,
+    severity: 'error',
+    from: { path: `^src/modules/${module}/` },
+    to: { path: `^src/modules/(?!(${[module, ...allowed[module]].join('|')})/)[^/]+/` },
+  }));
+}
+
 module.exports = {
   forbidden: [
     {
@@ -28,6 +41,32 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/sandbox/' },
       to: { path: '^src/(modules|main)/' },
+    },
+    // Allowed edges between modules (docs/ARCHITECTURE.md §6): domain modules sit above adapters and
+    // reach them through ports wired in src/main; a module not listed here imports no other module.
+    ...moduleEdges({
+      tenants: [],
+      vault: [],
+      health: [],
+      webhooks: ['tenants'],
+      ghl: ['tenants', 'vault', 'webhooks'],
+      crm: ['tenants', 'webhooks'],
+    }),
+    {
+      name: 'drizzle-only-in-repos-and-tables',
+      comment: 'SQL lives in *.repo.ts (and schemas in *.tables.ts); use cases, routes and processors call repos.',
+      severity: 'error',
+      from: {
+        path: '^src/',
+        pathNot: [
+          '\\.(repo|tables|test)\\.ts$',
+          '^src/platform/db/',
+          // Still holding SQL while their rework lands (issue 9 points 6 and 10 in progress).
+          '^src/modules/crm/sync/(setup-sync-steps|setup-sync\\.jobs|sync-mirrors)\\.ts$',
+          '^src/modules/ghl/oauth/token-store\\.ts$',
+        ],
+      },
+      to: { path: '^node_modules/drizzle-orm/' },
     },
     {
       name: 'no-circular',

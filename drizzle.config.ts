@@ -2,7 +2,8 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./src/modules/*/*.tables.ts', './src/platform/*/*.tables.ts'],
+  // Recursive: a module keeps a capability's tables in its folder (crm/sync/setup-sync.tables.ts).
+  schema: ['./src/**/*.tables.ts'],
   out: './migrations',
   entities: { roles: { provider: '' } },
 });

@@ -27,6 +27,14 @@ export const config = tseslint.config(
     },
   },
   {
+    // Only platform/http-client calls fetch (timeouts, retries, rate budgets, metrics in one place).
+    files: ['src/**/*.ts'],
+    ignores: ['src/platform/http-client/**', 'src/sandbox/**', 'src/**/*.test.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'Only src/platform/http-client calls fetch; use its HttpClient.' }],
+    },
+  },
+  {
     files: ['src/main/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'src/**/*.test.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

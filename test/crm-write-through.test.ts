@@ -65,7 +65,7 @@ async function settled<T extends { sync: SyncState }>(url: string): Promise<T> {
 
 /** Retries parked by a fault are due at once (the runner's backoff would make the test wait). */
 async function retryPushesNow() {
-  await kit.app.database.db.execute(sql`update jobs set run_at = now() where kind like 'ghl.push-%' and status = 'retry'`);
+  await kit.app.database.db.execute(sql`update jobs set run_at = now() where kind like 'crm.push-%' and status = 'retry'`);
   kit.runner.wake();
 }
 
@@ -149,7 +149,7 @@ describe('contacts', () => {
       expect(updated.status).toBe(200);
       expect(updated.body.phone).toBe('+15550002222');
       // The push fails (5xx) and waits for a retry; the edit stays pending, never lost.
-      await waitFor(async () => ((await rows<{ total: number }>(sql`select count(*)::int as total from jobs where kind = 'ghl.push-contact' and status = 'retry'`))[0]?.total ?? 0) > 0 || undefined, 20_000, 'the push to be parked for retry');
+      await waitFor(async () => ((await rows<{ total: number }>(sql`select count(*)::int as total from jobs where kind = 'crm.push-contact' and status = 'retry'`))[0]?.total ?? 0) > 0 || undefined, 20_000, 'the push to be parked for retry');
       const during = await call<ContactBody>('GET', `${base}/contacts/${contact.id}`);
       expect(during.body.sync).toMatchObject({ state: 'pending', pendingFields: ['phone'] });
       // Meanwhile someone edits the company name in GHL (the control API is not affected by the fault).
@@ -428,7 +428,7 @@ describe('projects and appointments', () => {
       projectId = project.body.id;
       await waitFor(async () => ((await rows<{ total: number }>(sql`select count(*)::int as total from jobs where ordering_key = ${`crm.push:${contactId}`} and status = 'retry'`))[0]?.total ?? 0) > 0 || undefined, 20_000, 'the contact push to wait for a retry');
       // The project's push waits behind the contact's (same ordering key) instead of burning attempts.
-      const [projectJob] = await rows<{ status: string; attempts: number }>(sql`select status, attempts from jobs where kind = 'ghl.push-opportunity' and payload->>'id' = ${projectId}`);
+      const [projectJob] = await rows<{ status: string; attempts: number }>(sql`select status, attempts from jobs where kind = 'crm.push-opportunity' and payload->>'id' = ${projectId}`);
       expect(projectJob).toEqual({ status: 'pending', attempts: 0 });
     } finally {
       kit.sandbox.setFaults({}, kit.installed.ghlLocationId);

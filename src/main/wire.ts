@@ -14,7 +14,7 @@ import { argon2PasswordHasher, createSessionTokens, createTenantsModule, type Pa
 import { createVaultModule, type Vault } from '../modules/vault/index.js';
 import { createWebhooksModule, type ProcessorRegistry, type WebhooksModule } from '../modules/webhooks/index.js';
 import { createCrmModule, type CrmModule, type GhlGateway } from '../modules/crm/index.js';
-import { createGhlModule, type GhlConnection } from '../modules/ghl/index.js';
+import { createGhlModule, ghlInstallDirectory, type GhlConnection } from '../modules/ghl/index.js';
 import type { AppModule } from '../platform/module/index.js';
 import { JobRunner } from '../platform/jobs/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
@@ -134,6 +134,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     generateId: ids,
     logger: options.logger,
     gateway,
+    installs: ghlInstallDirectory,
     wakeJobs: () => jobs.wake(),
     metrics,
     settings: { reconcileCron: options.config.ghl.reconcileCron, reconcile: { contactDeletionSweepHours: options.config.ghl.contactDeletionSweepHours } },

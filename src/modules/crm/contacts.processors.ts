@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { WebhookProcessor } from '../webhooks/index.js';
 import { createEntityProcessor, type CrmProcessorDeps, type EntityMapping } from './entity-processor.js';
@@ -42,13 +41,13 @@ export const contactsTable: EntityTable<
     email: { type: 'text' },
     phone: { type: 'text' },
     company_name: { type: 'text' },
-    tags: { type: 'text[]', fallback: sql`'{}'::text[]` },
-    is_dnd: { type: 'boolean', fallback: sql`false` },
+    tags: { type: 'text[]', fallback: "'{}'::text[]" },
+    is_dnd: { type: 'boolean', fallback: "false" },
     // Only ContactDndUpdate carries dndSettings; other contact events must not wipe it.
     dnd_settings: { type: 'jsonb', merge: 'keep-when-null' },
     source: { type: 'text' },
     assigned_to: { type: 'text' },
-    custom_fields: { type: 'jsonb', fallback: sql`'[]'::jsonb` },
+    custom_fields: { type: 'jsonb', fallback: "'[]'::jsonb" },
     date_added: { type: 'timestamptz', merge: 'keep-when-null' },
   },
 };

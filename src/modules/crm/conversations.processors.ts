@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
 import type { Tx } from '../../platform/db/index.js';
@@ -62,7 +61,7 @@ const messagesTable: EntityTable<MessageColumn> = {
     content_type: { type: 'text' },
     status: { type: 'text' },
     subject: { type: 'text' },
-    attachments: { type: 'jsonb', fallback: sql`'[]'::jsonb` },
+    attachments: { type: 'jsonb', fallback: "'[]'::jsonb" },
     call_duration_seconds: { type: 'integer' },
     call_status: { type: 'text' },
     email_message_id: { type: 'text' },

@@ -10,6 +10,7 @@ import type { ScheduledJob } from '../../platform/scheduler/index.js';
 import { registerCrmRoutes } from './crm.routes.js';
 import { createCrmWebhookSubscriptions } from './crm.webhooks.js';
 import type { GhlGateway } from './ghl-gateway.js';
+import type { GhlInstallDirectory } from './ghl-installs.js';
 import { registerPushJobs } from './push/register-push-jobs.js';
 import { registerReconciliation, type Reconciliation } from './reconcile/reconcile.jobs.js';
 import { registerReconciliationRoutes } from './reconcile/reconcile.routes.js';
@@ -28,6 +29,8 @@ export interface CrmModuleDeps {
   logger: Logger;
   /** GHL, when it (or the sandbox) is configured; without it webhooks still apply and writes stay local. */
   gateway?: GhlGateway | undefined;
+  /** What the ghl module knows of installs and tokens. */
+  installs: GhlInstallDirectory;
   /** Nudges this process's job runner after outbox work was enqueued and committed. */
   wakeJobs: () => void;
   metrics?: { registry: Registry };
@@ -70,6 +73,7 @@ export function createCrmModule(deps: CrmModuleDeps): CrmModule {
         ...base,
         jobs: registrar,
         client: gateway,
+        installs: deps.installs,
         ...(deps.settings?.reconcileCron ? { cron: deps.settings.reconcileCron } : {}),
         ...(deps.settings?.reconcile ? { settings: deps.settings.reconcile } : {}),
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
@@ -87,7 +91,7 @@ export function createCrmModule(deps: CrmModuleDeps): CrmModule {
       registerSyncRoutes(app, { database: deps.database, clock: deps.clock, logger: deps.logger, hub, ...(setupSync ? { setupSync } : {}) });
       registerReconciliationRoutes(app, { database: deps.database, ...(reconciliation ? { reconciliation } : {}) });
       registerCrmRoutes(app, { database: deps.database, ghl: gateway, generateId: deps.generateId, clock: deps.clock, onPushEnqueued: deps.wakeJobs });
-      registerSyncHealthRoutes(app, { database: deps.database, clock: deps.clock });
+      registerSyncHealthRoutes(app, { database: deps.database, clock: deps.clock, installs: deps.installs });
     },
     locationLifecycle: {
       async onLocationInstalled(tx, location) {

@@ -4,7 +4,7 @@ import { timestampToIso, type Database } from '../../platform/db/index.js';
 import { canAccessLocation, tenantScopeOf, type Principal } from '../../platform/http/index.js';
 import type { Tx } from '../../platform/db/index.js';
 import { fail, type Result } from '../../platform/result/index.js';
-import { findVisibleLocation } from './crm-read.repo.js';
+import { findLocationGhlLink } from '../tenants/index.js';
 
 /** GHL's answer as the ghl module's client returns it (structurally; crm cannot import ghl, which imports crm). */
 export type GhlReadResult<T> = { ok: true; data: T; status: number } | { ok: false; error: { status: number; code: string; message: string } };
@@ -38,7 +38,7 @@ export async function withVisibleLocation<T, E extends string>(
 ): Promise<Result<T, E | 'not_found'>> {
   if (!canAccessLocation(principal, locationId)) return fail('not_found', 'Location not found');
   return deps.database.tenant(tenantScopeOf(principal), async (tx): Promise<Result<T, E | 'not_found'>> => {
-    const location = await findVisibleLocation(tx, locationId);
+    const location = await findLocationGhlLink(tx, locationId);
     if (!location) return fail('not_found', 'Location not found');
     return work(tx, location);
   });

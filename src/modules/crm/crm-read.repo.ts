@@ -48,15 +48,6 @@ function byEitherId(idColumn: PgColumn, ghlIdColumn: PgColumn, id: string): SQL 
   return or(eq(idColumn, id), eq(ghlIdColumn, id)) as SQL;
 }
 
-/** The location the caller may see, with its GHL id; undefined when RLS hides it or it does not exist. */
-export async function findVisibleLocation(tx: Executor, locationId: string): Promise<{ id: string; companyId: string; ghlLocationId: string | null } | undefined> {
-  const [row] = await queryRows<{ id: string; companyId: string; ghlLocationId: string | null }>(
-    tx,
-    sql`select id, company_id as "companyId", ghl_location_id as "ghlLocationId" from locations where id = ${locationId}`,
-  );
-  return row;
-}
-
 export async function selectContacts(
   tx: Executor,
   locationId: string,

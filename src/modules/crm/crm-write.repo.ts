@@ -80,12 +80,10 @@ export interface MessageSendRow {
   error: string | null;
   createdAt: Date | string;
   sentAt: Date | string | null;
-  ghlLocationId: string | null;
 }
 
 const messageSendColumns = sql`id, company_id as "companyId", location_id as "locationId", contact_id as "contactId", channel, body, subject, html, status,
-  ghl_message_id as "ghlMessageId", ghl_conversation_id as "ghlConversationId", error, created_at as "createdAt", sent_at as "sentAt",
-  (select l.ghl_location_id from locations l where l.id = message_sends.location_id) as "ghlLocationId"`;
+  ghl_message_id as "ghlMessageId", ghl_conversation_id as "ghlConversationId", error, created_at as "createdAt", sent_at as "sentAt"`;
 
 export async function insertMessageSend(
   tx: Executor,

@@ -116,3 +116,13 @@ export async function mergeIntoEditedRow(
   return outcome.foreignColumns.length === 0 ? { status: 'echo' } : { status: 'applied', outcome };
 }
 
+
+/** Of these GHL ids, the live rows that hold edits GHL has not confirmed yet. */
+export async function findRowsWithLocalEdits(tx: Executor, table: EntityTable<string>, ghlIds: readonly string[]): Promise<{ ghlId: string; locationId: string }[]> {
+  if (ghlIds.length === 0) return [];
+  return queryRows<{ ghlId: string; locationId: string }>(
+    tx,
+    sql`select ghl_id as "ghlId", location_id as "locationId" from ${sql.identifier(table.name)}
+      where ghl_id = any(${sql.param([...ghlIds])}::text[]) and local_changes <> '{}'::jsonb and deleted_at is null`,
+  );
+}

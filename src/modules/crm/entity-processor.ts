@@ -5,11 +5,9 @@ import type { IdGenerator } from '../../platform/ids/ids.js';
 import { findTenantByGhlLocationId, type TenantRef } from '../tenants/index.js';
 import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
 import { LocationNotInstalledError } from './crm.errors.js';
-import { sql } from 'drizzle-orm';
-import { queryRows } from '../../platform/db/index.js';
 import { applyEntityVersions, applyEntityVersionsReturningGhlIds, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { describeIssues, resolveSourceVersion, type SourceVersion } from './ghl-payload.js';
-import { mergeIntoEditedRow } from './edited-rows.repo.js';
+import { findRowsWithLocalEdits, mergeIntoEditedRow } from './edited-rows.repo.js';
 
 export interface CrmProcessorDeps {
   generateId: IdGenerator;
@@ -107,11 +105,7 @@ export function createEntityBatchApplier<P, C extends string>(mapping: EntityMap
     const changed = new Set(await applyEntityVersionsReturningGhlIds(tx, mapping.table, versions, options));
     if (mapping.table.writeThrough) {
       const unapplied = versions.filter((version) => !changed.has(version.ghlId));
-      const edited = unapplied.length === 0 ? [] : await queryRows<{ ghlId: string; locationId: string }>(
-        tx,
-        sql`select ghl_id as "ghlId", location_id as "locationId" from ${sql.identifier(mapping.table.name)}
-          where ghl_id = any(${sql.param(unapplied.map((version) => version.ghlId))}::text[]) and local_changes <> '{}'::jsonb and deleted_at is null`,
-      );
+      const edited = await findRowsWithLocalEdits(tx, mapping.table as EntityTable<string>, unapplied.map((version) => version.ghlId));
       const editedKeys = new Set(edited.map((row) => `${row.locationId}\u0000${row.ghlId}`));
       for (const version of unapplied) {
         if (!editedKeys.has(`${version.locationId ?? ''}\u0000${version.ghlId}`)) continue;

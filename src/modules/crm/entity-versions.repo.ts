@@ -14,7 +14,8 @@ export interface ColumnSpec {
    */
   merge?: 'overwrite' | 'keep-when-null' | 'union';
   /** For NOT NULL columns: the value used when the version has none. */
-  fallback?: SQL;
+  /** A SQL literal for a missing value (a constant of the column spec, never input), e.g. `'{}'::text[]`. */
+  fallback?: string;
 }
 
 /** A synced table: `columns` are the entity's own fields, keyed by SQL column name. */
@@ -182,7 +183,7 @@ function compareVersions(a: { sourceUpdatedAt: Date; sourceEventAt: Date | null 
 
 export function encodeCell(spec: ColumnSpec, value: unknown): SQL {
   const encoded = encodeValue(spec.type, value);
-  return spec.fallback ? sql`coalesce(${encoded}, ${spec.fallback})` : encoded;
+  return spec.fallback ? sql`coalesce(${encoded}, ${sql.raw(spec.fallback)})` : encoded;
 }
 
 function encodeValue(type: ColumnType, value: unknown): SQL {

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { findCompanyIdByGhlCompanyId } from '../tenants/index.js';
 import type { ProcessOutcome, WebhookProcessor } from '../webhooks/index.js';
@@ -32,7 +31,7 @@ const ghlUsersTable: EntityTable<'ghl_location_ids' | 'first_name' | 'last_name'
   scope: 'company',
   columns: {
     // Each event may list only the location it was sent for; the union keeps every location seen.
-    ghl_location_ids: { type: 'text[]', merge: 'union', fallback: sql`'{}'::text[]` },
+    ghl_location_ids: { type: 'text[]', merge: 'union', fallback: "'{}'::text[]" },
     first_name: { type: 'text' },
     last_name: { type: 'text' },
     email: { type: 'text' },

@@ -32,3 +32,4 @@ export type { SyncHealthView } from './sync-health/sync-health.schemas.js';
 export { PUSH_JOB_KINDS, recordCreatedGhlId } from './write-through.repo.js';
 export type { WriteThroughEntity } from './write-through.repo.js';
 export { SEND_MESSAGE_JOB_KIND } from './send-message.js';
+export type { GhlInstallDirectory, GhlLocationAccess, GhlConnectedLocation } from './ghl-installs.js';

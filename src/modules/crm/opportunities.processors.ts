@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { WebhookProcessor } from '../webhooks/index.js';
 import { createEntityProcessor, type CrmProcessorDeps, type EntityMapping } from './entity-processor.js';
@@ -41,7 +40,7 @@ export const opportunitiesTable: EntityTable<
     assigned_to: { type: 'text' },
     source: { type: 'text' },
     // Some opportunity events carry no customFields: keep what we know.
-    custom_fields: { type: 'jsonb', merge: 'keep-when-null', fallback: sql`'[]'::jsonb` },
+    custom_fields: { type: 'jsonb', merge: 'keep-when-null', fallback: "'[]'::jsonb" },
     date_added: { type: 'timestamptz', merge: 'keep-when-null' },
   },
 };

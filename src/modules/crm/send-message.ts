@@ -6,7 +6,7 @@ import type { Page } from './crm-read.schemas.js';
 import { findLinkableContact, findMessageSend, insertMessageSend, selectMessageSends, type MessageSendRow } from './crm-write.repo.js';
 import type { MessageSendView, SendMessageInput } from './crm-write.schemas.js';
 
-export const SEND_MESSAGE_JOB_KIND = 'ghl.push-message';
+export const SEND_MESSAGE_JOB_KIND = 'crm.push-message';
 
 export function toMessageSendView(row: MessageSendRow): MessageSendView {
   return {

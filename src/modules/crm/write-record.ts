@@ -2,6 +2,7 @@ import type { Tx } from '../../platform/db/index.js';
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { withVisibleLocation, type CrmWriteDeps, type VisibleLocation } from './crm-read.deps.js';
+import { describeEntity } from './write-through-entities.js';
 import { applyLocalDelete, applyLocalEdit, enqueuePush, insertLocalRecord, lockWriteThroughRow, type WriteThroughEntity, type WriteThroughRow } from './write-through.repo.js';
 
 /*
@@ -9,8 +10,6 @@ import { applyLocalDelete, applyLocalEdit, enqueuePush, insertLocalRecord, lockW
  * row and enqueue its push (outbox), read the record back for the answer, and wake the push workers
  * once the transaction committed.
  */
-
-const ID_PREFIXES: Record<WriteThroughEntity, string> = { contacts: 'ct', opportunities: 'op', appointments: 'ap', notes: 'nt', tasks: 'tk' };
 
 export interface RecordSpec<V> {
   entity: WriteThroughEntity;
@@ -41,7 +40,7 @@ export async function createRecord<V, E extends string>(
     if (!linked.ok) return linked;
     const prepared = await prepare(tx);
     if (!prepared.ok) return prepared;
-    const id = deps.generateId(ID_PREFIXES[spec.entity]);
+    const id = deps.generateId(describeEntity(spec.entity).idPrefix);
     const record = { id, companyId: location.companyId, locationId, contactId: prepared.value.contactId ?? null };
     await insertLocalRecord(tx, spec.entity, { ...record, values: prepared.value.values, at: deps.clock.now() });
     await enqueuePush(tx, spec.entity, record);

@@ -1,40 +1,20 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
-import { appointmentsTable } from './appointments.processors.js';
-import { contactsTable, notesTable, tasksTable } from './contacts.processors.js';
 import { applyEntityVersions, encodeCell, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { enqueueJob, retryJobsNow } from '../../platform/jobs/index.js';
-import { opportunitiesTable } from './opportunities.processors.js';
+import { findLocationGhlLink } from '../tenants/index.js';
 import { lockEditableRow, saveLocalChanges, type EditableRowKey, type WriteThroughRow } from './edited-rows.repo.js';
 import { confirmSent, isSameValue, LOCAL_DELETE_KEY, markSent, mergeRemoteVersion, recordLocalEdit, toStoredValue } from './write-through.js';
+import { describeEntity, WRITE_THROUGH_DESCRIPTORS, type WriteThroughEntity } from './write-through-entities.js';
 
-/** The tables the CRM API writes through to GHL. */
-export type WriteThroughEntity = 'contacts' | 'opportunities' | 'appointments' | 'notes' | 'tasks';
+export type { WriteThroughEntity };
 
-/** Outbox job kinds: the crm module enqueues them, the ghl module runs them. */
-export const PUSH_JOB_KINDS: Record<WriteThroughEntity, string> = {
-  contacts: 'ghl.push-contact',
-  opportunities: 'ghl.push-opportunity',
-  appointments: 'ghl.push-appointment',
-  notes: 'ghl.push-note',
-  tasks: 'ghl.push-task',
-};
+/** Outbox job kinds: one per write-through entity (crm runs them). */
+export const PUSH_JOB_KINDS: readonly string[] = WRITE_THROUGH_DESCRIPTORS.map((descriptor) => descriptor.pushJobKind);
 
-/** Resolved at call time: the processors import this file (an import cycle), so no table is read at load. */
 function tableOf(entity: WriteThroughEntity): EntityTable<string> {
-  switch (entity) {
-    case 'contacts':
-      return contactsTable as EntityTable<string>;
-    case 'opportunities':
-      return opportunitiesTable as EntityTable<string>;
-    case 'appointments':
-      return appointmentsTable as EntityTable<string>;
-    case 'notes':
-      return notesTable as EntityTable<string>;
-    case 'tasks':
-      return tasksTable as EntityTable<string>;
-  }
+  return describeEntity(entity).table;
 }
 
 export interface PushPlan {
@@ -50,8 +30,7 @@ export interface PushPlan {
 }
 
 async function findGhlLocationId(tx: Executor, locationId: string): Promise<string | null> {
-  const [row] = await queryRows<{ ghlLocationId: string | null }>(tx, sql`select ghl_location_id as "ghlLocationId" from locations where id = ${locationId}`);
-  return row?.ghlLocationId ?? null;
+  return (await findLocationGhlLink(tx, locationId))?.ghlLocationId ?? null;
 }
 
 /**
@@ -167,8 +146,9 @@ export async function insertLocalRecord(
   const columns = Object.keys(table.columns).filter((column) => input.values[column] !== undefined);
   const { changes } = recordLocalEdit(table.columns, {}, {}, input.values, input.at);
   const at = input.at.toISOString();
-  const extraColumns = entity === 'contacts' ? [] : [sql`contact_id`];
-  const extraValues = entity === 'contacts' ? [] : [sql`${input.contactId ?? null}`];
+  const { belongsToContact } = describeEntity(entity);
+  const extraColumns = belongsToContact ? [sql`contact_id`] : [];
+  const extraValues = belongsToContact ? [sql`${input.contactId ?? null}`] : [];
   await tx.execute(
     sql`insert into ${sql.identifier(table.name)} (id, company_id, location_id, ghl_id, ${sql.join(
       [...columns.map((column) => sql.identifier(column)), ...extraColumns],
@@ -209,7 +189,7 @@ export async function applyLocalDelete(tx: Executor, entity: WriteThroughEntity,
  */
 export async function enqueuePush(tx: Executor, entity: WriteThroughEntity, row: { id: string; companyId: string; locationId: string; contactId?: string | null }): Promise<string> {
   const job = await enqueueJob(tx, {
-    kind: PUSH_JOB_KINDS[entity],
+    kind: describeEntity(entity).pushJobKind,
     payload: { entity, id: row.id },
     companyId: row.companyId,
     locationId: row.locationId,
@@ -229,13 +209,13 @@ export async function enqueuePush(tx: Executor, entity: WriteThroughEntity, row:
  */
 export async function requeueUnconfirmedEdits(tx: Executor, locationId: string): Promise<number> {
   // Pushes still waiting out their backoff would hold the new ones behind them (same ordering key).
-  await retryJobsNow(tx, { kinds: Object.values(PUSH_JOB_KINDS), locationId });
+  await retryJobsNow(tx, { kinds: PUSH_JOB_KINDS, locationId });
   let queued = 0;
-  for (const entity of ['contacts', 'opportunities', 'appointments', 'notes', 'tasks'] as const) {
+  for (const { entity, table, belongsToContact } of WRITE_THROUGH_DESCRIPTORS) {
     const rows = await queryRows<{ id: string; companyId: string; locationId: string; contactId: string | null }>(
       tx,
-      sql`select id, company_id as "companyId", location_id as "locationId", ${entity === 'contacts' ? sql`null::text` : sql`contact_id`} as "contactId"
-        from ${sql.identifier(tableOf(entity).name)} where location_id = ${locationId} and local_changes <> '{}'::jsonb order by created_at, id`,
+      sql`select id, company_id as "companyId", location_id as "locationId", ${belongsToContact ? sql`contact_id` : sql`null::text`} as "contactId"
+        from ${sql.identifier(table.name)} where location_id = ${locationId} and local_changes <> '{}'::jsonb order by created_at, id`,
     );
     for (const row of rows) await enqueuePush(tx, entity, row);
     queued += rows.length;

@@ -14,3 +14,4 @@ export { GhlTokenStore, GhlReauthRequiredError, GhlNotInstalledError } from './o
 export { GhlOAuthClient, appIdOf } from './oauth/oauth-client.js';
 export * as ghlTokenTables from './ghl-tokens.tables.js';
 export { readRateLimitHeaders } from './client/ghl-http.js';
+export { ghlInstallDirectory } from './lifecycle/install-directory.repo.js';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { sql } from 'drizzle-orm';
-import type { Database } from '../../platform/db/index.js';
+import { commitAsynchronously, type Database } from '../../platform/db/index.js';
 import type { Logger } from '../../platform/log/index.js';
 import { Semaphore, computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
 import type { ProcessOutcome, ProcessorRegistry, WebhookEvent } from './processor-registry.js';
@@ -124,7 +123,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         // Processing need not wait for its commit to reach disk: if the server crashes before it
         // does, the whole transaction (effects and the done mark) is lost together and the row is
         // retried when its lease expires. Receipt (the ingest insert) stays synchronous.
-        if (database.engine === 'postgres') await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+        if (database.engine === 'postgres') await commitAsynchronously(tx);
         let outcome: ProcessOutcome = { status: 'done' };
         const isCurrent = event.orderingKey && event.occurredAt ? await advanceEntityVersion(tx, { orderingKey: event.orderingKey, versionAt: event.occurredAt, eventId: event.id }) : true;
         if (!isCurrent) {

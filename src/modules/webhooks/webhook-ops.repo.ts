@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../platform/db/index.js';
-import { tenantTables } from '../tenants/index.js';
+import { listGhlLocationIdsOfCompany } from '../tenants/index.js';
 import { WEBHOOK_QUEUES } from './webhook-routing.js';
 
 /**
@@ -9,10 +9,11 @@ import { WEBHOOK_QUEUES } from './webhook-routing.js';
  */
 export type OpsScope = { kind: 'all' } | { kind: 'company'; companyId: string };
 
-function scopeFilter(scope: OpsScope): SQL {
+/** The scope as a condition on events: an agency sees the events of its locations' GHL ids (the tenants module knows them). */
+async function scopeFilter(executor: Executor, scope: OpsScope): Promise<SQL> {
   if (scope.kind === 'all') return sql`true`;
-  const locations = tenantTables.locations;
-  return sql`e.ghl_location_id in (select ${locations.ghlLocationId} from ${locations} where ${locations.companyId} = ${scope.companyId} and ${locations.ghlLocationId} is not null)`;
+  const ghlLocationIds = await listGhlLocationIdsOfCompany(executor, scope.companyId);
+  return sql`e.ghl_location_id = any(${sql.param(ghlLocationIds)}::text[])`;
 }
 
 export interface QueueBacklogRow {
@@ -25,6 +26,7 @@ export interface QueueBacklogRow {
 }
 
 export async function readQueueBacklog(executor: Executor, scope: OpsScope): Promise<QueueBacklogRow[]> {
+  const inScope = await scopeFilter(executor, scope);
   return queryRows<QueueBacklogRow & Record<string, unknown>>(
     executor,
     sql`select e.queue,
@@ -34,7 +36,7 @@ export async function readQueueBacklog(executor: Executor, scope: OpsScope): Pro
         count(*) filter (where e.status = 'dead')::int as "dead",
         extract(epoch from now() - min(e.received_at) filter (where e.status = 'pending'))::float8 as "oldestPendingSeconds"
       from webhook_events e
-      where e.status in ('pending', 'running', 'retry', 'dead') and ${scopeFilter(scope)}
+      where e.status in ('pending', 'running', 'retry', 'dead') and ${inScope}
       group by e.queue`,
   );
 }
@@ -53,6 +55,7 @@ export interface QueueThroughputRow {
 
 /** Completed = done or skipped. Latency and SLA leave out replays, whose receipt is long past. */
 export async function readQueueThroughput(executor: Executor, scope: OpsScope): Promise<QueueThroughputRow[]> {
+  const inScope = await scopeFilter(executor, scope);
   const slas = sql.join(
     WEBHOOK_QUEUES.map((queue) => sql`(${queue.name}::text, ${queue.slaSeconds}::float8)`),
     sql`, `,
@@ -62,7 +65,7 @@ export async function readQueueThroughput(executor: Executor, scope: OpsScope): 
     sql`with recent as (
         select e.queue, e.finished_at, e.replay_count, extract(epoch from e.finished_at - e.received_at) * 1000 as latency_ms
         from webhook_events e
-        where e.status in ('done', 'skipped') and e.finished_at > now() - interval '60 minutes' and ${scopeFilter(scope)}
+        where e.status in ('done', 'skipped') and e.finished_at > now() - interval '60 minutes' and ${inScope}
       )
       select r.queue,
         count(*) filter (where r.finished_at > now() - interval '1 minute')::int as "completed1m",
@@ -119,11 +122,12 @@ const summaryColumns = sql`e.id::text as "id", e.provider, e.event_type as "even
 
 /** Newest first, keyset-paginated on id. */
 export async function listEvents(executor: Executor, scope: OpsScope, filter: EventFilter, page: { beforeId: string | undefined; limit: number }): Promise<EventSummaryRow[]> {
+  const inScope = await scopeFilter(executor, scope);
   const before = page.beforeId === undefined ? sql`true` : sql`e.id < ${page.beforeId}::bigint`;
   return queryRows<EventSummaryRow & Record<string, unknown>>(
     executor,
     sql`select ${summaryColumns} from webhook_events e
-      where ${scopeFilter(scope)} and ${eventFilter(filter)} and ${before}
+      where ${inScope} and ${eventFilter(filter)} and ${before}
       order by e.id desc limit ${page.limit}`,
   );
 }
@@ -143,11 +147,12 @@ export interface EventDetailRow extends EventSummaryRow {
 }
 
 export async function findEvent(executor: Executor, scope: OpsScope, id: string): Promise<EventDetailRow | undefined> {
+  const inScope = await scopeFilter(executor, scope);
   const [row] = await queryRows<EventDetailRow & Record<string, unknown>>(
     executor,
     sql`select ${summaryColumns}, e.priority, e.ordering_key as "orderingKey", e.occurred_at as "occurredAt", e.payload, e.body_sha256 as "bodySha256",
         e.errors, e.run_at as "runAt", e.lease_until as "leaseUntil", e.locked_by as "lockedBy", e.started_at as "startedAt", e.replay_count as "replayCount"
-      from webhook_events e where e.id = ${id}::bigint and ${scopeFilter(scope)}`,
+      from webhook_events e where e.id = ${id}::bigint and ${inScope}`,
   );
   return row;
 }
@@ -161,29 +166,32 @@ const replayableList = sql.join(
 );
 
 export async function countReplayable(executor: Executor, scope: OpsScope, filter: EventFilter): Promise<number> {
+  const inScope = await scopeFilter(executor, scope);
   const [row] = await queryRows<{ count: number }>(
     executor,
-    sql`select count(*)::int as "count" from webhook_events e where e.status in (${replayableList}) and ${scopeFilter(scope)} and ${eventFilter(filter)}`,
+    sql`select count(*)::int as "count" from webhook_events e where e.status in (${replayableList}) and ${inScope} and ${eventFilter(filter)}`,
   );
   return row?.count ?? 0;
 }
 
 export async function replayEvents(executor: Executor, scope: OpsScope, filter: EventFilter & { id?: string | undefined }): Promise<{ count: number; queues: string[] }> {
+  const inScope = await scopeFilter(executor, scope);
   const byId = filter.id === undefined ? sql`true` : sql`e.id = ${filter.id}::bigint`;
   const rows = await queryRows<{ queue: string }>(
     executor,
     sql`update webhook_events e set status = 'pending', attempts = 0, run_at = now(), lease_until = null, locked_by = null,
         started_at = null, finished_at = null, replay_count = e.replay_count + 1
-      where e.status in (${replayableList}) and ${byId} and ${scopeFilter(scope)} and ${eventFilter(filter)}
+      where e.status in (${replayableList}) and ${byId} and ${inScope} and ${eventFilter(filter)}
       returning e.queue`,
   );
   return { count: rows.length, queues: [...new Set(rows.map((row) => row.queue))] };
 }
 
 export async function deleteEvent(executor: Executor, scope: OpsScope, id: string): Promise<number> {
+  const inScope = await scopeFilter(executor, scope);
   const rows = await queryRows(
     executor,
-    sql`delete from webhook_events e where e.id = ${id}::bigint and e.status in (${replayableList}) and ${scopeFilter(scope)} returning 1 as "ok"`,
+    sql`delete from webhook_events e where e.id = ${id}::bigint and e.status in (${replayableList}) and ${inScope} returning 1 as "ok"`,
   );
   return rows.length;
 }

@@ -80,3 +80,11 @@ export async function queryRows<T extends Record<string, unknown>>(
   const result = await executor.execute(query);
   return (result as unknown as { rows: T[] }).rows;
 }
+
+/**
+ * This transaction's commit returns before its WAL reaches disk (PostgreSQL `synchronous_commit`,
+ * transaction-local). A server crash can lose the transaction whole, never half of it.
+ */
+export async function commitAsynchronously(tx: Executor): Promise<void> {
+  await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+}

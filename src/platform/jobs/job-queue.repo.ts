@@ -54,6 +54,23 @@ export async function retryJobsNow(executor: Executor, input: { kinds: readonly 
   return rows.length;
 }
 
+export interface JobCount {
+  kind: string;
+  status: string;
+  total: number;
+}
+
+/** A location's jobs by kind and status: jobs of the given kinds in any status, and dead jobs of every kind. */
+export async function countLocationJobs(executor: Executor, input: { locationId: string; kinds: readonly string[] }): Promise<JobCount[]> {
+  const rows = await queryRows<JobCount & Record<string, unknown>>(
+    executor,
+    sql`select kind, status, count(*)::int as "total" from jobs
+      where location_id = ${input.locationId} and (kind = any(${sql.param([...input.kinds])}::text[]) or status = 'dead')
+      group by kind, status`,
+  );
+  return rows.map((row) => ({ ...row, total: Number(row.total) }));
+}
+
 export interface ClaimedJob {
   id: string;
   kind: string;

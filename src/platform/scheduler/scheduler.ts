@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Clock } from '../clock/clock.js';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../log/index.js';
-import { scheduledRuns } from './scheduler.tables.js';
+import { claimScheduledSlot, deleteScheduledRunsBefore, finishScheduledSlot, listScheduledRuns } from './scheduler.repo.js';
 
 export interface ScheduledJob {
   /** `module.verb-noun`, e.g. `webhooks.prune-events`. */
@@ -63,14 +62,8 @@ export class Scheduler {
   async runSlot(job: ScheduledJob, slotAt: Date): Promise<boolean> {
     if (this.isStopped) return false;
     const startedAt = this.options.clock.now();
-    const claimed = await this.options.database.system((tx) =>
-      tx
-        .insert(scheduledRuns)
-        .values({ jobName: job.name, slotAt, claimedBy: this.instanceId, startedAt, status: 'running' })
-        .onConflictDoNothing()
-        .returning({ jobName: scheduledRuns.jobName }),
-    );
-    if (claimed.length === 0) return false;
+    const isClaimed = await this.options.database.system((tx) => claimScheduledSlot(tx, { jobName: job.name, slotAt, claimedBy: this.instanceId, startedAt }));
+    if (!isClaimed) return false;
     let status = 'done';
     let error: string | null = null;
     let summary: string | null = null;
@@ -83,25 +76,17 @@ export class Scheduler {
       error = cause instanceof Error ? cause.message.slice(0, 2000) : String(cause);
       this.options.logger.error({ job: job.name, slotAt, err: cause }, 'scheduled job failed');
     }
-    await this.options.database.system((tx) =>
-      tx
-        .update(scheduledRuns)
-        .set({ status, error, summary, finishedAt: this.options.clock.now() })
-        .where(and(eq(scheduledRuns.jobName, job.name), eq(scheduledRuns.slotAt, slotAt))),
-    );
+    await this.options.database.system((tx) => finishScheduledSlot(tx, { jobName: job.name, slotAt, status, error, summary, finishedAt: this.options.clock.now() }));
     return true;
   }
 
   async listRecentRuns(limit = 50): Promise<JobRunRecord[]> {
-    return this.options.database.system((tx) => tx.select().from(scheduledRuns).orderBy(desc(scheduledRuns.startedAt)).limit(limit));
+    return this.options.database.system((tx) => listScheduledRuns(tx, limit));
   }
 
   async pruneHistory(): Promise<number> {
     const cutoff = new Date(this.options.clock.now().getTime() - (this.options.historyDays ?? 14) * 86_400_000);
-    const deleted = await this.options.database.system((tx) =>
-      tx.delete(scheduledRuns).where(lt(scheduledRuns.startedAt, sql`${cutoff.toISOString()}::timestamptz`)).returning({ jobName: scheduledRuns.jobName }),
-    );
-    return deleted.length;
+    return this.options.database.system((tx) => deleteScheduledRunsBefore(tx, cutoff));
   }
 
   /** Stops firing new slots and waits for the ones running. */

@@ -1,5 +1,3 @@
-import type { WriteThroughEntity } from '../write-through.repo.js';
-
 /*
  * Column values of a record (CRM tables) → GHL request bodies (ghl-api.md §7.3–7.5). Only GHL's
  * own ids travel: records store GHL ids for pipelines, stages, calendars, users and custom fields;
@@ -28,9 +26,10 @@ function amountOf(cents: unknown): number | undefined {
   return typeof cents === 'number' && Number.isSafeInteger(cents) ? cents / 100 : undefined;
 }
 
-type Writer = (body: Record<string, unknown>, value: unknown, values: Record<string, unknown>) => void;
+/** Writes one column's value into a GHL request body; `values` is the whole row. */
+export type ColumnWriter = (body: Record<string, unknown>, value: unknown, values: Record<string, unknown>) => void;
 
-const CONTACT_WRITERS: Record<string, Writer> = {
+export const CONTACT_WRITERS: Record<string, ColumnWriter> = {
   first_name: (body, value) => void (body['firstName'] = text(value)),
   last_name: (body, value) => void (body['lastName'] = text(value)),
   email: (body, value) => void (body['email'] = text(value)),
@@ -43,7 +42,7 @@ const CONTACT_WRITERS: Record<string, Writer> = {
   custom_fields: (body, value) => void (body['customFields'] = customFieldsBody(value)),
 };
 
-const OPPORTUNITY_WRITERS: Record<string, Writer> = {
+export const OPPORTUNITY_WRITERS: Record<string, ColumnWriter> = {
   name: (body, value) => void (body['name'] = text(value)),
   pipeline_id: (body, value) => void (body['pipelineId'] = text(value)),
   pipeline_stage_id: (body, value) => void (body['pipelineStageId'] = text(value)),
@@ -53,7 +52,7 @@ const OPPORTUNITY_WRITERS: Record<string, Writer> = {
   custom_fields: (body, value) => void (body['customFields'] = customFieldsBody(value)),
 };
 
-const APPOINTMENT_WRITERS: Record<string, Writer> = {
+export const APPOINTMENT_WRITERS: Record<string, ColumnWriter> = {
   calendar_id: (body, value) => void (body['calendarId'] = text(value)),
   title: (body, value) => void (body['title'] = text(value)),
   status: (body, value) => void (body['appointmentStatus'] = text(value) || 'confirmed'),
@@ -74,11 +73,11 @@ const APPOINTMENT_WRITERS: Record<string, Writer> = {
   },
 };
 
-const NOTE_WRITERS: Record<string, Writer> = {
+export const NOTE_WRITERS: Record<string, ColumnWriter> = {
   body: (body, value) => void (body['body'] = text(value)),
 };
 
-const TASK_WRITERS: Record<string, Writer> = {
+export const TASK_WRITERS: Record<string, ColumnWriter> = {
   title: (body, value) => void (body['title'] = text(value)),
   body: (body, value) => void (body['body'] = text(value)),
   due_at: (body, value) => {
@@ -88,47 +87,3 @@ const TASK_WRITERS: Record<string, Writer> = {
   completed_at: (body, value) => void (body['completed'] = value !== null && value !== undefined),
   assigned_to: (body, value) => void (body['assignedTo'] = text(value)),
 };
-
-function writersOf(entity: WriteThroughEntity): Record<string, Writer> {
-  switch (entity) {
-    case 'contacts':
-      return CONTACT_WRITERS;
-    case 'opportunities':
-      return OPPORTUNITY_WRITERS;
-    case 'appointments':
-      return APPOINTMENT_WRITERS;
-    case 'notes':
-      return NOTE_WRITERS;
-    case 'tasks':
-      return TASK_WRITERS;
-  }
-}
-
-/**
- * The body of a create (every column with a value, plus the contact) or an update (the changed
- * columns only). `values` is the whole row, for fields that travel together (start and end).
- */
-export function buildPushBody(
-  entity: WriteThroughEntity,
-  action: 'create' | 'update',
-  columns: Record<string, unknown>,
-  values: Record<string, unknown>,
-  contactGhlId: string | null,
-): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  const writers = writersOf(entity);
-  for (const [column, value] of Object.entries(columns)) {
-    if (action === 'create' && (value === null || value === undefined)) continue;
-    writers[column]?.(body, value, values);
-  }
-  if (action === 'create') {
-    // Notes and tasks name their contact in the path, the others in the body.
-    if ((entity === 'opportunities' || entity === 'appointments') && contactGhlId) body['contactId'] = contactGhlId;
-    if (entity === 'tasks') body['completed'] ??= false;
-    if (entity === 'opportunities') {
-      body['status'] ??= 'open';
-      if (typeof values['source'] === 'string') body['source'] = values['source'];
-    }
-  }
-  return body;
-}

@@ -6,8 +6,8 @@ import type { Logger } from '../../../platform/log/index.js';
 import { beginPush, confirmPush, findContactGhlId, recordCreatedGhlId, recordPushFailure, type PushPlan, type WriteThroughEntity } from '../write-through.repo.js';
 import { readGhlRecord } from '../ghl-record-versions.js';
 import type { GhlGateway } from '../ghl-gateway.js';
-import { describeGhlError, isGhlRefusal, type GhlGatewayError, type GhlAnswer } from '../ghl-gateway.js';
-import { buildPushBody } from './ghl-push-bodies.js';
+import { describeGhlError, isGhlRefusal, type GhlGatewayError } from '../ghl-gateway.js';
+import { buildPushBody, describeEntity, type RecordAnswer, type RemoteAddress } from '../write-through-entities.js';
 
 export interface PushDeps {
   database: Database;
@@ -21,8 +21,6 @@ export interface PushDeps {
 export const CONTACT_WAIT_SECONDS = 5;
 
 
-type RecordAnswer = { id: string; record: Record<string, unknown> };
-
 /** What a push did, for metrics. */
 export type PushOutcome = 'created' | 'updated' | 'deleted' | 'nothing';
 
@@ -32,7 +30,7 @@ const REAUTH_WAIT_SECONDS = 900;
 /** The gateway answered `no_access`: no usable GHL token for the location. */
 class GhlAccessMissingError extends Error {}
 
-/** Runs one `ghl.push-*` job: create, update or delete the record in GHL, then record the outcome. */
+/** Runs one `crm.push-*` job: create, update or delete the record in GHL, then record the outcome. */
 export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob): Promise<PushOutcome> {
   const id = job.payload['id'];
   if (typeof id !== 'string') throw new JobFailedPermanentlyError(`${job.kind} job ${job.id} has no record id`);
@@ -51,10 +49,11 @@ export async function pushRecord(deps: PushDeps, entity: WriteThroughEntity, job
 }
 
 async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: ClaimedJob, plan: PushPlan, ghlLocationId: string): Promise<PushOutcome> {
+  const descriptor = describeEntity(entity);
   let contactGhlId = typeof plan.row.values['contact_ghl_id'] === 'string' ? plan.row.values['contact_ghl_id'] : null;
   // Notes and tasks live under their contact in GHL's paths: every action needs its GHL id; projects
   // and appointments name it when created.
-  const needsContact = entity === 'notes' || entity === 'tasks' || (plan.action === 'create' && entity !== 'contacts');
+  const needsContact = descriptor.isAddressedUnderContact || (plan.action === 'create' && descriptor.belongsToContact);
   if (needsContact && contactGhlId === null && plan.row.contactId) {
     const contact = await deps.database.system((tx) => findContactGhlId(tx, plan.row.contactId as string));
     if (!contact || (contact.isDeleted && plan.action !== 'delete')) {
@@ -67,9 +66,10 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
     }
     contactGhlId = contact.ghlId;
   }
+  const at: RemoteAddress = { ghlLocationId, contactGhlId };
 
   if (plan.action === 'delete') {
-    const result = await deleteInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string, contactGhlId);
+    const result = await descriptor.remote.delete(deps.client, at, plan.row.ghlId as string);
     // Already gone in GHL is what a delete wants.
     if (!result.ok && result.error.status !== 404) await failPush(deps, plan, result.error);
     await deps.database.system((tx) => confirmPush(tx, plan, { now: deps.clock.now(), generateId: deps.generateId }));
@@ -80,31 +80,30 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
   if (plan.action === 'create') {
     // An earlier attempt created it and recorded GHL's id, then failed to confirm: confirm that record.
     if (plan.createdGhlId) {
-      const existing = await fetchRecord(deps.client, entity, ghlLocationId, plan.createdGhlId, contactGhlId);
+      const existing = await descriptor.remote.get(deps.client, at, plan.createdGhlId);
       if (existing.ok) answer = existing.data;
       else if (existing.error.code === 'no_access') throw new GhlAccessMissingError(existing.error.message);
       else if (existing.error.status !== 404) throw new Error(`reading ${entity} ${plan.createdGhlId} failed: ${describeGhlError(existing.error)}`);
     }
     // A crash between GHL's answer and recording it: look for the record, never create twice.
-    answer ??= job.attempts > 1 ? await findCreatedBefore(deps.client, entity, plan, contactGhlId, job.createdAt) : undefined;
+    answer ??= job.attempts > 1 ? await descriptor.findCreated?.(deps.client, { at, values: plan.row.values, sinceMs: job.createdAt.getTime() - 60_000 }) : undefined;
     if (!answer) {
-      const body = buildPushBody(entity, 'create', plan.sent, plan.row.values, contactGhlId);
-      const result = await createInGhl(deps.client, entity, ghlLocationId, body, contactGhlId);
+      const body = buildPushBody(descriptor, 'create', plan.sent, plan.row.values, contactGhlId);
+      const result = await descriptor.remote.create(deps.client, at, body);
       if (!result.ok) return failPush(deps, plan, result.error);
       answer = result.data;
       const createdId = answer.id;
       await deps.database.system((tx) => recordCreatedGhlId(tx, entity, plan.row.id, createdId, deps.clock.now()));
     }
   } else {
-    const body = buildPushBody(entity, 'update', plan.sent, plan.row.values, contactGhlId);
-    const result = await updateInGhl(deps.client, entity, ghlLocationId, plan.row.ghlId as string, body, contactGhlId);
+    const body = buildPushBody(descriptor, 'update', plan.sent, plan.row.values, contactGhlId);
+    const result = await descriptor.remote.update(deps.client, at, plan.row.ghlId as string, body);
     if (!result.ok) return failPush(deps, plan, result.error);
     answer = result.data;
   }
 
   const read = readGhlRecord(entity, answer.record, ghlLocationId);
-  // GHL's task answer says only whether it is completed, not when: our completion time stays.
-  if (read && entity === 'tasks') delete read.values['completed_at'];
+  for (const column of descriptor.columnsKeptFromAnswer ?? []) if (read) delete read.values[column];
   const now = deps.clock.now();
   await deps.database.system((tx) =>
     confirmPush(tx, plan, {
@@ -114,7 +113,7 @@ async function pushPlanned(deps: PushDeps, entity: WriteThroughEntity, job: Clai
       ...(read
         ? {
             answer: {
-              // Appointment answers are partial and carry no change time: they complete the row, not replace it.
+              // A partial answer without a change time (appointments) completes the row, not replaces it.
               values: read.changedAt ? read.values : { ...plan.row.values, ...withoutNulls(read.values) },
               sourceUpdatedAt: read.changedAt ?? plan.row.sourceUpdatedAt,
               sourceEventAt: null,
@@ -139,117 +138,4 @@ async function failPush(deps: PushDeps, plan: PushPlan, error: GhlGatewayError):
   await deps.database.system((tx) => recordPushFailure(tx, plan.entity, plan.row.id, describeGhlError(error)));
   deps.logger.warn({ entity: plan.entity, recordId: plan.row.id, status: error.status }, 'GHL refused a push');
   throw new JobFailedPermanentlyError(`GHL refused the push of ${plan.entity} ${plan.row.id}: ${describeGhlError(error)}`);
-}
-
-function unwrap(result: GhlAnswer<unknown>, key: 'contact' | 'opportunity' | 'note' | 'task' | undefined): GhlAnswer<RecordAnswer> {
-  if (!result.ok) return result;
-  const data = result.data as Record<string, unknown>;
-  const record = (key ? data[key] : data) as Record<string, unknown> | undefined;
-  const id = record?.['id'];
-  if (!record || typeof id !== 'string') return { ok: false, error: { status: 502, code: 'server_error', message: `GHL answered ${result.status} without the record` } };
-  return { ok: true, status: result.status, data: { id, record } };
-}
-
-/** Notes and tasks are addressed under their contact. */
-function contactPath(contactGhlId: string | null): string {
-  if (!contactGhlId) throw new Error('a note or task without its contact’s GHL id cannot be pushed');
-  return contactGhlId;
-}
-
-async function fetchRecord(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlAnswer<RecordAnswer>> {
-  switch (entity) {
-    case 'notes':
-      return unwrap(await client.getNote(ghlLocationId, contactPath(contactGhlId), ghlId), 'note');
-    case 'tasks':
-      return unwrap(await client.getTask(ghlLocationId, contactPath(contactGhlId), ghlId), 'task');
-    case 'contacts':
-      return unwrap(await client.getContact(ghlLocationId, ghlId), 'contact');
-    case 'opportunities':
-      return unwrap(await client.getOpportunity(ghlLocationId, ghlId), 'opportunity');
-    case 'appointments': {
-      const result = await client.getAppointment(ghlLocationId, ghlId);
-      if (!result.ok) return result;
-      const record = result.data.event ?? result.data.appointment;
-      return record ? { ok: true, status: result.status, data: { id: record.id, record: record as unknown as Record<string, unknown> } } : unwrap(result, undefined);
-    }
-  }
-}
-
-async function createInGhl(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlAnswer<RecordAnswer>> {
-  switch (entity) {
-    case 'notes':
-      return unwrap(await client.createNote(ghlLocationId, contactPath(contactGhlId), body), 'note');
-    case 'tasks':
-      return unwrap(await client.createTask(ghlLocationId, contactPath(contactGhlId), body), 'task');
-    case 'contacts':
-      return unwrap(await client.createContact(ghlLocationId, body), 'contact');
-    case 'opportunities':
-      return unwrap(await client.createOpportunity(ghlLocationId, body), 'opportunity');
-    case 'appointments':
-      return unwrap(await client.createAppointment(ghlLocationId, body), undefined);
-  }
-}
-
-async function updateInGhl(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, body: Record<string, unknown>, contactGhlId: string | null): Promise<GhlAnswer<RecordAnswer>> {
-  switch (entity) {
-    case 'notes':
-      return unwrap(await client.updateNote(ghlLocationId, contactPath(contactGhlId), ghlId, body), 'note');
-    case 'tasks':
-      return unwrap(await client.updateTask(ghlLocationId, contactPath(contactGhlId), ghlId, body), 'task');
-    case 'contacts':
-      return unwrap(await client.updateContact(ghlLocationId, ghlId, body), 'contact');
-    case 'opportunities':
-      return unwrap(await client.updateOpportunity(ghlLocationId, ghlId, body), 'opportunity');
-    case 'appointments':
-      return unwrap(await client.updateAppointment(ghlLocationId, ghlId, body), undefined);
-  }
-}
-
-async function deleteInGhl(client: GhlGateway, entity: WriteThroughEntity, ghlLocationId: string, ghlId: string, contactGhlId: string | null): Promise<GhlAnswer<unknown>> {
-  switch (entity) {
-    case 'notes':
-      return client.deleteNote(ghlLocationId, contactPath(contactGhlId), ghlId);
-    case 'tasks':
-      return client.deleteTask(ghlLocationId, contactPath(contactGhlId), ghlId);
-    case 'contacts':
-      return client.deleteContact(ghlLocationId, ghlId);
-    case 'opportunities':
-      return client.deleteOpportunity(ghlLocationId, ghlId);
-    case 'appointments':
-      return client.deleteCalendarEvent(ghlLocationId, ghlId);
-  }
-}
-
-/**
- * The record an earlier attempt of this job may have created before it crashed: same identifying
- * fields, created after the job was. Lookup failures are treated as "none" (the create then runs).
- */
-async function findCreatedBefore(client: GhlGateway, entity: WriteThroughEntity, plan: PushPlan, contactGhlId: string | null, since: Date): Promise<RecordAnswer | undefined> {
-  const ghlLocationId = plan.ghlLocationId as string;
-  const sinceMs = since.getTime() - 60_000;
-  const isRecent = (time: unknown) => typeof time === 'string' && new Date(time).getTime() >= sinceMs;
-  const values = plan.row.values;
-  // Notes and tasks have nothing to find them by; created_ghl_id covers all but a crash in the instant after GHL answered.
-  if (entity === 'notes' || entity === 'tasks') return undefined;
-  if (entity === 'contacts') {
-    const email = typeof values['email'] === 'string' ? values['email'] : undefined;
-    const phone = typeof values['phone'] === 'string' ? values['phone'] : undefined;
-    if (!email && !phone) return undefined;
-    const filter = email ? { field: 'email', operator: 'eq', value: email } : { field: 'phone', operator: 'eq', value: phone };
-    const found = await client.searchContacts(ghlLocationId, { pageLimit: 10, filters: [filter] });
-    const match = found.ok ? found.data.contacts.find((contact) => isRecent(contact.dateAdded)) : undefined;
-    return match ? { id: match.id, record: match as unknown as Record<string, unknown> } : undefined;
-  }
-  if (entity === 'opportunities') {
-    if (!contactGhlId) return undefined;
-    const found = await client.searchOpportunities(ghlLocationId, { contactId: contactGhlId, status: 'all', limit: 100 });
-    const match = found.ok ? found.data.opportunities.find((item) => item.name === values['name'] && item.pipelineId === values['pipeline_id'] && isRecent(item.createdAt)) : undefined;
-    return match ? { id: match.id, record: match as unknown as Record<string, unknown> } : undefined;
-  }
-  const calendarId = values['calendar_id'];
-  const start = values['start_time'] instanceof Date ? values['start_time'] : typeof values['start_time'] === 'string' ? new Date(values['start_time']) : undefined;
-  if (typeof calendarId !== 'string' || !start || !contactGhlId) return undefined;
-  const found = await client.listCalendarEvents(ghlLocationId, { calendarId, startTimeMs: start.getTime() - 1, endTimeMs: start.getTime() + 60_000 });
-  const match = found.ok ? found.data.events.find((event) => event.contactId === contactGhlId && event.startTime !== undefined && new Date(event.startTime).getTime() === start.getTime()) : undefined;
-  return match ? { id: match.id, record: match as unknown as Record<string, unknown> } : undefined;
 }

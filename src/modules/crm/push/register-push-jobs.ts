@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { JobFailedPermanentlyError, type JobRegistrar } from '../../../platform/jobs/index.js';
-import { PUSH_JOB_KINDS, type WriteThroughEntity } from '../write-through.repo.js';
+import { WRITE_THROUGH_DESCRIPTORS } from '../write-through-entities.js';
 import { SEND_MESSAGE_JOB_KIND } from '../send-message.js';
 import { pushRecord, type PushDeps } from './push-records.js';
 import { sendQueuedMessage } from './send-messages.js';
@@ -30,8 +30,8 @@ export function registerPushJobs(jobs: JobRegistrar, deps: PushDeps & { metrics?
       throw error;
     }
   };
-  for (const entity of Object.keys(PUSH_JOB_KINDS) as WriteThroughEntity[]) {
-    jobs.register(PUSH_JOB_KINDS[entity], (job) => counted(entity, () => pushRecord(deps, entity, job)));
+  for (const { entity, pushJobKind } of WRITE_THROUGH_DESCRIPTORS) {
+    jobs.register(pushJobKind, (job) => counted(entity, () => pushRecord(deps, entity, job)));
   }
   jobs.register(SEND_MESSAGE_JOB_KIND, (job) => counted('messages', async () => ((await sendQueuedMessage(deps, job)) ? 'sent' : 'nothing')));
 }

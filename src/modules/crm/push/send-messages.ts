@@ -1,3 +1,4 @@
+import { findLocationGhlLink } from '../../tenants/index.js';
 import { JobFailedPermanentlyError, JobRetryLaterError, type ClaimedJob } from '../../../platform/jobs/index.js';
 import { findContactGhlId } from '../write-through.repo.js';
 import { findMessageSend, findOutboundMessageFor, markMessageFailed, markMessageSending, markMessageSent } from '../crm-write.repo.js';
@@ -6,7 +7,7 @@ import { CONTACT_WAIT_SECONDS, type PushDeps } from './push-records.js';
 
 
 /**
- * Runs one `ghl.push-message` job: sends a queued SMS or email through GHL. A send interrupted after
+ * Runs one `crm.push-message` job: sends a queued SMS or email through GHL. A send interrupted after
  * GHL took it (status `sending`) is only repeated when GHL has not reported the message meanwhile.
  */
 /** True when this run sent the message. */
@@ -21,11 +22,12 @@ export async function sendQueuedMessage(deps: PushDeps, job: ClaimedJob): Promis
       await markMessageFailed(tx, id, 'the contact was deleted');
       return undefined;
     }
-    if (contact.ghlId === null) return { send, contactGhlId: null, ghlLocationId: send.ghlLocationId, reported: undefined };
+    const ghlLocationId = (await findLocationGhlLink(tx, send.locationId))?.ghlLocationId ?? null;
+    if (contact.ghlId === null) return { send, contactGhlId: null, ghlLocationId, reported: undefined };
     const reported = send.status === 'sending' ? await findOutboundMessageFor(tx, send, contact.ghlId) : undefined;
     if (reported) await markMessageSent(tx, id, { ghlMessageId: reported.ghlId, ghlConversationId: reported.conversationGhlId, at: deps.clock.now() });
     else await markMessageSending(tx, id);
-    return { send, contactGhlId: contact.ghlId, ghlLocationId: send.ghlLocationId, reported };
+    return { send, contactGhlId: contact.ghlId, ghlLocationId, reported };
   });
   if (!prepared || prepared.reported) return false;
   if (prepared.contactGhlId === null) {

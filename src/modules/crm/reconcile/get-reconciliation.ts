@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import { canAccessLocation, tenantScopeOf, type Principal } from '../../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
-import { tenantTables } from '../../tenants/index.js';
+import { findLocationGhlLink } from '../../tenants/index.js';
 import { computeCoverage } from './count-repairs.js';
 import { RECONCILE_ENTITIES } from './reconcile-entities.js';
 import { findReconcileCheckpoints, listReconcileEntities, listReconcileRunsOfLocation, type ReconcileEntityRow, type ReconcileRunRow } from './reconcile-runs.repo.js';
@@ -95,8 +94,7 @@ function toRunView(run: ReconcileRunRow, entities: readonly ReconcileEntityRow[]
 }
 
 async function isLocationVisible(tx: Executor, locationId: string): Promise<boolean> {
-  const rows = await tx.select({ id: tenantTables.locations.id }).from(tenantTables.locations).where(eq(tenantTables.locations.id, locationId));
-  return rows.length === 1;
+  return (await findLocationGhlLink(tx, locationId)) !== undefined;
 }
 
 async function readReconciliation(tx: Executor, locationId: string, runLimit: number): Promise<ReconciliationView> {

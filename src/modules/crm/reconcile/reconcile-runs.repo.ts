@@ -161,21 +161,14 @@ export async function findFinishedSetupSyncStart(executor: Executor, locationId:
   return readTimestamp(row?.startedAt) ?? undefined;
 }
 
-/**
- * Locations to reconcile: a Location installation that is installed, with an active location token
- * (not needs_reauth or revoked), and a finished setup sync to start from.
- */
-export async function listReconcilableLocations(executor: Executor): Promise<{ companyId: string; locationId: string; ghlLocationId: string }[]> {
-  return queryRows<{ companyId: string; locationId: string; ghlLocationId: string }>(
+/** Of these locations, the ones with a finished setup sync to reconcile from. */
+export async function filterLocationsWithFinishedSetupSync(executor: Executor, locationIds: readonly string[]): Promise<Set<string>> {
+  if (locationIds.length === 0) return new Set();
+  const rows = await queryRows<{ locationId: string }>(
     executor,
-    sql`select distinct on (i.location_id) i.company_id as "companyId", i.location_id as "locationId", i.ghl_location_id as "ghlLocationId"
-      from ghl_installations i
-      join ghl_tokens t on t.subject_key = 'location:' || i.ghl_location_id
-      where i.install_type = 'Location' and i.status = 'installed' and i.location_id is not null and i.ghl_location_id is not null
-        and t.status = 'active'
-        and exists (select 1 from sync_runs s where s.location_id = i.location_id and s.status in ('done', 'partial'))
-      order by i.location_id`,
+    sql`select distinct location_id as "locationId" from sync_runs where location_id = any(${sql.param([...locationIds])}::text[]) and status in ('done', 'partial')`,
   );
+  return new Set(rows.map((row) => row.locationId));
 }
 
 export async function markReconcileRunStarted(executor: Executor, runId: string, lease?: JobLease): Promise<boolean> {

@@ -7,9 +7,10 @@ import type { Logger } from '../../../platform/log/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import type { ScheduledJob } from '../../../platform/scheduler/index.js';
 import type { GhlGateway } from '../ghl-gateway.js';
+import type { GhlInstallDirectory } from '../ghl-installs.js';
 import { CrmApplier } from '../sync/crm-applier.js';
 import { DEFAULT_RECONCILE_SETTINGS, RECONCILE_ENTITIES, type ReconcileSettings } from './reconcile-entities.js';
-import { failReconcileRun, findFinishedSetupSyncStart, findOpenReconcileRunForUpdate, insertReconcileRun, listReconcilableLocations, setReconcileRunJob } from './reconcile-runs.repo.js';
+import { failReconcileRun, findFinishedSetupSyncStart, findOpenReconcileRunForUpdate, filterLocationsWithFinishedSetupSync, insertReconcileRun, setReconcileRunJob } from './reconcile-runs.repo.js';
 import { runReconciliation } from './run-reconciliation.js';
 
 export const RECONCILE_JOB_KIND = 'ghl.reconcile-location';
@@ -63,6 +64,8 @@ export interface RegisterReconciliationDeps {
   database: Database;
   /** A GhlGateway over the rate-governed http client and the token store. */
   client: GhlGateway;
+  /** Which locations the app can reach (installed, active token). */
+  installs: GhlInstallDirectory;
   generateId: IdGenerator;
   clock: Clock;
   logger: Logger;
@@ -133,7 +136,12 @@ export function registerReconciliation(deps: RegisterReconciliationDeps): Reconc
 
   const enqueue = async (target: ReconcileTarget, trigger: 'scheduled' | 'manual') => deps.database.system((tx) => enqueueReconciliation(tx, deps.generateId, { ...target, trigger }));
   const enqueueDueRuns = async () => {
-    const locations = await deps.database.system((tx) => listReconcilableLocations(tx));
+    // Installed with an active location token, and a finished setup sync to start from.
+    const locations = await deps.database.system(async (tx) => {
+      const connected = await deps.installs.listConnectedLocations(tx);
+      const synced = await filterLocationsWithFinishedSetupSync(tx, connected.map((location) => location.locationId));
+      return connected.filter((location) => synced.has(location.locationId));
+    });
     let enqueued = 0;
     for (const location of locations) {
       const result = await enqueue(location, 'scheduled');

@@ -2,23 +2,22 @@ import type { Clock } from '../../../platform/clock/clock.js';
 import { timestampToIso, type Database } from '../../../platform/db/index.js';
 import { canAccessLocation, tenantScopeOf, type Principal } from '../../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
+import { countLocationJobs, type JobCount } from '../../../platform/jobs/index.js';
 import {
   findLastFinishedSyncAt,
   findLatestFinishedReconciliation,
   findLatestSyncRun,
-  findLocationInstallation,
-  findLocationToken,
-  findVisibleLocation,
   selectEntityCounts,
-  selectLocationJobCounts,
-  SYNC_HEALTH_ENTITIES,
-  type JobCountRow,
 } from './sync-health.repo.js';
+import { SYNC_HEALTH_ENTITIES } from './sync-health-entities.js';
+import type { GhlInstallDirectory } from '../ghl-installs.js';
+import { findLocationGhlLink } from '../../tenants/index.js';
 import type { EntitySyncHealthView, SyncHealthView } from './sync-health.schemas.js';
 
 export interface SyncHealthDeps {
   database: Database;
   clock: Clock;
+  installs: GhlInstallDirectory;
 }
 
 const PENDING_JOB_STATUSES = new Set(['pending', 'running', 'retry']);
@@ -30,8 +29,8 @@ function isTokenStatus(value: string): value is TokenStatus {
   return (TOKEN_STATUSES as readonly string[]).includes(value);
 }
 
-function sumJobs(jobs: readonly JobCountRow[], kindPrefix: string, isCounted: (status: string) => boolean): number {
-  return jobs.filter((job) => job.kind.startsWith(kindPrefix) && isCounted(job.status)).reduce((sum, job) => sum + Number(job.total), 0);
+function sumJobs(jobs: readonly JobCount[], kind: string | undefined, isCounted: (status: string) => boolean): number {
+  return jobs.filter((job) => (kind === undefined || job.kind === kind) && isCounted(job.status)).reduce((sum, job) => sum + job.total, 0);
 }
 
 /**
@@ -41,23 +40,22 @@ function sumJobs(jobs: readonly JobCountRow[], kindPrefix: string, isCounted: (s
 export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, locationId: string): Promise<Result<SyncHealthView, 'not_found'>> {
   if (!canAccessLocation(principal, locationId)) return fail('not_found', 'Location not found');
   return deps.database.tenant(tenantScopeOf(principal), async (tx): Promise<Result<SyncHealthView, 'not_found'>> => {
-    const location = await findVisibleLocation(tx, locationId);
+    const location = await findLocationGhlLink(tx, locationId);
     if (!location) return fail('not_found', 'Location not found');
     const counts = await selectEntityCounts(tx, locationId);
-    const jobs = await selectLocationJobCounts(tx, locationId);
-    const token = await findLocationToken(tx, locationId);
-    const installation = await findLocationInstallation(tx, locationId);
+    const jobs = await countLocationJobs(tx, { locationId, kinds: SYNC_HEALTH_ENTITIES.map((entry) => entry.pushJobKind) });
+    const { token, installation } = await deps.installs.findLocationAccess(tx, locationId);
     const run = await findLatestSyncRun(tx, locationId);
     const lastSetupSyncAt = await findLastFinishedSyncAt(tx, locationId);
     const reconciliation = await findLatestFinishedReconciliation(tx, locationId);
-    const entities: EntitySyncHealthView[] = SYNC_HEALTH_ENTITIES.map(({ entity, pushKindPrefix }) => {
+    const entities: EntitySyncHealthView[] = SYNC_HEALTH_ENTITIES.map(({ entity, pushJobKind }) => {
       const row = counts.find((candidate) => candidate.entity === entity);
       return {
         entity,
         localCount: Number(row?.localCount ?? 0),
         syncedCount: Number(row?.syncedCount ?? 0),
-        pendingPushes: sumJobs(jobs, pushKindPrefix, (status) => PENDING_JOB_STATUSES.has(status)),
-        failures: sumJobs(jobs, pushKindPrefix, (status) => status === 'dead'),
+        pendingPushes: sumJobs(jobs, pushJobKind, (status) => PENDING_JOB_STATUSES.has(status)),
+        failures: sumJobs(jobs, pushJobKind, (status) => status === 'dead'),
         lastSourceUpdatedAt: timestampToIso(row?.lastSourceUpdatedAt),
         lastWrittenAt: timestampToIso(row?.lastWrittenAt),
         unconfirmedRecords: Number(row?.unconfirmedRecords ?? 0),
@@ -68,7 +66,7 @@ export async function getSyncHealth(deps: SyncHealthDeps, principal: Principal, 
       locationId,
       ghlLocationId: location.ghlLocationId,
       entities,
-      deadJobs: sumJobs(jobs, '', (status) => status === 'dead'),
+      deadJobs: sumJobs(jobs, undefined, (status) => status === 'dead'),
       lastSetupSyncAt: timestampToIso(lastSetupSyncAt),
       reconciliation: reconciliation
         ? {

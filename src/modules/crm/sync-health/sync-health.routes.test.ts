@@ -56,13 +56,13 @@ describe('GET /api/sync/health/:locationId', () => {
 
   it('counts pending pushes and dead jobs of the location per entity', async () => {
     const location = { companyId: kit.installed.companyId, locationId: kit.installed.locationId };
-    // The contact pushes are due in an hour, so they stay pending; ghl.push-invoice dies on its only attempt.
-    kit.runner.register('ghl.push-invoice', () => Promise.reject(new Error('GHL refused the invoice')));
+    // The contact pushes are due in an hour, so they stay pending; crm.push-invoice dies on its only attempt.
+    kit.runner.register('crm.push-invoice', () => Promise.reject(new Error('GHL refused the invoice')));
     await kit.app.database.system(async (tx) => {
       const later = new Date(Date.now() + 3_600_000);
-      await enqueueJob(tx, { kind: 'ghl.push-contact', ...location, payload: { id: 'c1' }, runAt: later });
-      await enqueueJob(tx, { kind: 'ghl.push-contact', ...location, payload: { id: 'c2' }, runAt: later });
-      await enqueueJob(tx, { kind: 'ghl.push-invoice', ...location, payload: { invoiceId: 'i1' }, maxAttempts: 1 });
+      await enqueueJob(tx, { kind: 'crm.push-contact', ...location, payload: { id: 'c1' }, runAt: later });
+      await enqueueJob(tx, { kind: 'crm.push-contact', ...location, payload: { id: 'c2' }, runAt: later });
+      await enqueueJob(tx, { kind: 'crm.push-invoice', ...location, payload: { invoiceId: 'i1' }, maxAttempts: 1 });
     });
     kit.runner.wake();
     const body = await waitFor(async () => {

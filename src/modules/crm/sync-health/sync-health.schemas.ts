@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { SYNC_HEALTH_ENTITIES } from './sync-health-entities.js';
 
 export const syncHealthParamsSchema = z.object({ locationId: z.string().min(1).max(100) });
 
 export const entitySyncHealthSchema = z
   .object({
-    entity: z.enum(['contacts', 'opportunities', 'appointments', 'conversations', 'messages', 'invoices', 'notes', 'tasks']),
+    entity: z.enum(SYNC_HEALTH_ENTITIES.map((entry) => entry.entity) as [string, ...string[]]),
     localCount: z.number().int().describe('Rows we hold, deleted ones excluded'),
     syncedCount: z.number().int().describe('Of those, rows that carry a GHL id'),
-    pendingPushes: z.number().int().describe('Outbox jobs (ghl.push-*) of this entity waiting or running'),
-    failures: z.number().int().describe('Dead outbox jobs (ghl.push-*) of this entity'),
+    pendingPushes: z.number().int().describe('Outbox jobs (crm.push-*) of this entity waiting or running'),
+    failures: z.number().int().describe('Dead outbox jobs (crm.push-*) of this entity'),
     lastSourceUpdatedAt: z.string().nullable().describe('Newest GHL change time among the rows'),
     lastWrittenAt: z.string().nullable().describe('When a row of this entity was last written here'),
     unconfirmedRecords: z.number().int().describe('Records with edits made here that GHL has not confirmed yet (local deletes included)'),

@@ -1,8 +1,7 @@
-import { eq } from 'drizzle-orm';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import { canAccessLocation, isLocationAdmin, tenantScopeOf, type Principal } from '../../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
-import { tenantTables } from '../../tenants/index.js';
+import { findLocationGhlLink } from '../../tenants/index.js';
 import { SETUP_SYNC_STEP_DEFINITIONS } from './setup-sync-steps.js';
 import { findSyncVersion, listSyncRunsOfLocation, listSyncSteps, type SyncRunRow, type SyncStepRow } from './sync-runs.repo.js';
 
@@ -84,8 +83,7 @@ function toRunView(run: SyncRunRow, steps: readonly SyncStepRow[], now: Date): S
 }
 
 async function isLocationVisible(tx: Executor, locationId: string): Promise<boolean> {
-  const rows = await tx.select({ id: tenantTables.locations.id }).from(tenantTables.locations).where(eq(tenantTables.locations.id, locationId));
-  return rows.length === 1;
+  return (await findLocationGhlLink(tx, locationId)) !== undefined;
 }
 
 export async function readSyncProgress(tx: Executor, locationId: string, now: Date, runLimit = 5): Promise<SyncProgressView> {
@@ -113,12 +111,7 @@ export async function findGhlLocationIdForSync(
   locationId: string,
 ): Promise<Result<{ companyId: string; locationId: string; ghlLocationId: string }, 'not_found' | 'forbidden' | 'not_installed'>> {
   if (!canAccessLocation(principal, locationId)) return fail('not_found', 'Location not found');
-  const [row] = await deps.database.tenant(tenantScopeOf(principal), (tx) =>
-    tx
-      .select({ companyId: tenantTables.locations.companyId, ghlLocationId: tenantTables.locations.ghlLocationId })
-      .from(tenantTables.locations)
-      .where(eq(tenantTables.locations.id, locationId)),
-  );
+  const row = await deps.database.tenant(tenantScopeOf(principal), (tx) => findLocationGhlLink(tx, locationId));
   if (!row) return fail('not_found', 'Location not found');
   if (!isLocationAdmin(principal, locationId)) return fail('forbidden', 'Only location admins may start a sync');
   if (!row.ghlLocationId) return fail('not_installed', 'The location is not linked to a GHL sub-account');

@@ -21,7 +21,7 @@ export const pipelineStagesTable: EntityTable<'pipeline_ghl_id' | 'name' | 'posi
   name: 'ghl_pipeline_stages',
   idPrefix: 'gps',
   scope: 'location',
-  columns: { pipeline_ghl_id: { type: 'text', fallback: sql`''` }, name: { type: 'text' }, position: { type: 'integer' } },
+  columns: { pipeline_ghl_id: { type: 'text', fallback: "''" }, name: { type: 'text' }, position: { type: 'integer' } },
 };
 
 export const calendarsTable: EntityTable<'name' | 'calendar_type' | 'is_active' | 'group_id'> = {

@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import type { Clock } from '../../../platform/clock/clock.js';
+import { ghlInstallations } from '../ghl-installations.tables.js';
 import { queryRows, type Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 
@@ -148,4 +150,47 @@ export async function applyGhlLocationVersion(tx: Executor, version: GhlLocation
       returning ghl_location_id`,
   );
   return rows.length > 0;
+}
+
+/** The installation an OAuth callback stored (converges with the INSTALL webhook on one row per target). */
+export async function upsertOAuthInstallation(
+  tx: Executor,
+  deps: { clock: Clock; generateId: IdGenerator },
+  input: { companyId: string; locationId: string | null; appId: string; installType: InstallType; ghlCompanyId: string; ghlLocationId: string | null; ghlTargetId: string; token: { planId?: string | undefined; userId?: string | undefined } },
+): Promise<void> {
+  const now = deps.clock.now();
+  const raw = { source: 'oauth', userType: input.installType, companyId: input.ghlCompanyId, locationId: input.ghlLocationId, planId: input.token.planId ?? null, userId: input.token.userId ?? null };
+  await tx
+    .insert(ghlInstallations)
+    .values({
+      id: deps.generateId('inst'),
+      companyId: input.companyId,
+      locationId: input.locationId,
+      ghlCompanyId: input.ghlCompanyId,
+      ghlLocationId: input.ghlLocationId,
+      appId: input.appId,
+      installType: input.installType,
+      ghlTargetId: input.ghlTargetId,
+      status: 'installed',
+      planId: input.token.planId ?? null,
+      installedByGhlUserId: input.token.userId ?? null,
+      installedAt: now,
+      lastEventAt: now,
+      raw,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [ghlInstallations.appId, ghlInstallations.installType, ghlInstallations.ghlTargetId],
+      set: {
+        status: 'installed',
+        uninstalledAt: null,
+        companyId: input.companyId,
+        locationId: input.locationId,
+        planId: sql`coalesce(${input.token.planId ?? null}, ${ghlInstallations.planId})`,
+        installedAt: sql`coalesce(${ghlInstallations.installedAt}, ${now.toISOString()}::timestamptz)`,
+        lastEventAt: sql`greatest(${ghlInstallations.lastEventAt}, ${now.toISOString()}::timestamptz)`,
+        updatedAt: now,
+      },
+    });
 }

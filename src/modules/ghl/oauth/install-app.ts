@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import { ensureGhlCompany, ensureGhlLocation, linkCompanyToGhl } from '../../tenants/index.js';
-import { ghlInstallations } from '../ghl-installations.tables.js';
+import { upsertOAuthInstallation } from '../lifecycle/installations.repo.js';
 import { appIdOf, type GhlOAuthClient, type GhlUserType, type TokenResponse } from './oauth-client.js';
 import type { InstallState } from './install-state.js';
 import type { GhlTokenStore } from './token-store.js';
@@ -103,7 +102,7 @@ export async function completeInstall(deps: InstallDeps, input: { code: string; 
   const companyId = await deps.database.system(async (tx) => {
     const id = await ensureGhlCompany(tx, deps.generateId, { ghlCompanyId });
     await deps.tokens.saveTokens(tx, { companyId: id, locationId: null, userType: 'Company', ghlCompanyId, ghlLocationId: null, token });
-    await upsertInstallation(tx, deps, { companyId: id, locationId: null, appId, installType: 'Company', ghlCompanyId, ghlLocationId: null, ghlTargetId: ghlCompanyId, token });
+    await upsertOAuthInstallation(tx, deps, { companyId: id, locationId: null, appId, installType: 'Company', ghlCompanyId, ghlLocationId: null, ghlTargetId: ghlCompanyId, token });
     return id;
   });
   const listed = await deps.oauth.listInstalledLocations({ companyAccessToken: token.access_token, ghlCompanyId });
@@ -130,7 +129,7 @@ async function storeLocationInstall(
   return deps.database.system(async (tx) => {
     const tenant = await ensureGhlLocation(tx, deps.generateId, { ghlLocationId: input.ghlLocationId, ghlCompanyId: input.ghlCompanyId, name: input.name });
     await deps.tokens.saveTokens(tx, { companyId: tenant.companyId, locationId: tenant.locationId, userType: 'Location', ghlCompanyId: input.ghlCompanyId, ghlLocationId: input.ghlLocationId, token: input.token });
-    await upsertInstallation(tx, deps, {
+    await upsertOAuthInstallation(tx, deps, {
       companyId: tenant.companyId,
       locationId: tenant.locationId,
       appId: input.appId,
@@ -143,46 +142,4 @@ async function storeLocationInstall(
     await deps.listener?.onLocationInstalled(tx, { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId: input.ghlLocationId });
     return tenant;
   });
-}
-
-async function upsertInstallation(
-  tx: Executor,
-  deps: Pick<InstallDeps, 'clock' | 'generateId'>,
-  input: { companyId: string; locationId: string | null; appId: string; installType: GhlUserType; ghlCompanyId: string; ghlLocationId: string | null; ghlTargetId: string; token: TokenResponse },
-): Promise<void> {
-  const now = deps.clock.now();
-  const raw = { source: 'oauth', userType: input.installType, companyId: input.ghlCompanyId, locationId: input.ghlLocationId, planId: input.token.planId ?? null, userId: input.token.userId ?? null };
-  await tx
-    .insert(ghlInstallations)
-    .values({
-      id: deps.generateId('inst'),
-      companyId: input.companyId,
-      locationId: input.locationId,
-      ghlCompanyId: input.ghlCompanyId,
-      ghlLocationId: input.ghlLocationId,
-      appId: input.appId,
-      installType: input.installType,
-      ghlTargetId: input.ghlTargetId,
-      status: 'installed',
-      planId: input.token.planId ?? null,
-      installedByGhlUserId: input.token.userId ?? null,
-      installedAt: now,
-      lastEventAt: now,
-      raw,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoUpdate({
-      target: [ghlInstallations.appId, ghlInstallations.installType, ghlInstallations.ghlTargetId],
-      set: {
-        status: 'installed',
-        uninstalledAt: null,
-        companyId: input.companyId,
-        locationId: input.locationId,
-        planId: sql`coalesce(${input.token.planId ?? null}, ${ghlInstallations.planId})`,
-        installedAt: sql`coalesce(${ghlInstallations.installedAt}, ${now.toISOString()}::timestamptz)`,
-        lastEventAt: sql`greatest(${ghlInstallations.lastEventAt}, ${now.toISOString()}::timestamptz)`,
-        updatedAt: now,
-      },
-    });
 }

@@ -1,14 +1,12 @@
-import { desc } from 'drizzle-orm';
 import type { Database } from '../../../platform/db/index.js';
 import { tenantScopeOf, type Principal } from '../../../platform/http/index.js';
-import { ghlInstallations } from '../ghl-installations.tables.js';
-import { ghlTokens } from '../ghl-tokens.tables.js';
+import { listInstallationRows, listTokenRows } from '../lifecycle/install-directory.repo.js';
 
 /** Installations the caller can see, each with the state of its token (needs_reauth and why). */
 export async function listInstallations(database: Database, principal: Principal) {
   return database.tenant(tenantScopeOf(principal), async (tx) => {
-    const installations = await tx.select().from(ghlInstallations).orderBy(desc(ghlInstallations.updatedAt));
-    const tokens = await tx.select().from(ghlTokens);
+    const installations = await listInstallationRows(tx);
+    const tokens = await listTokenRows(tx);
     const tokenBySubject = new Map(tokens.map((token) => [token.subjectKey, token]));
     return installations
       .filter((row) => row.locationId === null || principal.locations === '*' || principal.locations.has(row.locationId))

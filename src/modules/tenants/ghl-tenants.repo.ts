@@ -14,6 +14,25 @@ export async function findTenantByGhlLocationId(tx: Executor, ghlLocationId: str
   return row;
 }
 
+export interface LocationGhlLink {
+  id: string;
+  companyId: string;
+  /** Null while the location is not connected to GHL. */
+  ghlLocationId: string | null;
+}
+
+/** A location with its GHL id, as the caller's transaction sees it (RLS hides other tenants'). */
+export async function findLocationGhlLink(tx: Executor, locationId: string): Promise<LocationGhlLink | undefined> {
+  const [row] = await tx.select({ id: locations.id, companyId: locations.companyId, ghlLocationId: locations.ghlLocationId }).from(locations).where(eq(locations.id, locationId));
+  return row;
+}
+
+/** The GHL location ids of a company's connected locations. */
+export async function listGhlLocationIdsOfCompany(tx: Executor, companyId: string): Promise<string[]> {
+  const rows = await tx.select({ ghlLocationId: locations.ghlLocationId }).from(locations).where(eq(locations.companyId, companyId));
+  return rows.flatMap((row) => (row.ghlLocationId ? [row.ghlLocationId] : []));
+}
+
 export async function findCompanyIdByGhlCompanyId(tx: Executor, ghlCompanyId: string): Promise<string | undefined> {
   const [row] = await tx.select({ id: companies.id }).from(companies).where(eq(companies.ghlCompanyId, ghlCompanyId));
   return row?.id;
