@@ -29,7 +29,7 @@ const TASKS_ARE_OBJECTS = 'Tasks are objects, as in the contact task endpoints; 
  * Answers that do not fit the SDK's declared types because the types are wrong. (Event and block-slot
  * times, typed `object` in the spec, are `any` in the SDK, so they fit.)
  */
-export const KNOWN_SDK_TYPE_DEFECTS: readonly KnownTypeDefect[] = [
+const KNOWN_SDK_TYPE_DEFECTS: readonly KnownTypeDefect[] = [
   { operation: 'opportunities.getPipelines', path: '$.pipelines[].stages[]', reason: STAGES_ARE_OBJECTS },
   ...[
     ['invoices.createInvoice', '$'],
@@ -46,11 +46,6 @@ export const KNOWN_SDK_TYPE_DEFECTS: readonly KnownTypeDefect[] = [
   { operation: 'locations.taskSearch', path: '$.tasks[]', reason: TASKS_ARE_OBJECTS },
 ];
 
-/**
- * Request bodies the SDK's types refuse although GHL takes them; the test casts past these.
- * SendMessageBodyDto requires `subType` and `status` (as the spec does; spec-defects.ts).
- */
-export const KNOWN_SDK_REQUEST_TYPE_DEFECTS: readonly string[] = ['conversations.sendANewMessage: SendMessageBodyDto.subType and .status required'];
 
 /** Browser-facing routes (the consent page and its form); the SDK only builds their URL. */
 const NOT_SDK_OPERATIONS = new Set(['GET /oauth/chooselocation', 'GET /v2/oauth/chooselocation', 'POST /oauth/chooselocation/approve']);
@@ -390,6 +385,28 @@ describe('sandbox driven through the official GHL SDK', () => {
     expect(install.installTokenError).toBeUndefined();
     expect((await storage.getSession(thirdLocationId))?.access_token).toBeTypeOf('string');
     expect((await sdk('contacts', 'getContacts', { locationId: thirdLocationId, limit: 1 })).contacts).toHaveLength(1);
+  });
+
+  it("paces 429s with the SDK's opt-in retry, which reads the sandbox's X-RateLimit headers", async () => {
+    const limited = await startSandbox({ seed: 32, locations: 1, contacts: 5, preinstalled: true, rateLimits: { burstMax: 2, burstWindowMs: 300 } });
+    try {
+      const approval = await fetch(`${limited.baseUrl}/oauth/chooselocation/approve`, {
+        method: 'POST',
+        body: new URLSearchParams({ client_id: limited.clientId, redirect_uri: 'http://127.0.0.1:9/cb', locationIds: limited.locationIds[0] ?? '' }),
+        redirect: 'manual',
+      });
+      const code = new URL(approval.headers.get('location') ?? '').searchParams.get('code') ?? '';
+      const client = new HighLevel({ clientId: limited.clientId, clientSecret: limited.clientSecret, sessionStorage: new MemorySessionStorage(), logLevel: 'none', rateLimitRetry: { maxRetries: 3, maxDelayMs: 2000 } });
+      client.getHttpClient().defaults.baseURL = limited.baseUrl;
+      const tokens = await client.oauth.getAccessToken({ client_id: limited.clientId, client_secret: limited.clientSecret, grant_type: 'authorization_code', code, user_type: 'Location' });
+      const only = limited.locationIds[0] ?? '';
+      await client.getSessionStorage().setSession(only, tokens as ISessionData);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => client.contacts.getContacts({ locationId: only, limit: 1 })));
+      expect(answers.every((answer) => answer.contacts?.length === 1)).toBe(true);
+      expect(limited.stats().rateLimited).toBeGreaterThanOrEqual(3);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('verified every webhook with the SDK middleware, drove every sandbox operation, and found only the documented SDK type defects', async () => {
