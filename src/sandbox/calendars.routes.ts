@@ -315,6 +315,14 @@ export function createCalendarRoutes(runtime: SandboxRuntime): RouteDefinition[]
         return ok({ calendars: [...data.calendars.values()].filter((calendar) => !groupId || calendar.groupId === groupId).map(toCalendarJson) });
       },
     },
+    {
+      // The sandbox generates no calendar groups (every calendar has groupId ''), so the list is empty.
+      method: 'GET', path: '/calendars/groups', family, tokenRequirement, scope: 'calendars/groups.readonly',
+      handle: (context) => {
+        requireLocationAccess(runtime, context, context.query.get('locationId') ?? undefined);
+        return ok({ groups: [] });
+      },
+    },
     { method: 'GET', path: '/calendars/events', family, tokenRequirement, scope: 'calendars/events.readonly', handle: (context) => listWindow(runtime, context, false) },
     { method: 'GET', path: '/calendars/blocked-slots', family, tokenRequirement, scope: 'calendars/events.readonly', handle: (context) => listWindow(runtime, context, true) },
     { method: 'POST', path: '/calendars/events/appointments', family, tokenRequirement, scope: 'calendars/events.write', handle: (context) => createAppointment(runtime, context) },
@@ -329,7 +337,7 @@ export function createCalendarRoutes(runtime: SandboxRuntime): RouteDefinition[]
     { method: 'PUT', path: '/calendars/events/appointments/:eventId', family, tokenRequirement, scope: 'calendars/events.write', handle: (context) => updateAppointment(runtime, context) },
     { method: 'DELETE', path: '/calendars/events/:eventId', family, tokenRequirement, scope: 'calendars/events.write', handle: (context) => deleteEvent(runtime, context) },
     { method: 'POST', path: '/calendars/events/block-slots', family, tokenRequirement, scope: 'calendars/events.write', handle: (context) => createBlockSlot(runtime, context) },
-    { method: 'GET', path: '/calendars/:calendarId/free-slots', family, tokenRequirement, scope: 'calendars.readonly', omitTraceId: true, handle: (context) => listFreeSlots(runtime, context) },
+    { method: 'GET', path: '/calendars/:calendarId/free-slots', family, tokenRequirement, scope: 'calendars.readonly', handle: (context) => listFreeSlots(runtime, context) },
     {
       method: 'GET', path: '/calendars/:calendarId', family, tokenRequirement, scope: 'calendars.readonly',
       handle: (context) => ok({ calendar: toCalendarJson(findCalendar(runtime, context, context.params['calendarId'] ?? '').calendar) }),

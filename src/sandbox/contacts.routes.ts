@@ -404,7 +404,7 @@ function searchContacts(runtime: SandboxRuntime, context: RequestContext): ApiRe
   let matching = listSortedContacts(data, sort);
   if (filters.length > 0 || needle) {
     matching = matching.filter((contact) => {
-      if (needle && !(contact.name.toLowerCase().includes(needle) || contact.email.includes(needle) || contact.phone.includes(needle) || contact.companyName.toLowerCase().includes(needle))) return false;
+      if (needle && !matchesQuery(contact, needle)) return false;
       return filters.every((filter) => matchesFilter(contact, filter));
     });
   }
@@ -424,6 +424,62 @@ function searchContacts(runtime: SandboxRuntime, context: RequestContext): ApiRe
   }
   const rows = matching.slice(start, start + pageLimit).map((contact) => `${serializeContact(contact).slice(0, -1)},"searchAfter":${JSON.stringify([readSortValue(contact, sort.field), contact.id])}}`);
   return { status: 200, body: undefined, rawJson: `{"contacts":[${rows.join(',')}],"total":${matching.length}}` };
+}
+
+const MAX_LIST_LIMIT = 100;
+
+function matchesQuery(contact: Contact, needle: string): boolean {
+  return contact.name.toLowerCase().includes(needle) || contact.email.includes(needle) || contact.phone.includes(needle) || contact.companyName.toLowerCase().includes(needle);
+}
+
+/**
+ * Deprecated `GET /contacts/` (removed in v3): newest first, cursor `startAfter` (dateAdded, epoch ms) +
+ * `startAfterId`. The spec answers `{contacts, count}`; the `meta` block is what integrators read for the
+ * next page (ghl-api.md §7.3, third-party code; UNCONFIRMED).
+ */
+function listContacts(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const query = context.query;
+  const limit = query.get('limit') === null ? 20 : Number(query.get('limit'));
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) failValidation([`limit must not be greater than ${MAX_LIST_LIMIT}`]);
+  const { data } = requireLocationAccess(runtime, context, query.get('locationId') ?? undefined);
+  const sort: SortSpec = { field: 'dateAdded', isDescending: true };
+  const needle = query.get('query')?.toLowerCase();
+  let matching = listSortedContacts(data, sort);
+  if (needle) matching = matching.filter((contact) => matchesQuery(contact, needle));
+  const startAfter = query.get('startAfter');
+  const startAfterId = query.get('startAfterId');
+  let start = 0;
+  if (startAfter !== null && startAfterId !== null) {
+    const cursorMs = Number(startAfter);
+    if (!Number.isFinite(cursorMs)) failValidation(['startAfter must be a number']);
+    start = findCursorStart(matching, sort, { value: cursorMs, id: startAfterId });
+  }
+  const rows = matching.slice(start, start + limit);
+  const last = rows[rows.length - 1];
+  const meta: Record<string, unknown> = { total: matching.length, currentPage: Math.floor(start / limit) + 1 };
+  if (last && start + limit < matching.length) {
+    const next = new URL(`${runtime.baseUrl}/contacts/`);
+    for (const [key, value] of query) if (key !== 'startAfter' && key !== 'startAfterId') next.searchParams.set(key, value);
+    next.searchParams.set('startAfter', String(last.dateAddedMs));
+    next.searchParams.set('startAfterId', last.id);
+    meta['nextPageUrl'] = next.toString();
+    meta['startAfter'] = last.dateAddedMs;
+    meta['startAfterId'] = last.id;
+  }
+  return { status: 200, body: undefined, rawJson: `{"contacts":[${rows.map(serializeContact).join(',')}],"count":${matching.length},"meta":${JSON.stringify(meta)}}` };
+}
+
+/**
+ * `GET /contacts/search/duplicate`: email first, then phone (the docs' order when duplicates are allowed).
+ * The spec documents no body; `{contact}` with the contact or null is an UNCONFIRMED shape.
+ */
+function findDuplicateContact(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { data } = requireLocationAccess(runtime, context, context.query.get('locationId') ?? undefined);
+  const email = context.query.get('email') ?? undefined;
+  const number = context.query.get('number') ?? undefined;
+  if (!email && !number) failValidation(['email or number should not be empty']);
+  const duplicate = findDuplicate(data, email, number);
+  return ok({ contact: duplicate ? toContactJson(duplicate.contact) : null });
 }
 
 /** Index of the first contact strictly after the cursor in sort order (binary search). */
@@ -613,7 +669,9 @@ export function createContactRoutes(runtime: SandboxRuntime): RouteDefinition[] 
   return [
     { method: 'POST', path: '/contacts/', ...write, handle: (context) => createContact(runtime, context) },
     { method: 'POST', path: '/contacts/upsert', ...write, handle: (context) => upsertContact(runtime, context) },
+    { method: 'GET', path: '/contacts/', ...read, handle: (context) => listContacts(runtime, context) },
     { method: 'POST', path: '/contacts/search', ...read, handle: (context) => searchContacts(runtime, context) },
+    { method: 'GET', path: '/contacts/search/duplicate', ...read, handle: (context) => findDuplicateContact(runtime, context) },
     { method: 'GET', path: '/contacts/:contactId', ...read, handle: (context) => ok({ contact: toContactJson(findContact(runtime, context).contact) }) },
     { method: 'PUT', path: '/contacts/:contactId', ...write, handle: (context) => putContact(runtime, context) },
     { method: 'DELETE', path: '/contacts/:contactId', ...write, handle: (context) => deleteContact(runtime, context) },

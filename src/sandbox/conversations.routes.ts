@@ -194,7 +194,7 @@ function listConversationMessages(runtime: SandboxRuntime, context: RequestConte
   const startIndex = lastMessageId ? newestFirst.findIndex((message) => message.id === lastMessageId) + 1 : 0;
   const page = newestFirst.slice(startIndex, startIndex + limit);
   const result = { lastMessageId: page[page.length - 1]?.id ?? '', nextPage: startIndex + limit < newestFirst.length, messages: page.map(toMessageJson) };
-  // CONFLICT in the reference: the spec answers flat, the SDK reads `messages.messages[]`; see SandboxQuirks.
+  // Flat as in the current spec (v2 since 2026-05-01, v3) and SDK 3.x; nested before that (SandboxQuirks).
   return ok(runtime.quirks.nestConversationMessages ? { messages: result } : result);
 }
 
@@ -228,14 +228,13 @@ function sendMessage(runtime: SandboxRuntime, context: RequestContext): ApiResul
   return ok(response);
 }
 
-const exportCache = new WeakMap<LocationData, { size: number; messages: Message[] }>();
+const exportCache = new WeakMap<LocationData, { version: number; messages: Message[] }>();
 
 function listMessagesChronologically(data: LocationData): Message[] {
   const cached = exportCache.get(data);
-  // Messages are only ever appended, so the count is a sufficient version.
-  if (cached && cached.size === data.messages.size) return cached.messages;
+  if (cached && cached.version === data.messagesVersion) return cached.messages;
   const messages = [...data.messages.values()].sort((a, b) => a.dateAddedMs - b.dateAddedMs || (a.id < b.id ? -1 : 1));
-  exportCache.set(data, { size: data.messages.size, messages });
+  exportCache.set(data, { version: data.messagesVersion, messages });
   return messages;
 }
 
@@ -342,6 +341,16 @@ function updateConversation(runtime: SandboxRuntime, context: RequestContext): A
   });
 }
 
+/** Removes the conversation and its messages; GHL has no webhook for it (UNCONFIRMED whether it keeps the messages). */
+function deleteConversation(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const { data, conversation } = findConversation(runtime, context);
+  data.conversations.delete(conversation.id);
+  if (data.conversationIdByContact.get(conversation.contactId) === conversation.id) data.conversationIdByContact.delete(conversation.contactId);
+  runtime.store.removeConversationMessages(data, conversation.id);
+  runtime.store.locationIdByRecordId.delete(conversation.id);
+  return ok({ success: true });
+}
+
 export function createConversationRoutes(runtime: SandboxRuntime): RouteDefinition[] {
   const family = 'conversations';
   const tokenRequirement = 'location';
@@ -362,6 +371,7 @@ export function createConversationRoutes(runtime: SandboxRuntime): RouteDefiniti
     },
     { method: 'GET', path: '/conversations/:conversationId', family, tokenRequirement, scope: 'conversations.readonly', handle: (context) => ok(toConversationJson(findConversation(runtime, context).conversation)) },
     { method: 'PUT', path: '/conversations/:conversationId', family, tokenRequirement, scope: 'conversations.write', handle: (context) => updateConversation(runtime, context) },
+    { method: 'DELETE', path: '/conversations/:conversationId', family, tokenRequirement, scope: 'conversations.write', handle: (context) => deleteConversation(runtime, context) },
     { method: 'GET', path: '/conversations/:conversationId/messages', family, tokenRequirement, scope: 'conversations/message.readonly', handle: (context) => listConversationMessages(runtime, context) },
   ];
 }

@@ -48,8 +48,6 @@ export interface RouteDefinition {
   tokenRequirement?: TokenRequirement;
   /** OAuth scope the token must hold (ghl-api.md §3). */
   scope?: string;
-  /** Bodies keyed by data (free slots by date) get no `traceId` field. */
-  omitTraceId?: boolean;
   handle: (context: RequestContext) => ApiResult | Promise<ApiResult>;
 }
 

@@ -182,7 +182,8 @@ function mintLocationToken(runtime: SandboxRuntime, context: RequestContext): Ap
   const location = runtime.store.locations.get(locationId);
   if (!location || location.companyId !== companyId) fail(400, 'Location not found for this company');
   if (!runtime.installations.isInstalled(locationId)) {
-    if (!runtime.installations.installToFutureLocations) fail(400, 'The app is not installed on this location');
+    // A location the app was uninstalled from needs a new INSTALL; minting a token is not one.
+    if (!runtime.installations.installToFutureLocations || runtime.installations.isUninstalled(locationId)) fail(400, 'The app is not installed on this location');
     runtime.installations.install(locationId, context.nowMs);
   }
   const issued = runtime.vault.issue(

@@ -253,6 +253,40 @@ function searchOpportunities(runtime: SandboxRuntime, context: RequestContext): 
   return { status: 200, body: undefined, rawJson: `{"opportunities":[${items}],"meta":${JSON.stringify(meta)},"aggregations":{}}` };
 }
 
+/**
+ * `POST /opportunities/search` (2026): newest first, `page` paging or a `searchAfter` cursor. The filter
+ * grammar lives in an external document (ghl-api.md §7.4); `query` matches the name or the contact's
+ * email. Each row carries its `searchAfter` value like contact search rows (UNCONFIRMED for this route).
+ */
+function searchOpportunitiesAdvanced(runtime: SandboxRuntime, context: RequestContext): ApiResult {
+  const body = asRecord(context.body);
+  const limit = readNumber(body, 'limit') ?? 20;
+  const problems: string[] = [];
+  if (!readString(body, 'locationId')) problems.push('locationId should not be empty');
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) problems.push(`limit must not be greater than ${MAX_LIMIT}`);
+  const searchAfter = body['searchAfter'];
+  if (searchAfter !== undefined && !Array.isArray(searchAfter)) problems.push('searchAfter must be an array');
+  if (problems.length > 0) failValidation(problems);
+  const { data } = requireLocationAccess(runtime, context, readString(body, 'locationId'));
+  const needle = readString(body, 'query')?.toLowerCase();
+  let rows = listSortedOpportunities(data, false);
+  if (needle) rows = rows.filter((opportunity) => opportunity.name.toLowerCase().includes(needle) || (data.contacts.get(opportunity.contactId)?.email.includes(needle) ?? false));
+  const total = rows.length;
+  let start: number;
+  if (Array.isArray(searchAfter) && searchAfter.length >= 2) {
+    const cursorMs = Number(searchAfter[0]);
+    const cursorId = String(searchAfter[1]);
+    start = rows.findIndex((opportunity) => opportunity.createdAtMs < cursorMs || (opportunity.createdAtMs === cursorMs && opportunity.id < cursorId));
+    if (start < 0) start = rows.length;
+  } else {
+    const page = readNumber(body, 'page') ?? 1;
+    if (!Number.isInteger(page) || page < 1) failValidation(['page must not be less than 1']);
+    start = (page - 1) * limit;
+  }
+  const items = rows.slice(start, start + limit).map((opportunity) => `${serializeOpportunity(data, opportunity).slice(0, -1)},"searchAfter":${JSON.stringify([String(opportunity.createdAtMs), opportunity.id])}}`);
+  return { status: 200, body: undefined, rawJson: `{"opportunities":[${items.join(',')}],"total":${total},"aggregations":{}}` };
+}
+
 function listLostReasons(runtime: SandboxRuntime, context: RequestContext): ApiResult {
   const { data } = requireLocationAccess(runtime, context, context.query.get('locationId') ?? undefined);
   const needle = (context.query.get('query') ?? context.query.get('name'))?.toLowerCase();
@@ -298,6 +332,7 @@ export function createOpportunityRoutes(runtime: SandboxRuntime): RouteDefinitio
       handle: (context) => ok({ pipelines: [...requireLocationAccess(runtime, context, context.query.get('locationId') ?? undefined).data.pipelines.values()] }),
     },
     { method: 'GET', path: '/opportunities/search', ...read, handle: (context) => searchOpportunities(runtime, context) },
+    { method: 'POST', path: '/opportunities/search', ...read, handle: (context) => searchOpportunitiesAdvanced(runtime, context) },
     { method: 'GET', path: '/opportunities/lost-reason', ...read, handle: (context) => listLostReasons(runtime, context) },
     { method: 'POST', path: '/opportunities/upsert', ...write, handle: (context) => upsertOpportunity(runtime, context) },
     {

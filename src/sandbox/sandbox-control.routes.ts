@@ -10,11 +10,19 @@ import type { FaultConfig, SandboxStats } from './sandbox.types.js';
 
 const MAX_BULK_IMPORT = 100_000;
 
+export interface RouteUsage {
+  method: string;
+  path: string;
+  family: string | null;
+  hits: number;
+}
+
 export interface ControlDependencies {
   runtime: SandboxRuntime;
   publicKeys: { ed25519Pem: string; rsaPem: string };
   setFaults: (faults: FaultConfig, locationId?: string) => void;
   readStats: () => SandboxStats;
+  listRoutes: () => RouteUsage[];
 }
 
 function requireLocationData(runtime: SandboxRuntime, locationId: string | undefined): { locationId: string; data: LocationData } {
@@ -195,6 +203,7 @@ export function createControlRoutes(dependencies: ControlDependencies): RouteDef
           faults: runtime.faults.describe(),
         }),
     },
+    { method: 'GET', path: '/sandbox/routes', handle: () => ok({ routes: dependencies.listRoutes() }) },
     { method: 'GET', path: '/sandbox/stats', handle: () => ok({ ...dependencies.readStats(), webhooksDropped: runtime.dispatcher.dropped, webhooksRetried: runtime.dispatcher.retried }) },
     {
       method: 'POST', path: '/sandbox/install',

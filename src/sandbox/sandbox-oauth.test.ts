@@ -107,15 +107,37 @@ describe('sandbox OAuth and access rules', () => {
     expect((await callGhl(sandbox, undefined, 'GET', `/locations/${sandbox.locationIds[0]}`)).status).toBe(401);
     const noVersion = await callGhl(sandbox, tokens.access_token, 'GET', `/locations/${sandbox.locationIds[0]}`, undefined, null);
     expect(noVersion.status).toBe(400);
-    const wrongVersion = await callGhl(sandbox, tokens.access_token, 'GET', `/calendars/?locationId=${sandbox.locationIds[0]}`, undefined, '2021-07-28');
+    const wrongVersion = await callGhl(sandbox, tokens.access_token, 'GET', `/calendars/?locationId=${sandbox.locationIds[0]}`, undefined, '2020-01-01');
     expect(wrongVersion.status).toBe(400);
     const sdkVersion = await callGhl(sandbox, tokens.access_token, 'GET', `/calendars/?locationId=${sandbox.locationIds[0]}`, undefined, '2023-02-21');
     expect(sdkVersion.status).toBe(200);
+    // GHL accepts any supported version on any family; the SDK's README sets 2021-07-28 globally.
+    const readmeVersion = await callGhl(sandbox, tokens.access_token, 'GET', `/calendars/?locationId=${sandbox.locationIds[0]}`, undefined, '2021-07-28');
+    expect(readmeVersion.status).toBe(200);
+    const conversations = await callGhl(sandbox, tokens.access_token, 'GET', `/conversations/search?locationId=${sandbox.locationIds[0]}`, undefined, '2021-07-28');
+    expect(conversations.status).toBe(200);
+    const locationOnCalendarVersion = await callGhl(sandbox, tokens.access_token, 'GET', `/locations/${sandbox.locationIds[0]}`, undefined, '2021-04-15');
+    expect(locationOnCalendarVersion.status).toBe(200);
+    const v3 = await callGhl(sandbox, tokens.access_token, 'GET', `/calendars/?locationId=${sandbox.locationIds[0]}`, undefined, 'v3');
+    expect(v3.status).toBe(400);
+    expect(v3.body['message']).toMatch(/not available in API version v3/);
     const unknown = await callGhl(sandbox, tokens.access_token, 'GET', '/contacts/doesNotExist00000000');
     // See SandboxQuirks.notFoundStatus: 404 per ghl-api.md §8, 400 on request.
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ statusCode: 404, message: 'Contact not found' });
     expect(unknown.body['traceId']).toBeTypeOf('string');
+  });
+
+  it('accepts only the spec value per family when acceptEverySupportedVersion is off', async () => {
+    const strict = await startSandbox({ seed: 7, locations: 1, contacts: 5, quirks: { acceptEverySupportedVersion: false } });
+    try {
+      const tokens = await authorizeApp(strict);
+      const wrongVersion = await callGhl(strict, tokens.access_token, 'GET', `/calendars/?locationId=${strict.locationIds[0]}`, undefined, '2021-07-28');
+      expect(wrongVersion.status).toBe(400);
+      expect((await callGhl(strict, tokens.access_token, 'GET', `/calendars/?locationId=${strict.locationIds[0]}`)).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('expires access tokens after the configured TTL', async () => {

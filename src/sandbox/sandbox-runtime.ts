@@ -10,19 +10,30 @@ import type { WebhookPayload } from './webhook-payloads.js';
 /** Where the app is installed; events only flow for installed locations (ghl-api.md §5.1, Faqs). */
 export class InstallationRegistry {
   readonly installedAtMsByLocation = new Map<string, number>();
+  /**
+   * Locations the app was uninstalled from. Only a new INSTALL (consent or `/sandbox/install`) brings one
+   * back: minting a location token from the agency token does not, and no call for it succeeds meanwhile.
+   */
+  readonly uninstalledLocationIds = new Set<string>();
   isCompanyInstalled = false;
   installToFutureLocations = false;
 
   install(locationId: string, nowMs: number): void {
+    this.uninstalledLocationIds.delete(locationId);
     if (!this.installedAtMsByLocation.has(locationId)) this.installedAtMsByLocation.set(locationId, nowMs);
   }
 
   uninstall(locationId: string): void {
     this.installedAtMsByLocation.delete(locationId);
+    this.uninstalledLocationIds.add(locationId);
   }
 
   isInstalled(locationId: string): boolean {
     return this.installedAtMsByLocation.has(locationId);
+  }
+
+  isUninstalled(locationId: string): boolean {
+    return this.uninstalledLocationIds.has(locationId);
   }
 }
 
@@ -66,6 +77,8 @@ export function requireLocationAccess(runtime: SandboxRuntime, context: RequestC
   if (!isAllowed) fail(403, 'The token does not have access to this location.');
   const data = runtime.store.getLocationData(locationId);
   if (!location || !data) fail(403, 'The token does not have access to this location.');
+  // UNCONFIRMED: GHL's exact answer to an agency token used for a location the app was uninstalled from.
+  if (runtime.installations.isUninstalled(locationId)) fail(403, 'The app is not installed on this location.');
   return { location, data };
 }
 

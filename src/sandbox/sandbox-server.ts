@@ -13,7 +13,7 @@ import { createOauthRoutes } from './oauth.routes.js';
 import { createOpportunityRoutes } from './opportunities.routes.js';
 import { SeededRandom } from './random.js';
 import { GHL_RATE_LIMITS, RateLimiter } from './rate-limiter.js';
-import { createControlRoutes } from './sandbox-control.routes.js';
+import { createControlRoutes, type RouteUsage } from './sandbox-control.routes.js';
 import { InstallationRegistry, type SandboxRuntime } from './sandbox-runtime.js';
 import type { FaultConfig, SandboxHandle, SandboxOptions, SandboxQuirks, SandboxStats } from './sandbox.types.js';
 import { TokenVault } from './token-vault.js';
@@ -27,16 +27,22 @@ export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 86_399;
 export const DEFAULT_WEBHOOK_RETRY_INTERVAL_MS = 600_000;
 
 export const DEFAULT_QUIRKS: SandboxQuirks = {
-  sendLegacyRsaSignature: true,
+  sendLegacyRsaSignature: false,
   echoState: true,
-  acceptSdkVersion: true,
+  acceptEverySupportedVersion: true,
   retryKeepsWebhookId: true,
   bulkInstallYieldsCompanyToken: true,
-  nestConversationMessages: true,
+  nestConversationMessages: false,
   notFoundStatus: 404,
 };
 
-const SDK_VERSION = '2023-02-21';
+/**
+ * The versions GHL's "API Versioning" page lists as supported (marketplace.gohighlevel.com/docs, 2026):
+ * a version is chosen per request, for the whole API. The official SDK sends one value on every family
+ * (2023-02-21 by default since 3.0; its README sets 2021-07-28 globally). `v3` is "coming soon" and
+ * answered like GHL answers a v2 path under v3 (highlevel-api-docs issue #304).
+ */
+export const SUPPORTED_VERSIONS: readonly string[] = ['2021-04-15', '2021-07-28', '2023-02-21', 'legacy'];
 const WRONG_TOKEN_CLASS_MESSAGE = 'This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.';
 const METHODS = new Set<string>(['GET', 'POST', 'PUT', 'DELETE', 'PATCH']);
 
@@ -50,7 +56,7 @@ function checkVersion(route: RouteDefinition, header: string | string[] | undefi
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) throw new ApiError(400, createErrorBody(400, 'Version header was not found'));
   const expected = FAMILY_VERSION[route.family];
-  if (value === expected || (quirks.acceptSdkVersion && value === SDK_VERSION)) return;
+  if (value === expected || (quirks.acceptEverySupportedVersion && SUPPORTED_VERSIONS.includes(value))) return;
   if (value === 'v3') throw new ApiError(400, createErrorBody(400, `Endpoint ${route.method} ${path} not available in API version v3`));
   throw new ApiError(400, createErrorBody(400, `Version ${value} is not supported for this endpoint; expected ${expected}`));
 }
@@ -114,8 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (options.faults) setFaults(options.faults);
 
   const publicKeys = { ed25519Pem: keys.ed25519Pem, rsaPem: keys.rsaPem };
-  const apiRouter = new Router();
-  apiRouter.addAll([
+  const apiRoutes = [
     ...createOauthRoutes(runtime),
     ...createLocationRoutes(runtime),
     ...createUserRoutes(runtime),
@@ -124,9 +129,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...createCalendarRoutes(runtime),
     ...createConversationRoutes(runtime),
     ...createInvoiceRoutes(runtime),
-  ]);
+  ];
+  const apiRouter = new Router();
+  apiRouter.addAll(apiRoutes);
+  // Requests per route, so contract tests can prove they drove every operation the sandbox serves.
+  const routeHits = new Map<RouteDefinition, number>(apiRoutes.map((route) => [route, 0]));
+  const listRoutes = (): RouteUsage[] => apiRoutes.map((route) => ({ method: route.method, path: route.path, family: route.family ?? null, hits: routeHits.get(route) ?? 0 }));
   const controlRouter = new Router();
-  controlRouter.addAll(createControlRoutes({ runtime, publicKeys, setFaults, readStats }));
+  controlRouter.addAll(createControlRoutes({ runtime, publicKeys, setFaults, readStats, listRoutes }));
 
   async function handleApi(request: IncomingMessage, url: URL, route: RouteDefinition, params: Record<string, string>): Promise<{ result: ApiResult; headers: Record<string, string> }> {
     const nowMs = Date.now();
@@ -206,10 +216,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       sendResult(response, { status: 404, body: { ...createErrorBody(404, `Cannot ${method} ${url.pathname}`), traceId: randomUUID() } }, rateLimiter.createFullHeaders());
       return;
     }
+    routeHits.set(match.definition, (routeHits.get(match.definition) ?? 0) + 1);
     const { result, headers } = await handleApi(request, url, match.definition, match.params);
     if (result.rawJson !== undefined) {
       result.rawJson = `${result.rawJson.slice(0, -1)},"traceId":"${randomUUID()}"}`;
-    } else if (result.contentType === undefined && match.definition.omitTraceId !== true && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
+    } else if (result.contentType === undefined && typeof result.body === 'object' && result.body !== null && !Array.isArray(result.body)) {
       (result.body as Record<string, unknown>)['traceId'] = randomUUID();
     }
     sendResult(response, result, headers);

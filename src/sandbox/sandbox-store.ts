@@ -332,6 +332,8 @@ export interface LocationData {
   contactsVersion: number;
   /** Same for opportunities. */
   opportunitiesVersion: number;
+  /** Same for messages (conversation deletes remove them). */
+  messagesVersion: number;
 }
 
 export function createLocationData(): LocationData {
@@ -354,6 +356,7 @@ export function createLocationData(): LocationData {
     nextInvoiceNumber: 1,
     contactsVersion: 0,
     opportunitiesVersion: 0,
+    messagesVersion: 0,
   };
 }
 
@@ -421,7 +424,17 @@ export class SandboxStore {
       this.messagesByConversation.set(message.conversationId, list);
     }
     list.push(message);
+    data.messagesVersion++;
     this.indexRecord(message.id, message.locationId);
+  }
+
+  removeConversationMessages(data: LocationData, conversationId: string): void {
+    for (const message of this.messagesByConversation.get(conversationId) ?? []) {
+      data.messages.delete(message.id);
+      this.locationIdByRecordId.delete(message.id);
+    }
+    this.messagesByConversation.delete(conversationId);
+    data.messagesVersion++;
   }
 
   summarize(): Record<string, unknown> {

@@ -73,7 +73,7 @@ export interface WebhookReceiver {
   close: () => Promise<void>;
 }
 
-/** A local webhook endpoint that verifies both signatures over the raw bytes, as the app must. */
+/** A local webhook endpoint that verifies the signatures it gets (Ed25519; RSA when the sandbox sends it) over the raw bytes, as the app must. */
 export async function startWebhookReceiver(publicKeys: { ed25519Pem: string; rsaPem: string }, options: { verify?: boolean } = {}): Promise<WebhookReceiver> {
   const ed25519Key: KeyObject = createPublicKey(publicKeys.ed25519Pem);
   const rsaKey: KeyObject = createPublicKey(publicKeys.rsaPem);

@@ -19,7 +19,8 @@ describe('sandbox webhooks', () => {
   let locationId: string;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ seed: 11, locations: 2, contacts: 40, webhookRetryIntervalMs: 20 });
+    // The legacy RSA header is off by default (GHL no longer sends it); these tests check it when on.
+    sandbox = await startSandbox({ seed: 11, locations: 2, contacts: 40, webhookRetryIntervalMs: 20, quirks: { sendLegacyRsaSignature: true } });
     receiver = await startWebhookReceiver(sandbox.webhookPublicKeys);
     sandbox.setWebhookUrl(receiver.url);
     locationId = sandbox.locationIds[0] ?? '';
@@ -130,6 +131,22 @@ describe('sandbox webhooks', () => {
     await postJson(sandbox, '/sandbox/simulate/bulk-import', { locationId: sandbox.locationIds[1], count: 2 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(receiver.received).toHaveLength(0);
+  });
+
+  it('sends no legacy x-wh-signature by default, as GHL since its 2026 deprecation', async () => {
+    const plain = await startSandbox({ seed: 12, locations: 1, contacts: 5 });
+    const plainReceiver = await startWebhookReceiver(plain.webhookPublicKeys);
+    try {
+      plain.setWebhookUrl(plainReceiver.url);
+      await authorizeApp(plain);
+      const [install] = await plainReceiver.waitFor((received) => received.some((webhook) => webhook.body['type'] === 'INSTALL'));
+      expect(install?.isEd25519Valid).toBe(true);
+      expect(install?.headers['x-wh-signature']).toBeUndefined();
+      expect(install?.isRsaValid).toBeUndefined();
+    } finally {
+      await plain.close();
+      await plainReceiver.close();
+    }
   });
 
   async function firstContactId(): Promise<string> {

@@ -35,17 +35,27 @@ export interface RateLimitConfig {
  * docs/sandbox.md lists them.
  */
 export interface SandboxQuirks {
-  /** Send the legacy RSA `x-wh-signature` header next to Ed25519 (deprecation date is a CONFLICT in the reference). */
+  /**
+   * Also sign with the legacy RSA `x-wh-signature` header. Off by default: GHL deprecated it in 2026 and the
+   * official SDK (3.x README) says it is no longer sent; tests of an RSA fallback turn it on.
+   */
   sendLegacyRsaSignature: boolean;
   /** Echo `state` back on the consent redirect (undocumented by GHL). */
   echoState: boolean;
-  /** Accept `Version: 2023-02-21` on every family (the official SDK sends it) besides each spec's enum. */
-  acceptSdkVersion: boolean;
+  /**
+   * Accept every version GHL's API Versioning page lists as supported (2021-04-15, 2021-07-28, 2023-02-21,
+   * legacy) on every family, as GHL does (the official SDK sends one value everywhere). False: only the
+   * value the family's spec enumerates.
+   */
+  acceptEverySupportedVersion: boolean;
   /** Keep the original `webhookId` and `timestamp` on 429 retries. */
   retryKeepsWebhookId: boolean;
   /** Multi-location consent yields a Company token (bulk installation is on by default at GHL). */
   bulkInstallYieldsCompanyToken: boolean;
-  /** `GET /conversations/{id}/messages` nests the page under `messages` (SDK) instead of the spec's flat body (CONFLICT). */
+  /**
+   * `GET /conversations/{id}/messages` nests the page under `messages` as the official spec did until its
+   * 2026-05-01 sync. Off by default: the current spec (v2 and v3) and the SDK 3.x types answer it flat.
+   */
   nestConversationMessages: boolean;
   /**
    * Status for an unknown id. ghl-api.md §8 expects 404 (body shape UNCONFIRMED; v3 defines NotFoundDTO),

@@ -96,13 +96,13 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
     },
   },
   {
-    family: 'conversations',
-    summary: 'GET /conversations/{conversationId}/messages answers a flat {lastMessageId, nextPage, messages[]}',
-    reason: 'CONFLICT in the reference: the official SDK reads messages.messages[]; the sandbox nests by default (quirk nestConversationMessages).',
+    family: 'calendars',
+    summary: 'GET /calendars/{calendarId}/free-slots allows only date keys, no traceId',
+    reason: 'docs/oauth/Overview.md: a traceId "is returned with every response"; GHL puts it beside the date keys of this map.',
     correction: {
       kind: 'replace',
-      path: ['paths', '/conversations/{conversationId}/messages', 'get', 'responses', '200', 'content', 'application/json', 'schema'],
-      value: { type: 'object', required: ['messages'], properties: { messages: { $ref: '#/components/schemas/GetMessagesByConversationResponseDto' } } },
+      path: ['paths', '/calendars/{calendarId}/free-slots', 'get', 'responses', '200', 'content', 'application/json', 'schema'],
+      value: { type: 'object', properties: { traceId: STRING }, additionalProperties: { $ref: '#/components/schemas/SlotsSchema' } },
     },
   },
   {

@@ -6,7 +6,7 @@ export type UserType = 'Company' | 'Location';
 export const ALL_SCOPES = [
   'contacts.readonly', 'contacts.write',
   'opportunities.readonly', 'opportunities.write',
-  'calendars.readonly', 'calendars.write', 'calendars/events.readonly', 'calendars/events.write',
+  'calendars.readonly', 'calendars.write', 'calendars/events.readonly', 'calendars/events.write', 'calendars/groups.readonly',
   'users.readonly', 'users.write',
   'locations.readonly', 'locations/customFields.readonly', 'locations/customFields.write',
   'locations/customValues.readonly', 'locations/customValues.write', 'locations/tags.readonly', 'locations/tags.write', 'locations/tasks.readonly',

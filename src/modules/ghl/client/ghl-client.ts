@@ -178,14 +178,17 @@ export class GhlClient {
       query: { locationId: ghlLocationId, calendarId: query.calendarId, startTime: String(query.startTimeMs), endTime: String(query.endTimeMs) },
     });
   }
-  getFreeSlots(ghlLocationId: string, calendarId: string, query: { startDateMs: number; endDateMs: number; timezone?: string | undefined }) {
-    return this.call<Record<string, { slots: string[] } | unknown>>(location(ghlLocationId), {
+  async getFreeSlots(ghlLocationId: string, calendarId: string, query: { startDateMs: number; endDateMs: number; timezone?: string | undefined }) {
+    const answer = await this.call<Record<string, { slots: string[] } | unknown>>(location(ghlLocationId), {
       method: 'GET',
       template: '/calendars/{calendarId}/free-slots',
       path: `/calendars/${enc(calendarId)}/free-slots`,
       family: 'calendars',
       query: { startDate: String(query.startDateMs), endDate: String(query.endDateMs), timezone: query.timezone },
     });
+    // GHL's map of dates carries its `traceId` beside the date keys; it is not a day.
+    if (answer.ok) delete answer.data['traceId'];
+    return answer;
   }
   createAppointment(ghlLocationId: string, body: Record<string, unknown>) {
     return this.call<GhlAppointment>(location(ghlLocationId), { method: 'POST', template: '/calendars/events/appointments', path: '/calendars/events/appointments', family: 'calendars', body: { locationId: ghlLocationId, ...body } });
