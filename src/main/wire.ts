@@ -119,6 +119,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
           installStateTtlSeconds: options.config.ghl.installStateTtlSeconds,
           installDoneUrl: options.config.ghl.installDoneUrl,
           stateSecret: options.jwtSecret,
+          refuseCallsInTransaction: options.config.httpClient.refuseCallsInTransaction,
         }
       : undefined,
     installListener: {
