@@ -29,7 +29,7 @@ export function spawnEntry(entry: string, env: Record<string, string>): SpawnedS
 export function spawnScript(path: string, env: Record<string, string>, options: { stdin?: 'ignore' | 'pipe' } = {}): SpawnedService {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, path)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', LOG_LEVEL: 'warn', HTTP_CLIENT_TRANSACTION_GUARD: 'on', ...env },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -107,6 +107,7 @@ beforeAll(async () => {
     passwords: argon2PasswordHasher,
     sessions: createSessionTokens({ secret: 'test-secret-that-is-at-least-32-characters-long', ttlSeconds: 3600, now: () => new Date() }),
     loginLimits: { maxAttemptsPerAccount: 100, maxAttemptsPerIp: 100, windowSeconds: 60 },
+    registerLimits: { maxAttemptsPerIp: 100, windowSeconds: 60 },
   };
   app = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(tenants) });
   registerTenantsRoutes(app, tenants);
