@@ -4,7 +4,7 @@ import { authorizeApp, startSandbox, type SandboxHandle } from '../src/sandbox/i
 import { queryRows } from '../src/platform/db/index.js';
 import { generateId } from '../src/platform/ids/ids.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
-import { enqueueSetupSync } from '../src/modules/ghl/index.js';
+import { enqueueSetupSync } from '../src/modules/crm/index.js';
 import { createTestApp, bearer, startLiveApp, type TestApp } from './support/test-app.js';
 import { createAgency, createLocationUser } from './support/factories.js';
 import { buildGhlEvent, loadGhlExample, processGhlEvent } from './support/ghl-webhook-examples.js';
