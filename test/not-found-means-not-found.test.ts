@@ -187,11 +187,11 @@ beforeAll(async () => {
     ghlLocation: home.ghlLocationId,
     contact,
     otherContact,
-    project: await rowId(sql`select id from opportunities where location_id = ${L} order by id limit 1`, 'project'),
-    appointment: await rowId(sql`select id from appointments where location_id = ${L} order by id limit 1`, 'appointment'),
-    calendar: await rowId(sql`select ghl_id as id from ghl_calendars where location_id = ${L} order by id limit 1`, 'calendar'),
-    conversation: await rowId(sql`select id from conversations where location_id = ${L} order by id limit 1`, 'conversation'),
-    invoice: await rowId(sql`select id from invoices where location_id = ${L} order by id limit 1`, 'invoice'),
+    project: await rowId(sql`select id from opportunities where location_id = ${L} and deleted_at is null order by id limit 1`, 'project'),
+    appointment: await rowId(sql`select id from appointments where location_id = ${L} and deleted_at is null order by id limit 1`, 'appointment'),
+    calendar: await rowId(sql`select ghl_id as id from ghl_calendars where location_id = ${L} and deleted_at is null order by id limit 1`, 'calendar'),
+    conversation: await rowId(sql`select id from conversations where location_id = ${L} and deleted_at is null order by id limit 1`, 'conversation'),
+    invoice: await rowId(sql`select id from invoices where location_id = ${L} and deleted_at is null order by id limit 1`, 'invoice'),
     note: note.json<{ id: string }>().id,
     task: task.json<{ id: string }>().id,
     messageSend: send.json<{ id: string }>().id,
@@ -257,7 +257,8 @@ describe('404 means 404', () => {
 
   it('the same probes by A\'s own admin find every resource (the ids above are real)', async () => {
     const missed: string[] = [];
-    for (const route of ROUTES) {
+    // Location routes last: the resync and reconciliation they start may repair the fixture invoice away (it is not in GHL).
+    for (const route of [...ROUTES.filter((item) => item.kind !== 'location'), ...ROUTES.filter((item) => item.kind === 'location')]) {
       const probe = route.probe(ids, ids.location);
       const response = await app.app.inject({ method: probe.method, url: probe.url, headers: ownerHeaders, ...(probe.payload ? { payload: probe.payload } : {}) });
       if (response.statusCode === 404) missed.push(`${route.template}: ${response.body}`);
