@@ -21,6 +21,7 @@ export const envSchema = z
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     METRICS_SCRAPE_TOKEN: z.string().min(16).optional(),
+    HTTP_CLIENT_TRANSACTION_GUARD: z.enum(['on', 'off']).default('off'),
 
     DATABASE_URL: z
       .string()
@@ -34,6 +35,8 @@ export const envSchema = z
     LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
     LOGIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    REGISTER_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(20),
+    REGISTER_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
 
     VAULT_KEYS: z.string().min(1).optional(),
     VAULT_ACTIVE_KEY_ID: z.string().min(1).optional(),

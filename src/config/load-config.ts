@@ -23,6 +23,13 @@ export interface AuthConfig {
   loginMaxAttemptsPerAccount: number;
   loginMaxAttemptsPerIp: number;
   loginWindowSeconds: number;
+  registerMaxAttemptsPerIp: number;
+  registerWindowSeconds: number;
+}
+
+export interface HttpClientConfig {
+  /** Refuse outbound calls made while a database transaction is open (on in tests). */
+  refuseCallsInTransaction: boolean;
 }
 
 export interface VaultConfig {
@@ -65,6 +72,7 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
   http: HttpConfig;
+  httpClient: HttpClientConfig;
   database: DatabaseConfig;
   auth: AuthConfig;
   vault: VaultConfig;
@@ -110,6 +118,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
       metricsScrapeToken: env.METRICS_SCRAPE_TOKEN,
     },
+    httpClient: { refuseCallsInTransaction: env.HTTP_CLIENT_TRANSACTION_GUARD === 'on' },
     database: env.DATABASE_URL
       ? { engine: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
       : { engine: 'pglite', dataDir: env.PGLITE_DATA_DIR },
@@ -119,6 +128,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       loginMaxAttemptsPerAccount: env.LOGIN_MAX_ATTEMPTS_PER_ACCOUNT,
       loginMaxAttemptsPerIp: env.LOGIN_MAX_ATTEMPTS_PER_IP,
       loginWindowSeconds: env.LOGIN_WINDOW_SECONDS,
+      registerMaxAttemptsPerIp: env.REGISTER_MAX_ATTEMPTS_PER_IP,
+      registerWindowSeconds: env.REGISTER_WINDOW_SECONDS,
     },
     vault: { keys: vaultKeys, activeKeyId },
     webhooks: {

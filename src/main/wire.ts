@@ -77,6 +77,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
       maxAttemptsPerIp: options.config.auth.loginMaxAttemptsPerIp,
       windowSeconds: options.config.auth.loginWindowSeconds,
     },
+    registerLimits: { maxAttemptsPerIp: options.config.auth.registerMaxAttemptsPerIp, windowSeconds: options.config.auth.registerWindowSeconds },
   };
   const vaultModule = createVaultModule({ keyRing: options.keyRing, generateId: ids, clock });
   const vault = vaultModule.vault;
@@ -119,6 +120,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
           installStateTtlSeconds: options.config.ghl.installStateTtlSeconds,
           installDoneUrl: options.config.ghl.installDoneUrl,
           stateSecret: options.jwtSecret,
+          refuseCallsInTransaction: options.config.httpClient.refuseCallsInTransaction,
         }
       : undefined,
     installListener: {

@@ -22,10 +22,15 @@ export async function findFreePort(): Promise<number> {
 
 /** Runs an entry point as a real child process (what `npm start` runs), with its own env. */
 export function spawnEntry(entry: string, env: Record<string, string>): SpawnedService {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main', entry)], {
+  return spawnScript(join('src/main', entry), env);
+}
+
+/** Runs a TypeScript file of the repository as a child process; `stdin: 'pipe'` lets the test talk to it. */
+export function spawnScript(path: string, env: Record<string, string>, options: { stdin?: 'ignore' | 'pipe' } = {}): SpawnedService {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, path)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', LOG_LEVEL: 'warn', HTTP_CLIENT_TRANSACTION_GUARD: 'on', ...env },
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -22,7 +22,9 @@ export const TEST_GHL_REDIRECT_URI = 'http://127.0.0.1:9/api/oauth/callback';
  * way `npm start` wires itself when no GHL credentials are set.
  */
 export async function createTestApp(options: { env?: Record<string, string>; database?: Database; sandbox?: SandboxHandle; withDefaultProcessors?: boolean } = {}): Promise<TestApp> {
-  const loaded = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env });
+  // Tests run with the guard that fails any GHL call made inside a database transaction; factories
+  // register many agencies from one address, so the sign-up limit is out of their way unless a test sets it.
+  const loaded = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', HTTP_CLIENT_TRANSACTION_GUARD: 'on', REGISTER_MAX_ATTEMPTS_PER_IP: '1000000', ...options.env });
   const sandbox = options.sandbox;
   const config = sandbox
     ? { ...loaded, webhooks: { ...loaded.webhooks, ghlEd25519PublicKeyPem: sandbox.webhookPublicKeys.ed25519Pem, ghlRsaPublicKeyPem: sandbox.webhookPublicKeys.rsaPem } }

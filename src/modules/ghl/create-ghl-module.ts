@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/clock/clock.js';
-import type { Database } from '../../platform/db/index.js';
+import { refuseInsideTransaction, type Database } from '../../platform/db/index.js';
 import type { HttpServer } from '../../platform/http/index.js';
 import { createHttpClient, type CallRecord, type HttpClient } from '../../platform/http-client/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
@@ -36,6 +36,8 @@ export interface GhlSettings {
   installDoneUrl?: string | undefined;
   /** Signs install `state`; the session secret is fine (different purpose claim). */
   stateSecret: string;
+  /** Refuse any call to GHL made while a database transaction is open (HTTP_CLIENT_TRANSACTION_GUARD). */
+  refuseCallsInTransaction?: boolean;
 }
 
 export interface GhlModuleDeps {
@@ -83,12 +85,14 @@ export function createGhlModule(deps: GhlModuleDeps): GhlModule {
 }
 
 function connect(deps: GhlModuleDeps, settings: GhlSettings): GhlConnection {
+  const retry = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 5000, maxRateLimitWaits: 5 };
   const http = createHttpClient({
     defaultTimeoutMs: settings.requestTimeoutMs,
-    retry: { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 5000, maxRateLimitWaits: 5 },
+    retry,
     rateBudget: { ...GHL_RATE_BUDGET },
     readRateHeaders: readRateLimitHeaders,
     ...(deps.onCall ? { onCall: deps.onCall } : {}),
+    ...(settings.refuseCallsInTransaction ? { guard: refuseInsideTransaction } : {}),
   });
   const oauth = new GhlOAuthClient({ http, apiBaseUrl: settings.apiBaseUrl, clientId: settings.clientId, clientSecret: settings.clientSecret });
   const tokens = new GhlTokenStore({
@@ -99,6 +103,8 @@ function connect(deps: GhlModuleDeps, settings: GhlSettings): GhlConnection {
     generateId: deps.generateId,
     logger: deps.logger,
     refreshWindowSeconds: settings.tokenRefreshWindowSeconds,
+    // Every attempt of one grant timing out, the backoffs between them, and a margin.
+    refreshLeaseSeconds: Math.ceil(((retry.maxRetries + 1) * settings.requestTimeoutMs + retry.maxRetries * retry.maxDelayMs) / 1000) + 10,
   });
   const client = new GhlClient({ http, apiBaseUrl: settings.apiBaseUrl, clientId: settings.clientId, tokens });
   const installDeps: InstallDeps = {

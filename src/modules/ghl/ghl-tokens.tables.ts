@@ -3,7 +3,7 @@ import { companyTenantPolicy } from '../../platform/db/index.js';
 
 /**
  * One OAuth token pair per GHL subject (a location or an agency). The tokens themselves live in the
- * vault; this row holds their secret ids, expiry and state, and is the lock that makes refresh
+ * vault; this row holds their secret ids, expiry and state, and the refresh lease that makes refresh
  * single-flight across processes (GHL refresh tokens are single-use).
  */
 export const ghlTokens = pgTable(
@@ -29,6 +29,12 @@ export const ghlTokens = pgTable(
     statusReason: text('status_reason'),
     refreshCount: integer('refresh_count').notNull().default(0),
     refreshedAt: timestamp('refreshed_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Who is refreshing now, and until when. Taken in a short transaction before the call to GHL and
+     * cleared when the result is stored; a holder that dies simply lets it expire.
+     */
+    refreshLeaseId: text('refresh_lease_id'),
+    refreshLeaseUntil: timestamp('refresh_lease_until', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

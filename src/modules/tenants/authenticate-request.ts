@@ -66,8 +66,13 @@ function readCredential(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** `?ticket=` counts only on a GET that asks for an event stream (what EventSource sends). */
+/**
+ * `?ticket=` counts only on a route that declares itself an event stream (`config.isEventStream`),
+ * whatever the headers say elsewhere; there, only on the GET asking for the stream (what EventSource
+ * sends), since such a route may answer plain JSON too.
+ */
 function readStreamTicket(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.config.isEventStream !== true) return undefined;
   if (request.method !== 'GET' || !(request.headers.accept ?? '').includes('text/event-stream')) return undefined;
   const ticket = (request.query as Record<string, unknown> | undefined)?.['ticket'];
   return typeof ticket === 'string' && ticket.length > 0 ? ticket : undefined;

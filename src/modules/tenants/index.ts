@@ -4,7 +4,7 @@ export { createSessionTokens } from './session-tokens.js';
 export type { SessionTokens } from './session-tokens.js';
 export { argon2PasswordHasher } from './password-hasher.js';
 export type { PasswordHasher } from './password-hasher.js';
-export type { TenantsDeps, LoginLimits } from './tenants.deps.js';
+export type { TenantsDeps, LoginLimits, RegisterLimits } from './tenants.deps.js';
 export { registerAccount } from './register-account.js';
 export { seedDemoTenant } from './seed-demo-tenant.js';
 export * as tenantTables from './tenants.tables.js';

@@ -1,15 +1,16 @@
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { DUMMY_PASSWORD_HASH } from './password-hasher.js';
 import type { TenantsDeps } from './tenants.deps.js';
-import { clearThrottle, findUserByEmail, listMembershipsOfUser, readThrottle, recordThrottledAttempt } from './tenants.repo.js';
+import { clearThrottle, findUserByEmail, listMembershipsOfUser, releaseThrottledAttempt, reserveThrottledAttempt, type ThrottleReservation } from './tenants.repo.js';
 import { normalizeEmail, toUserView } from './user-view.js';
 import type { Session } from './register-account.js';
 
 export type LogInError = 'invalid_credentials' | 'too_many_attempts';
 
 /**
- * Wrong passwords and unknown emails fail the same way (same code, same argon2 work). Attempts are
- * counted per account and per IP in Postgres, so the limit holds across instances.
+ * Wrong passwords and unknown emails fail the same way (same code, same argon2 work). Every attempt
+ * takes a slot per account and per IP in Postgres before its password is checked, so the limit
+ * holds across instances and against parallel guesses; a successful login gives its slots back.
  */
 export async function logIn(
   deps: TenantsDeps,
@@ -21,42 +22,26 @@ export async function logIn(
   const accountKey = `login:account:${email}`;
   const ipKey = `login:ip:${input.ip}`;
 
-  const blockedFor = await deps.database.system(async (tx) => {
-    const account = await readThrottle(tx, accountKey);
-    const ip = await readThrottle(tx, ipKey);
-    return Math.max(
-      secondsBlocked(account, maxAttemptsPerAccount, windowSeconds, now),
-      secondsBlocked(ip, maxAttemptsPerIp, windowSeconds, now),
-    );
+  // Always IP then account, so concurrent logins lock the two rows in one order.
+  const reservation = await deps.database.system(async (tx): Promise<ThrottleReservation> => {
+    const ip = await reserveThrottledAttempt(tx, { key: ipKey, now, windowSeconds, maxAttempts: maxAttemptsPerIp });
+    if (!ip.isAllowed) return ip;
+    const account = await reserveThrottledAttempt(tx, { key: accountKey, now, windowSeconds, maxAttempts: maxAttemptsPerAccount });
+    if (!account.isAllowed) await releaseThrottledAttempt(tx, ipKey);
+    return account;
   });
-  if (blockedFor > 0) {
-    return fail('too_many_attempts', 'Too many login attempts; try again later', { retryAfterSeconds: blockedFor });
+  if (!reservation.isAllowed) {
+    return fail('too_many_attempts', 'Too many login attempts; try again later', { retryAfterSeconds: reservation.retryAfterSeconds });
   }
 
   const user = await deps.database.system((tx) => findUserByEmail(tx, email));
   const isValid = await deps.passwords.verify(user?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
-  if (!user || !isValid) {
-    await deps.database.system(async (tx) => {
-      await recordThrottledAttempt(tx, accountKey, now, windowSeconds);
-      await recordThrottledAttempt(tx, ipKey, now, windowSeconds);
-    });
-    return fail('invalid_credentials', 'Email or password is incorrect');
-  }
+  if (!user || !isValid) return fail('invalid_credentials', 'Email or password is incorrect');
   const memberships = await deps.database.system(async (tx) => {
+    await releaseThrottledAttempt(tx, ipKey);
     await clearThrottle(tx, accountKey);
     return listMembershipsOfUser(tx, user.id);
   });
   const session = await deps.sessions.issue(user.id);
   return succeed({ user: toUserView(user, memberships), ...session });
-}
-
-function secondsBlocked(
-  state: { attempts: number; windowStartedAt: Date } | undefined,
-  maxAttempts: number,
-  windowSeconds: number,
-  now: Date,
-): number {
-  if (!state || state.attempts < maxAttempts) return 0;
-  const windowEndsAt = state.windowStartedAt.getTime() + windowSeconds * 1000;
-  return Math.max(0, Math.ceil((windowEndsAt - now.getTime()) / 1000));
 }

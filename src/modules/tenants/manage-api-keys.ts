@@ -65,8 +65,9 @@ export async function listApiKeys(deps: TenantsDeps, principal: Principal): Prom
 export async function revokeApiKey(deps: TenantsDeps, principal: Principal, apiKeyId: string): Promise<Result<ApiKeyView, 'not_found' | 'forbidden'>> {
   return deps.database.tenant(tenantScopeOf(principal), async (tx) => {
     const existing = await findApiKey(tx, apiKeyId);
-    if (!existing) return fail('not_found', 'API key not found');
-    if (principal.kind !== 'user' || !isLocationAdmin(principal, existing.locationId)) return fail('forbidden', 'Only a location admin can revoke API keys');
+    // Keys are listed to location admins only: to anyone else a key answers as unknown.
+    if (!existing || !isLocationAdmin(principal, existing.locationId)) return fail('not_found', 'API key not found');
+    if (principal.kind !== 'user') return fail('forbidden', 'Only a logged-in location admin can revoke API keys');
     const row = await revokeApiKeyRow(tx, apiKeyId, deps.clock.now());
     return row ? succeed(toApiKeyView(row)) : fail('not_found', 'API key not found');
   });

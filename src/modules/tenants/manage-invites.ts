@@ -83,11 +83,11 @@ export async function listInvites(deps: TenantsDeps, principal: Principal): Prom
   return rows.filter((row) => canManageInvite(principal, row)).map(toInviteView);
 }
 
-export async function revokeInvite(deps: TenantsDeps, principal: Principal, inviteId: string): Promise<Result<InviteView, 'not_found' | 'forbidden'>> {
+/** An invite the caller cannot manage is one they cannot list either: it answers as unknown. */
+export async function revokeInvite(deps: TenantsDeps, principal: Principal, inviteId: string): Promise<Result<InviteView, 'not_found'>> {
   return deps.database.tenant(tenantScopeOf(principal), async (tx) => {
     const existing = await findInvite(tx, inviteId);
-    if (!existing) return fail('not_found', 'Invite not found');
-    if (!canManageInvite(principal, existing)) return fail('forbidden', 'You cannot revoke this invite');
+    if (!existing || !canManageInvite(principal, existing)) return fail('not_found', 'Invite not found');
     const row = await revokeInviteRow(tx, inviteId, deps.clock.now());
     return row ? succeed(toInviteView(row)) : fail('not_found', 'Invite not found');
   });

@@ -9,8 +9,10 @@ import {
   insertUser,
   isLocationRole,
   listMembershipsOfUser,
+  reserveThrottledAttempt,
   upsertMembership,
 } from './tenants.repo.js';
+import { findPasswordProblem, type PasswordProblem } from './password-policy.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 import { parseSecretCode } from './secret-codes.js';
 
@@ -18,7 +20,7 @@ export type RegisterAccountInput =
   | { email: string; password: string; name: string; companyName: string }
   | { email: string; password: string; name: string; inviteCode: string };
 
-export type RegisterAccountError = 'email_taken' | 'invite_invalid' | 'invite_email_mismatch';
+export type RegisterAccountError = 'email_taken' | 'invite_invalid' | 'invite_email_mismatch' | 'too_many_attempts' | PasswordProblem;
 
 export interface Session {
   user: UserView;
@@ -26,11 +28,27 @@ export interface Session {
   expiresAt: Date;
 }
 
-/** Creates an agency with its first admin, or joins an existing agency/location through an invite. */
-export async function registerAccount(deps: TenantsDeps, input: RegisterAccountInput): Promise<Result<Session, RegisterAccountError>> {
+const PASSWORD_PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
+  password_matches_email: 'The password must not be the email address',
+  password_too_common: 'This password is among the most common ones; choose another',
+};
+
+/**
+ * Creates an agency with its first admin, or joins an existing agency/location through an invite.
+ * Every attempt counts against the caller's IP first: sign-ups cost an argon2 hash and say whether an
+ * email is taken, so both are rationed.
+ */
+export async function registerAccount(deps: TenantsDeps, input: RegisterAccountInput & { ip: string }): Promise<Result<Session, RegisterAccountError>> {
   const email = normalizeEmail(input.email);
-  const passwordHash = await deps.passwords.hash(input.password);
   const now = deps.clock.now();
+  const { maxAttemptsPerIp, windowSeconds } = deps.registerLimits;
+  const reservation = await deps.database.system((tx) => reserveThrottledAttempt(tx, { key: `register:ip:${input.ip}`, now, windowSeconds, maxAttempts: maxAttemptsPerIp }));
+  if (!reservation.isAllowed) {
+    return fail('too_many_attempts', 'Too many sign-ups from this address; try again later', { retryAfterSeconds: reservation.retryAfterSeconds });
+  }
+  const problem = findPasswordProblem({ email, password: input.password });
+  if (problem) return fail(problem, PASSWORD_PROBLEM_MESSAGES[problem]);
+  const passwordHash = await deps.passwords.hash(input.password);
   const outcome = await deps.database.system(async (tx): Promise<Result<UserView, RegisterAccountError>> => {
     if (await findUserByEmail(tx, email)) return fail('email_taken', 'An account with this email already exists');
     if ('companyName' in input) {

@@ -10,6 +10,11 @@ export interface LoginLimits {
   windowSeconds: number;
 }
 
+export interface RegisterLimits {
+  maxAttemptsPerIp: number;
+  windowSeconds: number;
+}
+
 /** Collaborators of every tenants use case, passed as the first argument. */
 export interface TenantsDeps {
   database: Database;
@@ -18,4 +23,5 @@ export interface TenantsDeps {
   passwords: PasswordHasher;
   sessions: SessionTokens;
   loginLimits: LoginLimits;
+  registerLimits: RegisterLimits;
 }

@@ -169,26 +169,43 @@ export async function revokeInvite(tx: Executor, inviteId: string, now: Date): P
   return row;
 }
 
-/** Counts one attempt in a fixed window per key and returns the count including this one. */
-export async function recordThrottledAttempt(tx: Executor, key: string, now: Date, windowSeconds: number): Promise<{ attempts: number; windowStartedAt: Date }> {
-  const nowIso = now.toISOString();
-  const [row] = await tx
+export type ThrottleReservation = { isAllowed: true } | { isAllowed: false; retryAfterSeconds: number };
+
+/**
+ * Takes one attempt of `maxAttempts` in a fixed window per key, in one statement: the upsert counts
+ * the attempt only while the window has room (or has ended), so concurrent callers on any instance
+ * can never take more than the limit. Refused: how long until the window ends.
+ */
+export async function reserveThrottledAttempt(
+  tx: Executor,
+  input: { key: string; now: Date; windowSeconds: number; maxAttempts: number },
+): Promise<ThrottleReservation> {
+  const nowIso = input.now.toISOString();
+  const hasWindowEnded = sql`${authThrottle.windowStartedAt} <= ${nowIso}::timestamptz - make_interval(secs => ${input.windowSeconds})`;
+  const [taken] = await tx
     .insert(authThrottle)
-    .values({ key, windowStartedAt: now, attempts: 1 })
+    .values({ key: input.key, windowStartedAt: input.now, attempts: 1 })
     .onConflictDoUpdate({
       target: authThrottle.key,
       set: {
-        attempts: sql`case when ${authThrottle.windowStartedAt} <= ${nowIso}::timestamptz - make_interval(secs => ${windowSeconds}) then 1 else ${authThrottle.attempts} + 1 end`,
-        windowStartedAt: sql`case when ${authThrottle.windowStartedAt} <= ${nowIso}::timestamptz - make_interval(secs => ${windowSeconds}) then ${nowIso}::timestamptz else ${authThrottle.windowStartedAt} end`,
+        attempts: sql`case when ${hasWindowEnded} then 1 else ${authThrottle.attempts} + 1 end`,
+        windowStartedAt: sql`case when ${hasWindowEnded} then ${nowIso}::timestamptz else ${authThrottle.windowStartedAt} end`,
       },
+      setWhere: sql`${hasWindowEnded} or ${authThrottle.attempts} < ${input.maxAttempts}`,
     })
-    .returning();
-  return { attempts: row?.attempts ?? 1, windowStartedAt: row?.windowStartedAt ?? now };
+    .returning({ key: authThrottle.key });
+  if (taken) return { isAllowed: true };
+  const [full] = await tx.select({ windowStartedAt: authThrottle.windowStartedAt }).from(authThrottle).where(eq(authThrottle.key, input.key));
+  const windowEndsAtMs = (full?.windowStartedAt.getTime() ?? input.now.getTime()) + input.windowSeconds * 1000;
+  return { isAllowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowEndsAtMs - input.now.getTime()) / 1000)) };
 }
 
-export async function readThrottle(tx: Executor, key: string): Promise<{ attempts: number; windowStartedAt: Date } | undefined> {
-  const [row] = await tx.select().from(authThrottle).where(eq(authThrottle.key, key));
-  return row;
+/** Gives back one attempt taken by reserveThrottledAttempt (it turned out not to count). */
+export async function releaseThrottledAttempt(tx: Executor, key: string): Promise<void> {
+  await tx
+    .update(authThrottle)
+    .set({ attempts: sql`greatest(${authThrottle.attempts} - 1, 0)` })
+    .where(eq(authThrottle.key, key));
 }
 
 export async function clearThrottle(tx: Executor, key: string): Promise<void> {

@@ -74,6 +74,94 @@ describe('register, login, me', () => {
     }
   });
 
+  it('checks at most the limit of 50 parallel wrong-password logins, per account and per IP; the rest get 429 with Retry-After', async () => {
+    const limited = await createTestApp({ env: { LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '10', LOGIN_MAX_ATTEMPTS_PER_IP: '10' } });
+    try {
+      const countStatuses = (responses: { statusCode: number }[]) => ({
+        checked: responses.filter((response) => response.statusCode === 401).length,
+        refused: responses.filter((response) => response.statusCode === 429).length,
+      });
+      const agency = await createAgency(limited);
+      // One account, 50 addresses: only the account's limit applies.
+      const onAccount = await Promise.all(
+        Array.from({ length: 50 }, (_, index) =>
+          limited.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: `198.51.100.${index + 1}`, payload: { email: agency.email, password: 'wrong-password!' } }),
+        ),
+      );
+      expect(countStatuses(onAccount)).toEqual({ checked: 10, refused: 40 });
+      for (const response of onAccount.filter((item) => item.statusCode === 429)) {
+        expect(response.json().error.code).toBe('too_many_attempts');
+        expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      const rightPassword = await limited.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '198.51.100.200', payload: { email: agency.email, password: TEST_PASSWORD } });
+      expect(rightPassword.statusCode).toBe(429);
+
+      // One address, 50 accounts: only the address's limit applies.
+      const onIp = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          limited.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.50', payload: { email: uniqueEmail('spray'), password: 'wrong-password!' } }),
+        ),
+      );
+      expect(countStatuses(onIp)).toEqual({ checked: 10, refused: 40 });
+      for (const response of onIp.filter((item) => item.statusCode === 429)) expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('gives a successful login its slot back: only failures use up the limit', async () => {
+    const limited = await createTestApp({ env: { LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '100', LOGIN_MAX_ATTEMPTS_PER_IP: '3' } });
+    try {
+      const agency = await createAgency(limited);
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const response = await limited.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '203.0.113.60', payload: { email: agency.email, password: TEST_PASSWORD } });
+        expect(response.statusCode).toBe(200);
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('throttles registration per IP, counting every attempt', async () => {
+    const limited = await createTestApp({ env: { REGISTER_MAX_ATTEMPTS_PER_IP: '3' } });
+    try {
+      const register = (remoteAddress: string, password = TEST_PASSWORD) =>
+        limited.app.inject({ method: 'POST', url: '/api/auth/register', remoteAddress, payload: { email: uniqueEmail('signup'), password, name: 'S', companyName: 'S' } });
+      expect((await register('203.0.113.70')).statusCode).toBe(201);
+      expect((await register('203.0.113.70', 'password123')).statusCode).toBe(400);
+      expect((await register('203.0.113.70')).statusCode).toBe(201);
+      const blocked = await register('203.0.113.70');
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.json().error.code).toBe('too_many_attempts');
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      // In parallel, from a fresh address: exactly the limit gets through.
+      const burst = await Promise.all(Array.from({ length: 10 }, () => register('203.0.113.71')));
+      expect(burst.filter((response) => response.statusCode === 201)).toHaveLength(3);
+      expect(burst.filter((response) => response.statusCode === 429)).toHaveLength(7);
+      expect((await register('203.0.113.72')).statusCode).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('refuses a password equal to the email or on the common-password list, with its own code', async () => {
+    const email = uniqueEmail('careful');
+    const asEmail = await app.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: email.toUpperCase(), name: 'C', companyName: 'C' } });
+    expect(asEmail.statusCode).toBe(400);
+    expect(asEmail.json().error.code).toBe('password_matches_email');
+    for (const password of ['password123', 'Qwertyuiop', '1234567890']) {
+      const common = await app.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password, name: 'C', companyName: 'C' } });
+      expect(common.statusCode).toBe(400);
+      expect(common.json().error.code).toBe('password_too_common');
+    }
+    const agency = await createAgency(app, 1);
+    const invite = await app.app.inject({ method: 'POST', url: '/api/invites', headers: bearer(agency.token), payload: { role: 'member' } });
+    const joining = await app.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: 'iloveyou123', name: 'C', inviteCode: invite.json().code } });
+    expect(joining.json().error.code).toBe('password_too_common');
+    const fine = await app.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password: TEST_PASSWORD, name: 'C', companyName: 'C' } });
+    expect(fine.statusCode).toBe(201);
+  });
+
   it('rejects bad input, duplicate email and missing or forged credentials', async () => {
     const bad = await app.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'not-an-email', password: 'short', name: '', companyName: 'X' } });
     expect(bad.statusCode).toBe(400);

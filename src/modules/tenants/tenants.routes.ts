@@ -34,18 +34,25 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
         summary: 'Create an agency with its first admin, or join one with an invite code',
         security: [],
         body: registerBodySchema,
-        response: { 201: sessionSchema, ...errorResponses(400, 409) },
+        response: { 201: sessionSchema, ...errorResponses(400, 409, 429) },
       },
     },
     async (request, reply) => {
-      const result = await registerAccount(deps, request.body);
+      const result = await registerAccount(deps, { ...request.body, ip: request.ip });
       if (result.ok) return reply.status(201).send({ ...result.value, expiresAt: result.value.expiresAt.toISOString() });
       switch (result.code) {
         case 'email_taken':
           return sendError(reply, 409, result.code, result.message);
         case 'invite_invalid':
         case 'invite_email_mismatch':
+        case 'password_matches_email':
+        case 'password_too_common':
           return sendError(reply, 400, result.code, result.message);
+        case 'too_many_attempts': {
+          const details = result.details as { retryAfterSeconds: number };
+          reply.header('retry-after', String(details.retryAfterSeconds));
+          return sendError(reply, 429, result.code, result.message, details);
+        }
       }
     },
   );
@@ -241,15 +248,13 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
 
   app.delete(
     '/api/invites/:inviteId',
-    { schema: { tags: ['tenants'], summary: 'Revoke an invite', params: z.object({ inviteId: z.string().min(1).max(100) }), response: { 200: inviteViewSchema, ...errorResponses(401, 403, 404) } } },
+    { schema: { tags: ['tenants'], summary: 'Revoke an invite', params: z.object({ inviteId: z.string().min(1).max(100) }), response: { 200: inviteViewSchema, ...errorResponses(401, 404) } } },
     async (request, reply) => {
       const result = await revokeInvite(deps, principalOf(request), request.params.inviteId);
       if (result.ok) return reply.send(result.value);
       switch (result.code) {
         case 'not_found':
           return sendError(reply, 404, result.code, result.message);
-        case 'forbidden':
-          return sendError(reply, 403, result.code, result.message);
       }
     },
   );

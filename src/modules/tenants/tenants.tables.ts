@@ -129,7 +129,7 @@ export const invites = pgTable(
   (table) => [uniqueIndex('invites_code_prefix_key').on(table.codePrefix), companyTenantPolicy('invites')],
 ).enableRLS();
 
-/** Sliding-window counters for login throttling; shared by every instance through Postgres. */
+/** Fixed-window attempt counters for login (per account, per IP) and sign-up (per IP) throttling; shared by every instance through Postgres. */
 export const authThrottle = pgTable('auth_throttle', {
   key: text('key').primaryKey(),
   windowStartedAt: timestamp('window_started_at', { withTimezone: true, mode: 'date' }).notNull(),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../../test/support/test-database.js';
-import { queryRows, runMigrations, type Database } from './index.js';
+import { isTransactionOpen, queryRows, refuseInsideTransaction, runMigrations, type Database } from './index.js';
 import { MIGRATIONS_FOLDER } from '../../main/wire.js';
 
 let database: Database;
@@ -34,6 +34,28 @@ describe('transactions', () => {
     const rows = await queryRows<{ id: number }>(database.db, sql`select id from tx_probe order by id`);
     const expected = Array.from({ length: 10 }, (_, half) => half * 2);
     expect(rows.map((row) => row.id)).toEqual([...expected, ...expected.map((id) => id + 100)]);
+  });
+
+  it('knows when a transaction is open, and a task that outlives its transaction is outside it', async () => {
+    expect(isTransactionOpen()).toBe(false);
+    expect(refuseInsideTransaction()).toBeUndefined();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let seenAfterCommit: boolean | undefined;
+    let outliving: Promise<void> = Promise.resolve();
+    await database.system(async () => {
+      expect(isTransactionOpen()).toBe(true);
+      expect(refuseInsideTransaction()).toMatch(/transaction is open/);
+      // Started inside, still running after the commit (as a job woken from a transaction would be).
+      outliving = released.then(() => {
+        seenAfterCommit = isTransactionOpen();
+      });
+    });
+    await database.tenant({ companyId: 'co_a', locationIds: '*' }, async () => expect(isTransactionOpen()).toBe(true));
+    expect(isTransactionOpen()).toBe(false);
+    release();
+    await outliving;
+    expect(seenAfterCommit).toBe(false);
   });
 
   it('re-running the migrations applies nothing', async () => {

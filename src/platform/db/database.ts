@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { sql } from 'drizzle-orm';
@@ -32,18 +33,46 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Marks the async context of every transaction's work, so code far from the database (the HTTP
+ * client) can tell whether it runs inside one. The flag is cleared when the work ends: a task started
+ * inside a transaction but still running after it must not count as inside.
+ */
+const transactionContext = new AsyncLocalStorage<{ isOpen: boolean }>();
+
+async function runInTransactionContext<T>(work: () => Promise<T>): Promise<T> {
+  const state = { isOpen: true };
+  try {
+    return await transactionContext.run(state, work);
+  } finally {
+    state.isOpen = false;
+  }
+}
+
+/** True while the caller runs inside the work of `database.system` or `database.tenant`. */
+export function isTransactionOpen(): boolean {
+  return transactionContext.getStore()?.isOpen === true;
+}
+
+/** A guard for outbound calls (HttpClientOptions.guard): refuses them while a transaction is open. */
+export function refuseInsideTransaction(): string | undefined {
+  return isTransactionOpen() ? 'a database transaction is open; make outbound calls outside it' : undefined;
+}
+
 export function createDatabase(engine: DatabaseEngine, db: Db, closeDriver: () => Promise<void>): Database {
   let isClosed = false;
   return {
     engine,
     db,
-    system: (work) => db.transaction((tx) => work(tx as unknown as Tx)),
+    system: (work) => db.transaction((tx) => runInTransactionContext(() => work(tx as unknown as Tx))),
     tenant: (scope, work) =>
-      db.transaction(async (rawTx) => {
-        const tx = rawTx as unknown as Tx;
-        await applyTenantScope(tx, scope);
-        return work(tx);
-      }),
+      db.transaction((rawTx) =>
+        runInTransactionContext(async () => {
+          const tx = rawTx as unknown as Tx;
+          await applyTenantScope(tx, scope);
+          return work(tx);
+        }),
+      ),
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, HttpTimeoutError } from './http-client.js';
+import { createHttpClient, HttpCallRefusedError, HttpTimeoutError } from './http-client.js';
 import { RateGovernor } from './rate-governor.js';
 
 let server: Server;
@@ -55,6 +55,16 @@ describe('http client', () => {
     expect(response.status).toBe(200);
     expect(hits.get('/limited')).toBe(2);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(140);
+  });
+
+  it('sends nothing while its guard refuses, and sends once the guard allows', async () => {
+    let refusal: string | undefined = 'a database transaction is open';
+    const client = createHttpClient({ defaultTimeoutMs: 2000, retry, guard: () => refusal });
+    await expect(client.send({ method: 'GET', url: `${baseUrl}/guarded`, endpoint: 'GET /guarded' })).rejects.toBeInstanceOf(HttpCallRefusedError);
+    expect(hits.get('/guarded')).toBeUndefined();
+    refusal = undefined;
+    expect((await client.send({ method: 'GET', url: `${baseUrl}/guarded`, endpoint: 'GET /guarded' })).status).toBe(200);
+    expect(hits.get('/guarded')).toBe(1);
   });
 
   it('times out slow calls', async () => {

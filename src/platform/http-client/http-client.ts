@@ -47,6 +47,14 @@ export class HttpNetworkError extends Error {
   }
 }
 
+/** The guard refused the call before anything was sent. */
+export class HttpCallRefusedError extends Error {
+  constructor(readonly endpoint: string, readonly reason: string) {
+    super(`${endpoint} was not sent: ${reason}`);
+    this.name = 'HttpCallRefusedError';
+  }
+}
+
 export interface HttpClientOptions {
   defaultTimeoutMs: number;
   retry: RetryPolicy;
@@ -54,6 +62,11 @@ export interface HttpClientOptions {
   /** Reads X-RateLimit-* style headers into the governor's terms. */
   readRateHeaders?: (headers: Headers) => ServerRateState;
   onCall?: (record: CallRecord) => void;
+  /**
+   * Asked before every request; a reason refuses the call with HttpCallRefusedError. Wiring uses it to
+   * refuse calls made while a database transaction is open (a slow far side would hold the transaction).
+   */
+  guard?: () => string | undefined;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -113,6 +126,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     governor,
     callCounts: () => new Map(counts),
     async send(request) {
+      const refusal = options.guard?.();
+      if (refusal !== undefined) throw new HttpCallRefusedError(request.endpoint, refusal);
       let failures = 0;
       let rateLimitWaits = 0;
       for (let attempt = 1; ; attempt += 1) {

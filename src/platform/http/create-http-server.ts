@@ -43,6 +43,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes under /api require credentials unless they set this. */
     isPublic?: boolean;
+    /**
+     * The route answers Server-Sent Events (to a GET asking for text/event-stream). Only such routes
+     * accept a stream ticket (`?ticket=`, for EventSource, which cannot send headers).
+     */
+    isEventStream?: boolean;
   }
 }
 

@@ -4,7 +4,7 @@ import { authorizeApp, callGhl, startSandbox, startWebhookReceiver, type Sandbox
 import { createTestDatabase } from '../../../../test/support/test-database.js';
 import { waitFor } from '../../../../test/support/spawn-service.js';
 import { KeyRing, generateVaultKey } from '../../../platform/crypto/index.js';
-import { queryRows, type Database } from '../../../platform/db/index.js';
+import { queryRows, refuseInsideTransaction, type Database } from '../../../platform/db/index.js';
 import { createHttpClient } from '../../../platform/http-client/index.js';
 import { createHttpServer, type HttpServer } from '../../../platform/http/index.js';
 import { generateId } from '../../../platform/ids/ids.js';
@@ -93,6 +93,7 @@ beforeAll(async () => {
     retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 50, maxRateLimitWaits: 3 },
     rateBudget: { maxPerWindow: 100, windowMs: 10_000, maxPerDay: 200_000 },
     readRateHeaders: readRateLimitHeaders,
+    guard: refuseInsideTransaction,
   });
   const vault = createVault({ keyRing, generateId, clock: systemClock });
   const oauth = new GhlOAuthClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret });
@@ -106,6 +107,7 @@ beforeAll(async () => {
     passwords: argon2PasswordHasher,
     sessions: createSessionTokens({ secret: 'test-secret-that-is-at-least-32-characters-long', ttlSeconds: 3600, now: () => new Date() }),
     loginLimits: { maxAttemptsPerAccount: 100, maxAttemptsPerIp: 100, windowSeconds: 60 },
+    registerLimits: { maxAttemptsPerIp: 100, windowSeconds: 60 },
   };
   app = await createHttpServer({ logger, bodyLimitBytes: 1_000_000, corsOrigins: [], version: 'test', authenticator: createAuthenticator(tenants) });
   registerTenantsRoutes(app, tenants);

@@ -35,6 +35,7 @@ export function registerSyncRoutes(app: HttpServer, deps: SyncRoutesDeps): void 
   app.get(
     '/api/sync/progress/:locationId',
     {
+      config: { isEventStream: true },
       schema: {
         tags: ['ghl'],
         summary: "Setup sync progress of a location (runs, steps, counts, durations, grade); with Accept: text/event-stream a live stream of the same",

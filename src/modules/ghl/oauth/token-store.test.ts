@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { authorizeApp, startSandbox, type SandboxHandle } from '../../../sandbox/index.js';
-import { createTestDatabasePair } from '../../../../test/support/test-database.js';
+import { createTestDatabasePair, testDatabaseEngine } from '../../../../test/support/test-database.js';
+import { spawnScript, waitFor, type SpawnedService } from '../../../../test/support/spawn-service.js';
 import { KeyRing, generateVaultKey } from '../../../platform/crypto/index.js';
-import { queryRows, type Database } from '../../../platform/db/index.js';
+import { queryRows, refuseInsideTransaction, type Database } from '../../../platform/db/index.js';
 import { createHttpClient } from '../../../platform/http-client/index.js';
 import { generateId } from '../../../platform/ids/ids.js';
 import { systemClock } from '../../../platform/clock/clock.js';
@@ -19,7 +20,8 @@ let sandbox: SandboxHandle;
 let first: Database;
 let second: Database;
 let closeDatabases: () => Promise<void>;
-const keyRing = new KeyRing(new Map([['k1', Buffer.from(generateVaultKey(), 'base64')]]), 'k1');
+const vaultKey = generateVaultKey();
+const keyRing = new KeyRing(new Map([['k1', Buffer.from(vaultKey, 'base64')]]), 'k1');
 
 function buildStack(database: Database) {
   const http = createHttpClient({
@@ -27,10 +29,11 @@ function buildStack(database: Database) {
     retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 50, maxRateLimitWaits: 3 },
     rateBudget: { maxPerWindow: 100, windowMs: 10_000, maxPerDay: 200_000 },
     readRateHeaders: readRateLimitHeaders,
+    guard: refuseInsideTransaction,
   });
   const vault = createVault({ keyRing, generateId, clock: systemClock });
   const oauth = new GhlOAuthClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret });
-  const store = new GhlTokenStore({ database, vault, oauth, clock: systemClock, generateId, logger: createLogger({ level: 'silent' }), refreshWindowSeconds: 0 });
+  const store = new GhlTokenStore({ database, vault, oauth, clock: systemClock, generateId, logger: createLogger({ level: 'silent' }), refreshWindowSeconds: 0, leasePollMs: 20 });
   const client = new GhlClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, tokens: store });
   return { store, client, vault };
 }
@@ -69,7 +72,7 @@ describe('GHL token store', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('refreshes an expired token exactly once for 50 concurrent calls from two processes, with no failed call', async () => {
+  it('refreshes an expired token exactly once for 50 concurrent calls through two connection pools, with no failed call', async () => {
     const ghlLocationId = sandbox.locationIds[0] as string;
     const a = buildStack(first);
     const b = buildStack(second);
@@ -83,6 +86,98 @@ describe('GHL token store', () => {
     expect(a.store.refreshGrantsSent + b.store.refreshGrantsSent).toBe(1);
     const [row] = await queryRows<{ refreshCount: number; status: string }>(first.db, sql`select refresh_count as "refreshCount", status from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
     expect(row).toEqual({ refreshCount: 1, status: 'active' });
+  });
+
+  it('holds no transaction while GHL answers: the database serves others during a slow refresh', async () => {
+    const ghlLocationId = sandbox.locationIds[1] as string;
+    const subject = `location:${ghlLocationId}`;
+    const a = buildStack(first);
+    await installLocation(first, a.store, ghlLocationId);
+    await first.system((tx) => tx.execute(sql`update ghl_tokens set access_expires_at = now() - interval '1 minute' where subject_key = ${subject}`));
+    sandbox.setFaults({ latencyMs: 1500 });
+    try {
+      const refreshed = a.store.getAccessToken({ kind: 'location', ghlLocationId }).then(() => 'refresh' as const);
+      // The lease is visible while the grant is on its way: taken, and committed, before the call.
+      await waitFor(async () => {
+        const [row] = await queryRows<{ leaseId: string | null }>(first.db, sql`select refresh_lease_id as "leaseId" from ghl_tokens where subject_key = ${subject}`);
+        return row?.leaseId ? true : undefined;
+      }, 5000, 'the refresh lease');
+      // On PGlite (one session) a transaction open across the call would hold this query until GHL answered.
+      const probe = first.system((tx) => tx.execute(sql`select 1`)).then(() => 'database' as const);
+      expect(await Promise.race([refreshed, probe])).toBe('database');
+      expect(await refreshed).toBe('refresh');
+    } finally {
+      sandbox.setFaults({});
+    }
+    const [row] = await queryRows<{ leaseId: string | null; leaseUntil: Date | null }>(first.db, sql`select refresh_lease_id as "leaseId", refresh_lease_until as "leaseUntil" from ghl_tokens where subject_key = ${subject}`);
+    expect(row).toEqual({ leaseId: null, leaseUntil: null });
+    expect(a.store.refreshGrantsSent).toBe(1);
+  });
+
+  it('waits out the lease of a refresher that died, then refreshes once', async () => {
+    const ghlLocationId = sandbox.locationIds[0] as string;
+    const subject = `location:${ghlLocationId}`;
+    const a = buildStack(first);
+    await installLocation(first, a.store, ghlLocationId);
+    const [before] = await queryRows<{ refreshCount: number }>(first.db, sql`select refresh_count as "refreshCount" from ghl_tokens where subject_key = ${subject}`);
+    // A process took the lease and died before storing anything.
+    const deadLeaseUntil = new Date(Date.now() + 1200);
+    await first.system((tx) =>
+      tx.execute(sql`update ghl_tokens set access_expires_at = now() - interval '1 minute', refresh_lease_id = 'lease_of_a_dead_process', refresh_lease_until = ${deadLeaseUntil.toISOString()}::timestamptz where subject_key = ${subject}`),
+    );
+    const token = await a.store.getAccessToken({ kind: 'location', ghlLocationId });
+    expect(token.length).toBeGreaterThan(0);
+    expect(Date.now()).toBeGreaterThanOrEqual(deadLeaseUntil.getTime());
+    expect(a.store.refreshGrantsSent).toBe(1);
+    const [after] = await queryRows<{ refreshCount: number; leaseId: string | null }>(first.db, sql`select refresh_count as "refreshCount", refresh_lease_id as "leaseId" from ghl_tokens where subject_key = ${subject}`);
+    expect(after).toEqual({ refreshCount: (before?.refreshCount ?? 0) + 1, leaseId: null });
+    expect((await a.client.getLocation(ghlLocationId)).ok).toBe(true);
+  });
+
+  // A PGlite data directory opens in one process only, so two processes need PostgreSQL.
+  it.skipIf(testDatabaseEngine() === 'pglite')('refreshes once for 50 concurrent calls made by two OS processes, with no failed call (PostgreSQL)', async () => {
+    // Tokens that outlive the test: under load, a 2-second token refreshed once could expire again mid-run.
+    const longLived = await startSandbox({ port: 0, seed: 11, locations: 1, contacts: 1, accessTokenTtlSeconds: 3600 });
+    const ghlLocationId = longLived.locationIds[0] as string;
+    const subject = `location:${ghlLocationId}`;
+    const processes: SpawnedService[] = [];
+    try {
+      const token = await authorizeApp(longLived, { userType: 'Location', locationIds: [ghlLocationId] });
+      const store = buildStack(first).store;
+      await first.system(async (tx) => {
+        const tenant = await ensureGhlLocation(tx, generateId, { ghlLocationId, ghlCompanyId: longLived.companyId });
+        await store.saveTokens(tx, { companyId: tenant.companyId, locationId: tenant.locationId, userType: 'Location', ghlCompanyId: longLived.companyId, ghlLocationId, token });
+      });
+      const env = {
+        TOKEN_TEST_DATABASE_URL: (first as Database & { url: string }).url,
+        TOKEN_TEST_VAULT_KEY: vaultKey,
+        TOKEN_TEST_SANDBOX_URL: longLived.baseUrl,
+        TOKEN_TEST_CLIENT_ID: longLived.clientId,
+        TOKEN_TEST_CLIENT_SECRET: longLived.clientSecret,
+        TOKEN_TEST_GHL_LOCATION_ID: ghlLocationId,
+        TOKEN_TEST_CALLS: '25',
+      };
+      processes.push(spawnScript('test/support/ghl-token-caller.ts', env, { stdin: 'pipe' }), spawnScript('test/support/ghl-token-caller.ts', env, { stdin: 'pipe' }));
+      await waitFor(async () => (processes.every((child) => child.output().includes('ready\n')) ? true : undefined), 30_000, 'both processes ready');
+      // The stored token is past its expiry: every call has to wait for a refresh.
+      await first.system((tx) => tx.execute(sql`update ghl_tokens set access_expires_at = now() - interval '1 minute' where subject_key = ${subject}`));
+      for (const child of processes) child.process.stdin?.write('go\n');
+      const codes = await Promise.all(processes.map((child) => child.exited));
+      const reports = processes.map((child) => {
+        const line = child.output().split('\n').find((text) => text.startsWith('{'));
+        if (!line) throw new Error(`no report from a child process: ${child.output()}`);
+        return JSON.parse(line) as { calls: number; failures: string[]; refreshGrantsSent: number };
+      });
+      expect(codes).toEqual([0, 0]);
+      expect(reports.flatMap((report) => report.failures)).toEqual([]);
+      expect(reports.reduce((sum, report) => sum + report.calls, 0)).toBe(50);
+      expect(reports.reduce((sum, report) => sum + report.refreshGrantsSent, 0)).toBe(1);
+      const [row] = await queryRows<{ refreshCount: number; status: string; leaseId: string | null }>(first.db, sql`select refresh_count as "refreshCount", status, refresh_lease_id as "leaseId" from ghl_tokens where subject_key = ${subject}`);
+      expect(row).toEqual({ refreshCount: 1, status: 'active', leaseId: null });
+    } finally {
+      for (const child of processes) if (child.process.exitCode === null) child.process.kill();
+      await longLived.close();
+    }
   });
 
   it('marks the subject needs_reauth when GHL rejects the refresh token, and says why', async () => {

@@ -7,7 +7,7 @@ import type { Vault } from '../../vault/index.js';
 import type { GhlTokenSource } from '../client/ghl-client.js';
 import { GhlAccessUnavailableError, subjectKey, type GhlSubject } from '../client/ghl-http.js';
 import { ghlTokens } from '../ghl-tokens.tables.js';
-import type { GhlOAuthClient, GhlUserType, TokenResponse } from './oauth-client.js';
+import type { GhlOAuthClient, GhlUserType, TokenCallResult, TokenResponse } from './oauth-client.js';
 
 export class GhlReauthRequiredError extends GhlAccessUnavailableError {
   constructor(readonly subjectKey: string, readonly reason: string) {
@@ -39,6 +39,14 @@ export interface TokenStoreDeps {
   logger: Logger;
   /** Refresh when the access token expires within this many seconds. */
   refreshWindowSeconds: number;
+  /**
+   * How long a refresh may hold the lease on a token row: longer than the slowest refresh (every
+   * retry of the grant), since a second process takes over once it has passed. Default 90 s.
+   */
+  refreshLeaseSeconds?: number;
+  /** How often a caller waiting for another process's refresh looks again (default 50 ms). */
+  leasePollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface SaveTokensInput {
@@ -52,17 +60,37 @@ export interface SaveTokensInput {
 
 type TokenRow = typeof ghlTokens.$inferSelect;
 
+type LeaseStep =
+  | { kind: 'fresh'; token: string; expiresAtMs: number }
+  | { kind: 'reauth'; reason: string }
+  | { kind: 'held' }
+  | { kind: 'leased'; row: TokenRow; refreshToken: string | undefined; companyToken: string | undefined };
+
+const NO_REFRESH_PATH: TokenCallResult = {
+  ok: false,
+  kind: 'invalid_grant',
+  error: { status: 0, code: 'unauthorized', message: 'no refresh token and no agency token', traceId: undefined },
+};
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
- * Stores GHL tokens in the vault and hands out fresh access tokens. Refresh runs under a row lock
- * (`FOR UPDATE`) so only one process refreshes a subject at a time, and the new refresh token is
- * committed before the new access token is used.
+ * Stores GHL tokens in the vault and hands out fresh access tokens. Refresh runs under a lease on
+ * the token row, so only one process refreshes a subject at a time, no transaction stays open while
+ * GHL answers, and the new refresh token is committed before the new access token is used.
  */
 export class GhlTokenStore implements GhlTokenSource {
   private readonly cache = new Map<string, { token: string; expiresAtMs: number }>();
   private readonly inFlight = new Map<string, Promise<string>>();
   private refreshCalls = 0;
 
-  constructor(private readonly deps: TokenStoreDeps) {}
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly leaseSeconds: number;
+
+  constructor(private readonly deps: TokenStoreDeps) {
+    this.sleep = deps.sleep ?? defaultSleep;
+    this.leaseSeconds = deps.refreshLeaseSeconds ?? 90;
+  }
 
   /** How many refresh grants this instance sent to GHL (for tests and metrics). */
   get refreshGrantsSent(): number {
@@ -92,6 +120,8 @@ export class GhlTokenStore implements GhlTokenSource {
       planId: input.token.planId ?? existing?.planId ?? null,
       status: 'active',
       statusReason: null,
+      refreshLeaseId: null,
+      refreshLeaseUntil: null,
       updatedAt: now,
     };
     if (existing) await tx.update(ghlTokens).set(values).where(eq(ghlTokens.id, existing.id));
@@ -152,7 +182,7 @@ export class GhlTokenStore implements GhlTokenSource {
     if (row.refreshSecretId) await this.deps.vault.deleteSecret(tx, row.refreshSecretId);
     await tx
       .update(ghlTokens)
-      .set({ accessSecretId: null, refreshSecretId: null, accessExpiresAt: null, status: 'revoked', statusReason: reason, updatedAt: this.deps.clock.now() })
+      .set({ accessSecretId: null, refreshSecretId: null, accessExpiresAt: null, status: 'revoked', statusReason: reason, refreshLeaseId: null, refreshLeaseUntil: null, updatedAt: this.deps.clock.now() })
       .where(eq(ghlTokens.id, row.id));
     this.cache.delete(key);
     return true;
@@ -161,34 +191,81 @@ export class GhlTokenStore implements GhlTokenSource {
   private refresh(key: string, rejectedToken: string | undefined): Promise<string> {
     const running = this.inFlight.get(key);
     if (running) return running;
-    const work = this.refreshLocked(key, rejectedToken).finally(() => this.inFlight.delete(key));
+    const work = this.refreshUnderLease(key, rejectedToken).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, work);
     return work;
   }
 
-  private async refreshLocked(key: string, rejectedToken: string | undefined): Promise<string> {
-    const outcome = await this.deps.database.system(async (tx): Promise<{ token: string; expiresAtMs: number } | { failure: 'reauth' | 'transient'; reason: string }> => {
+  /**
+   * Single-flight across processes without holding a transaction over the network: a short
+   * transaction takes the lease on the row, GHL is called outside any transaction, and a second one
+   * stores the result. Callers that find the lease held poll until the holder's token appears, or
+   * until the lease expires (its holder died) and they may take it themselves.
+   */
+  private async refreshUnderLease(key: string, rejectedToken: string | undefined): Promise<string> {
+    const leaseId = this.deps.generateId('lease');
+    const leaseMs = this.leaseSeconds * 1000;
+    const startedAtMs = this.deps.clock.now().getTime();
+    for (;;) {
+      const step = await this.takeLease(key, leaseId, rejectedToken);
+      if (step.kind === 'fresh') {
+        this.cache.set(key, { token: step.token, expiresAtMs: step.expiresAtMs });
+        return step.token;
+      }
+      if (step.kind === 'reauth') throw new GhlReauthRequiredError(key, step.reason);
+      if (step.kind === 'leased') return this.refreshLeased(key, leaseId, step);
+      // Two lease lengths: the holder's, then our own turn should the holder have died.
+      if (this.deps.clock.now().getTime() - startedAtMs > 2 * leaseMs) {
+        throw new GhlTokenRefreshFailedError(key, 'timed out waiting for another refresh of this token');
+      }
+      await this.sleep(this.deps.leasePollMs ?? 50);
+    }
+  }
+
+  private takeLease(key: string, leaseId: string, rejectedToken: string | undefined): Promise<LeaseStep> {
+    return this.deps.database.system(async (tx): Promise<LeaseStep> => {
       const [row] = await tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, key)).for('update');
       if (!row) throw new GhlNotInstalledError(key);
-      if (row.status !== 'active') return { failure: 'reauth', reason: row.statusReason ?? row.status };
-      const now = this.deps.clock.now().getTime();
+      if (row.status !== 'active') return { kind: 'reauth', reason: row.statusReason ?? row.status };
+      const now = this.deps.clock.now();
       const current = row.accessSecretId ? await this.deps.vault.readSecret(tx, row.accessSecretId) : undefined;
       const expiresAtMs = row.accessExpiresAt?.getTime() ?? 0;
-      // Another process refreshed while we waited for the lock: use its token.
-      if (current && current !== rejectedToken && expiresAtMs - this.deps.refreshWindowSeconds * 1000 > now) return { token: current, expiresAtMs };
-      const refreshToken = row.refreshSecretId ? await this.deps.vault.readSecret(tx, row.refreshSecretId) : undefined;
-      const result = refreshToken ? await this.sendRefresh(row, refreshToken) : await this.remintFromCompany(tx, row);
-      if (!result.ok) {
-        if (result.kind === 'transient') return { failure: 'transient', reason: result.error.message };
-        const reminted = row.userType === 'Location' ? await this.remintFromCompany(tx, row) : result;
-        if (!reminted.ok) {
-          const reason = `invalid_grant: ${result.error.message}`;
-          await tx.update(ghlTokens).set({ status: 'needs_reauth', statusReason: reason, updatedAt: new Date(now) }).where(eq(ghlTokens.id, row.id));
-          return { failure: 'reauth', reason };
-        }
-        return this.storeRefreshed(tx, row, reminted.token);
+      // Someone refreshed since the caller looked: use that token.
+      if (current && current !== rejectedToken && expiresAtMs - this.deps.refreshWindowSeconds * 1000 > now.getTime()) {
+        return { kind: 'fresh', token: current, expiresAtMs };
       }
-      return this.storeRefreshed(tx, row, result.token);
+      if (row.refreshLeaseId && row.refreshLeaseId !== leaseId && (row.refreshLeaseUntil?.getTime() ?? 0) > now.getTime()) return { kind: 'held' };
+      const leaseUntil = new Date(now.getTime() + this.leaseSeconds * 1000);
+      await tx.update(ghlTokens).set({ refreshLeaseId: leaseId, refreshLeaseUntil: leaseUntil }).where(eq(ghlTokens.id, row.id));
+      const refreshToken = row.refreshSecretId ? await this.deps.vault.readSecret(tx, row.refreshSecretId) : undefined;
+      return { kind: 'leased', row, refreshToken, companyToken: await this.readCompanyToken(tx, row) };
+    });
+  }
+
+  private async refreshLeased(key: string, leaseId: string, leased: Extract<LeaseStep, { kind: 'leased' }>): Promise<string> {
+    const { row } = leased;
+    let call: TokenCallResult;
+    try {
+      call = await this.callGhl(leased);
+    } catch (error) {
+      await this.deps.database.system((tx) => this.releaseLease(tx, row.id, leaseId));
+      throw error;
+    }
+    const outcome = await this.deps.database.system(async (tx): Promise<{ token: string; expiresAtMs: number } | { failure: 'reauth' | 'transient'; reason: string }> => {
+      const [latest] = await tx.select().from(ghlTokens).where(eq(ghlTokens.id, row.id)).for('update');
+      if (!latest) throw new GhlNotInstalledError(key);
+      if (call.ok) return this.storeRefreshed(tx, latest, leaseId, call.token);
+      await this.releaseLease(tx, row.id, leaseId);
+      if (call.kind === 'transient') return { failure: 'transient', reason: call.error.message };
+      // A newer token was stored while we called (our lease had expired): ours lost the race, not the grant.
+      if (latest.refreshCount !== row.refreshCount && latest.status === 'active' && latest.accessSecretId) {
+        const token = await this.deps.vault.readSecret(tx, latest.accessSecretId);
+        if (token) return { token, expiresAtMs: latest.accessExpiresAt?.getTime() ?? 0 };
+      }
+      if (latest.status !== 'active') return { failure: 'reauth', reason: latest.statusReason ?? latest.status };
+      const reason = `invalid_grant: ${call.error.message}`;
+      await tx.update(ghlTokens).set({ status: 'needs_reauth', statusReason: reason, updatedAt: this.deps.clock.now() }).where(eq(ghlTokens.id, row.id));
+      return { failure: 'reauth', reason };
     });
     if ('failure' in outcome) {
       if (outcome.failure === 'reauth') throw new GhlReauthRequiredError(key, outcome.reason);
@@ -198,30 +275,61 @@ export class GhlTokenStore implements GhlTokenSource {
     return outcome.token;
   }
 
+  /** The refresh grant; a location token that cannot be refreshed is minted again from the agency token. */
+  private async callGhl(leased: Extract<LeaseStep, { kind: 'leased' }>): Promise<TokenCallResult> {
+    const { row } = leased;
+    const refreshed = leased.refreshToken ? await this.sendRefresh(row, leased.refreshToken) : undefined;
+    if (refreshed && (refreshed.ok || refreshed.kind === 'transient')) return refreshed;
+    const reminted = await this.remintFromCompany(row, leased.companyToken);
+    if (reminted && (reminted.ok || reminted.kind === 'transient')) return reminted;
+    return refreshed ?? reminted ?? NO_REFRESH_PATH;
+  }
+
   private sendRefresh(row: TokenRow, refreshToken: string) {
     this.refreshCalls += 1;
     return this.deps.oauth.refresh({ refreshToken, userType: row.userType as GhlUserType });
   }
 
-  /** The SDK's fallback (§2.6): a location token that cannot be refreshed is minted again from the agency token. */
-  private async remintFromCompany(tx: Executor, row: TokenRow) {
-    const none = { ok: false as const, kind: 'invalid_grant' as const, error: { status: 0, code: 'unauthorized' as const, message: 'no refresh token and no agency token', traceId: undefined } };
-    if (row.userType !== 'Location' || !row.ghlLocationId) return none;
+  /** The agency token of a location row, when it is usable for a re-mint (the SDK's fallback, §2.6). */
+  private async readCompanyToken(tx: Executor, row: TokenRow): Promise<string | undefined> {
+    if (row.userType !== 'Location' || !row.ghlLocationId) return undefined;
     const [company] = await tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, `company:${row.ghlCompanyId}`));
-    if (!company || company.status !== 'active' || !company.accessSecretId) return none;
-    const companyToken = await this.deps.vault.readSecret(tx, company.accessSecretId);
-    if (!companyToken || (company.accessExpiresAt?.getTime() ?? 0) <= this.deps.clock.now().getTime()) return none;
+    if (!company || company.status !== 'active' || !company.accessSecretId) return undefined;
+    if ((company.accessExpiresAt?.getTime() ?? 0) <= this.deps.clock.now().getTime()) return undefined;
+    return this.deps.vault.readSecret(tx, company.accessSecretId);
+  }
+
+  private async remintFromCompany(row: TokenRow, companyToken: string | undefined): Promise<TokenCallResult | undefined> {
+    if (!companyToken || !row.ghlLocationId) return undefined;
     return this.deps.oauth.mintLocationToken({ companyAccessToken: companyToken, ghlCompanyId: row.ghlCompanyId, ghlLocationId: row.ghlLocationId });
   }
 
-  private async storeRefreshed(tx: Executor, row: TokenRow, token: TokenResponse) {
+  private async releaseLease(tx: Executor, rowId: string, leaseId: string): Promise<void> {
+    await tx
+      .update(ghlTokens)
+      .set({ refreshLeaseId: null, refreshLeaseUntil: null })
+      .where(and(eq(ghlTokens.id, rowId), eq(ghlTokens.refreshLeaseId, leaseId)));
+  }
+
+  private async storeRefreshed(tx: Executor, row: TokenRow, leaseId: string, token: TokenResponse) {
     const now = this.deps.clock.now();
     const accessSecretId = await this.putSecret(tx, row.companyId, 'ghl.access_token', token.access_token, row.accessSecretId);
     const refreshSecretId = token.refresh_token ? await this.putSecret(tx, row.companyId, 'ghl.refresh_token', token.refresh_token, row.refreshSecretId) : row.refreshSecretId;
     const expiresAt = new Date(now.getTime() + token.expires_in * 1000);
+    // GHL refresh tokens are single-use: the new one is stored even if our lease expired meanwhile.
+    const isLeaseOurs = row.refreshLeaseId === leaseId;
     await tx
       .update(ghlTokens)
-      .set({ accessSecretId, refreshSecretId, accessExpiresAt: expiresAt, refreshCount: sql`${ghlTokens.refreshCount} + 1`, refreshedAt: now, updatedAt: now, ...(token.scope ? { scopes: token.scope } : {}) })
+      .set({
+        accessSecretId,
+        refreshSecretId,
+        accessExpiresAt: expiresAt,
+        refreshCount: sql`${ghlTokens.refreshCount} + 1`,
+        refreshedAt: now,
+        updatedAt: now,
+        ...(isLeaseOurs ? { refreshLeaseId: null, refreshLeaseUntil: null } : {}),
+        ...(token.scope ? { scopes: token.scope } : {}),
+      })
       .where(eq(ghlTokens.id, row.id));
     return { token: token.access_token, expiresAtMs: expiresAt.getTime() };
   }
