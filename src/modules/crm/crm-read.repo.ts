@@ -38,7 +38,8 @@ function notDeleted(column: PgColumn, includeDeleted: boolean): SQL | undefined 
  * before their contact reached GHL, by our contact id.
  */
 function ofContact(locationId: string, contactGhlIdColumn: PgColumn, contactId: string, contactIdColumn?: PgColumn): SQL {
-  const byGhlId = sql`${contactGhlIdColumn} in (select c.ghl_id from contacts c where c.location_id = ${locationId} and (c.id = ${contactId} or c.ghl_id = ${contactId}))`;
+  // A GHL id matches the stored column directly: the record's contact may not be stored (yet).
+  const byGhlId = sql`(${contactGhlIdColumn} = ${contactId} or ${contactGhlIdColumn} in (select c.ghl_id from contacts c where c.location_id = ${locationId} and c.id = ${contactId} and c.ghl_id is not null))`;
   if (!contactIdColumn) return byGhlId;
   return sql`(${byGhlId} or ${contactIdColumn} in (select c.id from contacts c where c.location_id = ${locationId} and (c.id = ${contactId} or c.ghl_id = ${contactId})))`;
 }

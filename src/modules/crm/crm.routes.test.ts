@@ -327,6 +327,25 @@ describe('invoices', () => {
   });
 });
 
+describe('contact filters', () => {
+  it('find records whose contact is not stored here, by the GHL contact id they carry', async () => {
+    // An InboundMessage (and records naming a contact) can arrive before, or without, its ContactCreate.
+    const ghlLocationId = kit.installed.ghlLocationId;
+    const ghostContact = 'ghost-contact-not-stored';
+    const now = new Date().toISOString();
+    await deliver('InboundMessage', { type: 'InboundMessage', locationId: ghlLocationId, contactId: ghostContact, conversationId: 'ghost-conversation', messageId: 'ghost-message', body: 'hello', direction: 'inbound', messageType: 'SMS', dateAdded: now });
+    await deliver('OpportunityCreate', { type: 'OpportunityCreate', id: 'ghost-opportunity', locationId: ghlLocationId, contactId: ghostContact, name: 'Ghost deal', status: 'open', monetaryValue: 10, dateAdded: now });
+    await deliver('AppointmentCreate', { type: 'AppointmentCreate', locationId: ghlLocationId, appointment: { id: 'ghost-appointment', locationId: ghlLocationId, contactId: ghostContact, title: 'Ghost call', startTime: now, endTime: now, appointmentStatus: 'confirmed', dateUpdated: now } });
+    await deliver('InvoiceCreate', { type: 'InvoiceCreate', _id: 'ghost-invoice', altId: ghlLocationId, altType: 'location', name: 'Ghost invoice', status: 'draft', total: 5, currency: 'USD', contactDetails: { id: ghostContact, name: 'Ghost' }, updatedAt: now });
+    for (const [path, ghlId] of [['conversations', 'ghost-conversation'], ['projects', 'ghost-opportunity'], ['appointments', 'ghost-appointment'], ['invoices', 'ghost-invoice']] as const) {
+      const window = path === 'appointments' ? '&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z' : '';
+      const found = await get<PageBody<{ ghlId: string }>>(`${base}/${path}?contactId=${ghostContact}&limit=200${window}`);
+      expect(found.status, path).toBe(200);
+      expect(found.body.items.map((item) => item.ghlId), path).toEqual([ghlId]);
+    }
+  });
+});
+
 describe('openapi', () => {
   it('documents every CRM read route with its response schema', async () => {
     const spec = (await kit.server.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, { get?: { responses: Record<string, unknown> } }> }>();
