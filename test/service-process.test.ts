@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort, spawnEntry, waitFor } from './support/spawn-service.js';
@@ -10,11 +11,15 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('the service as a process (embedded PGlite)', () => {
   it('refuses a second process on the same data dir, keeps the first serving, and shuts down gracefully on SIGTERM', async () => {
     const port = await findFreePort();
-    const env = { PGLITE_DATA_DIR: join(root, 'pglite'), PORT: String(port), HOST: '127.0.0.1' };
+    // No HOST: development listens on loopback by default.
+    const env = { PGLITE_DATA_DIR: join(root, 'pglite'), PORT: String(port) };
     const first = spawnEntry('all.ts', env);
     try {
       await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/api/status`)).ok ? true : undefined), 60_000, 'first service');
       expect(first.output()).toContain(`/docs`);
+      // Loopback only: the machine's other addresses refuse the connection.
+      const external = Object.values(networkInterfaces()).flat().find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address;
+      if (external) await expect(fetch(`http://${external}:${port}/api/status`)).rejects.toThrow();
       const registered = await fetch(`http://127.0.0.1:${port}/api/auth/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -51,6 +56,13 @@ describe('the service as a process (embedded PGlite)', () => {
     } finally {
       third.process.kill('SIGKILL');
     }
+  });
+
+  it('refuses to start the built-in sandbox when an explicitly set webhook key is not its own, naming the conflict', async () => {
+    const foreign = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString().replace(/\n/g, '\\n');
+    const conflicting = spawnEntry('all.ts', { PGLITE_DATA_DIR: join(root, 'conflict', 'pglite'), PORT: String(await findFreePort()), SANDBOX_PORT: '0', GHL_WEBHOOK_ED25519_PUBLIC_KEY: foreign });
+    expect(await conflicting.exited).toBe(2);
+    expect(conflicting.output()).toMatch(/GHL_WEBHOOK_ED25519_PUBLIC_KEY is set, but .*built-in GHL sandbox/);
   });
 
   it('stops with one message listing every configuration problem', async () => {

@@ -11,6 +11,12 @@ describe('loadConfig', () => {
     expect(config.auth.jwtTtlSeconds).toBe(7 * 24 * 3600);
   });
 
+  it('listens on loopback unless HOST says otherwise, in every mode', () => {
+    expect(loadConfig({}).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), VAULT_KEYS: `k1:${validKey}` }).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+  });
+
   it('switches to PostgreSQL with DATABASE_URL', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u:p@localhost:5432/db' });
     expect(config.database.engine).toBe('postgres');

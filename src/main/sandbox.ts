@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { startSandbox, type SandboxOptions } from '../sandbox/index.js';
+import { loadOrCreateWebhookSigningKeys, startSandbox, type SandboxOptions } from '../sandbox/index.js';
 
 const HELP = `Usage: npm run sandbox -- [options]
 
@@ -17,6 +17,9 @@ Starts the local GoHighLevel simulator (REST API, OAuth, signed webhooks).
   --client-id <id>           app client id the sandbox accepts
   --client-secret <secret>   app client secret the sandbox accepts
   --webhook-url <url>        the installed app's webhook URL
+  --keys-file <path>         keep the webhook signing keys in this file (created with random keys
+                             on first use), so an app trusting them survives restarts; default:
+                             fresh random keys per start (never derived from the seed)
   --token-ttl <seconds>      access token lifetime (default 86399)
   --retry-interval-ms <ms>   spacing of webhook retries after a 429 (default 600000)
   --preinstalled             install the app on every location at start (no consent needed)
@@ -48,6 +51,7 @@ const { values } = parseArgs({
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
     'webhook-url': { type: 'string' },
+    'keys-file': { type: 'string' },
     'token-ttl': { type: 'string' },
     'retry-interval-ms': { type: 'string' },
     preinstalled: { type: 'boolean' },
@@ -72,6 +76,7 @@ if (values.host) options.host = values.host;
 if (values['client-id']) options.clientId = values['client-id'];
 if (values['client-secret']) options.clientSecret = values['client-secret'];
 if (values['webhook-url']) options.webhookUrl = values['webhook-url'];
+if (values['keys-file']) options.webhookSigningKeys = loadOrCreateWebhookSigningKeys(values['keys-file']).keys;
 const ttl = readNumberFlag(values['token-ttl'], 'token-ttl');
 if (ttl !== undefined) options.accessTokenTtlSeconds = ttl;
 const retryIntervalMs = readNumberFlag(values['retry-interval-ms'], 'retry-interval-ms');

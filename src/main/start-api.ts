@@ -1,5 +1,5 @@
-import { bootstrap, onShutdown } from './bootstrap.js';
-import { resolveGhlRuntime } from './ghl-runtime.js';
+import { bootstrap, dataRootOf, onShutdown } from './bootstrap.js';
+import { GhlRuntimeConflictError, resolveGhlRuntime, type GhlRuntime } from './ghl-runtime.js';
 import { wireApp } from './wire.js';
 import { Scheduler } from '../platform/scheduler/index.js';
 import { systemClock } from '../platform/clock/clock.js';
@@ -14,8 +14,19 @@ export async function startApi(processName: string, options: { withWorkers?: boo
   const { config, logger, database } = booted;
   const localBase = `http://127.0.0.1:${config.http.port}`;
   const publicBase = config.http.publicUrl ?? localBase;
-  const ghlRuntime = await resolveGhlRuntime(config, config.ghl, logger, `${localBase}/api/webhooks/ghl`);
-  // The sandbox signs webhooks with its own keys; GHL's published keys stay the default otherwise.
+  let ghlRuntime: GhlRuntime;
+  try {
+    ghlRuntime = await resolveGhlRuntime(config, config.ghl, logger, `${localBase}/api/webhooks/ghl`, dataRootOf(config));
+  } catch (error) {
+    if (error instanceof GhlRuntimeConflictError) {
+      process.stderr.write(`Invalid configuration:\n  - ${error.message}\n`);
+      await database.close();
+      process.exit(2);
+    }
+    throw error;
+  }
+  // The sandbox signs webhooks with its own keys (an explicitly set key equal to them was checked
+  // above); GHL's published keys stay the default otherwise.
   const effectiveConfig = ghlRuntime.webhookPublicKeys
     ? { ...config, webhooks: { ...config.webhooks, ghlEd25519PublicKeyPem: ghlRuntime.webhookPublicKeys.ed25519Pem, ghlRsaPublicKeyPem: ghlRuntime.webhookPublicKeys.rsaPem } }
     : config;
@@ -57,6 +68,9 @@ export async function startApi(processName: string, options: { withWorkers?: boo
       `  API docs: ${base}/docs`,
       `  Health:   ${base}/api/status`,
       ghlLine,
+      ...(config.http.host === '127.0.0.1' || config.http.host === 'localhost' || config.http.host === '::1'
+        ? [`  Listening on ${config.http.host} only; set HOST=0.0.0.0 to accept connections from other machines`]
+        : []),
       '',
     ].join('\n') + '\n',
   );

@@ -78,7 +78,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const appId = clientId.split('-')[0] ?? clientId;
   const quirks: SandboxQuirks = { ...DEFAULT_QUIRKS, ...options.quirks };
   const faults = new FaultInjector();
-  const keys = createWebhookKeys(seed, options.rsaModulusBits ?? 1024);
+  const keys = createWebhookKeys(options.rsaModulusBits ?? 1024, options.webhookSigningKeys);
   const dispatcher = new WebhookDispatcher({
     keys,
     faults,

@@ -88,6 +88,11 @@ export interface SandboxOptions {
   webhookConcurrency?: number;
   /** Extension: size of the sandbox's own RSA webhook key (default 1024 for signing speed; 2048 like GHL's). */
   rsaModulusBits?: number;
+  /**
+   * Extension: the private keys webhooks are signed with (PEM, PKCS#8). Default: fresh random keys
+   * (never derived from `seed`, which is public). `npm start` keeps one pair per data dir.
+   */
+  webhookSigningKeys?: WebhookSigningKeys;
   /** Extension: install the app on every location at start (no consent needed; no INSTALL webhook is sent). */
   preinstalled?: boolean;
 }
@@ -111,4 +116,10 @@ export interface SandboxHandle {
   setFaults(faults: FaultConfig, locationId?: string): void;
   stats(): SandboxStats;
   close(): Promise<void>;
+}
+
+/** The sandbox's webhook signing keys as PEM (PKCS#8 private keys). */
+export interface WebhookSigningKeys {
+  ed25519PrivateKeyPem: string;
+  rsaPrivateKeyPem: string;
 }

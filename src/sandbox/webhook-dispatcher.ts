@@ -1,7 +1,8 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { FaultInjector } from './fault-injector.js';
+import type { WebhookSigningKeys } from './sandbox.types.js';
 
 export interface WebhookKeys {
   ed25519PrivateKey: KeyObject;
@@ -10,25 +11,25 @@ export interface WebhookKeys {
   rsaPem: string;
 }
 
-// PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows it.
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const cachedRsaPrivateKeys = new Map<number, KeyObject>();
 
 /**
- * Ed25519 is derived from the seed so a given seed always signs with the same key; RSA cannot be
- * derived with node:crypto, so one pair per size is generated per process.
+ * Webhook signing keys are random, never derived from the (public) data seed: anyone who can derive
+ * a dev instance's trusted key can forge "GHL" webhooks into it. Given `signingKeys` (kept per data
+ * dir by `npm start`), those are used. Without them Ed25519 is fresh per sandbox and RSA, slower to
+ * generate, one pair per size per process.
  * The sandbox's RSA key is its own (the app is configured with its public key), so its size is a
  * speed choice: RSA-2048 signing tops out near 2,800 signatures/s per core, which alone would keep the
  * sandbox under 3,000 deliveries/s; 1024 bits (~11,000/s) is the default. The wire format is the same.
  */
-export function createWebhookKeys(seed: number, rsaModulusBits = 1024): WebhookKeys {
-  const ed25519Seed = createHash('sha256').update(`switchboard-sandbox-ed25519:${seed}`).digest();
-  const ed25519PrivateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, ed25519Seed]), format: 'der', type: 'pkcs8' });
-  let rsaPrivateKey = cachedRsaPrivateKeys.get(rsaModulusBits);
+export function createWebhookKeys(rsaModulusBits = 1024, signingKeys?: WebhookSigningKeys): WebhookKeys {
+  const ed25519PrivateKey = signingKeys ? createPrivateKey(signingKeys.ed25519PrivateKeyPem) : generateKeyPairSync('ed25519').privateKey;
+  let rsaPrivateKey = signingKeys ? createPrivateKey(signingKeys.rsaPrivateKeyPem) : cachedRsaPrivateKeys.get(rsaModulusBits);
   if (!rsaPrivateKey) {
     rsaPrivateKey = generateKeyPairSync('rsa', { modulusLength: rsaModulusBits }).privateKey;
     cachedRsaPrivateKeys.set(rsaModulusBits, rsaPrivateKey);
   }
+  if (ed25519PrivateKey.asymmetricKeyType !== 'ed25519' || rsaPrivateKey.asymmetricKeyType !== 'rsa') throw new Error('sandbox webhook signing keys must be an Ed25519 and an RSA private key');
   return {
     ed25519PrivateKey,
     rsaPrivateKey,

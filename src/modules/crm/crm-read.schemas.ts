@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDateTimeSchema } from '../../platform/http/index.js';
 
 /*
  * Request and response shapes of the CRM read API (frontends). Ids: `id` is ours, `ghlId` is GHL's;
@@ -8,7 +9,7 @@ import { z } from 'zod';
 
 // Query strings carry text: z.coerce.boolean() would read "false" as true.
 const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
-const isoDateTime = z.iso.datetime({ offset: true });
+const isoDateTime = isoDateTimeSchema;
 const idSchema = z.string().min(1).max(100);
 
 const pageQuery = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDateTimeSchema } from '../../platform/http/index.js';
 
 /*
  * Request shapes of the CRM write API. Writes land in Postgres at once and reach GHL through the
@@ -8,7 +9,7 @@ import { z } from 'zod';
 
 const idSchema = z.string().min(1).max(100);
 const shortText = z.string().trim().max(200);
-const isoDateTime = z.iso.datetime({ offset: true });
+const isoDateTime = isoDateTimeSchema;
 
 export const customFieldInputSchema = z
   .object({

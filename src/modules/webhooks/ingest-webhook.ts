@@ -6,7 +6,8 @@ import { fail, succeed, type Result } from '../../platform/result/index.js';
 import type { WebhookEvent } from './processor-registry.js';
 import { findInboxIdByDelivery, type NewInboxRow } from './webhook-inbox.repo.js';
 import { extractDeliveryTimestamp, extractGhlEventType, routeWebhookEvent } from './webhook-routing.js';
-import { verifyGhlSignature, verifyHmacSignature, type GhlWebhookKeys, type SignatureCheck } from './webhook-signatures.js';
+import { findLossyNumber } from './json-numbers.js';
+import { decodeUtf8Strictly, verifyGhlSignature, verifyHmacSignature, type GhlWebhookKeys, type SignatureCheck } from './webhook-signatures.js';
 import type { WebhookSecretRegistry } from './webhook-secrets.js';
 import type { WebhookRouteSpec } from '../../platform/module/index.js';
 
@@ -43,6 +44,8 @@ export type IngestRequest =
 export type IngestErrorCode =
   | 'webhook_body_empty'
   | 'webhook_body_not_json'
+  | 'webhook_body_not_utf8'
+  | 'webhook_body_number_unsafe'
   | 'webhook_body_not_object'
   | 'webhook_body_unstorable'
   | 'webhook_signature_invalid'
@@ -105,25 +108,34 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
 }
 
 /**
- * Verify (raw bytes, fail closed) → parse → replay window → group-committed insert. Success is
- * returned only after the row (or the earlier row with the same delivery id) is committed; anything
- * that prevents storing answers a retryable failure, because GHL retries only on 429.
+ * Verify (raw bytes, fail closed) → parse → replay window → group-committed insert. What is stored,
+ * hashed and deduplicated is the body the signature is over (the raw bytes, or their re-serialised
+ * form when only that verifies), and only if it is valid UTF-8 whose numbers survive a round trip.
+ * Success is returned only after the row (or the earlier row with the same delivery id) is
+ * committed; anything that prevents storing answers a retryable failure, because GHL retries only on 429.
  */
 export async function ingestWebhook(deps: IngestDeps, request: IngestRequest): Promise<IngestResult> {
   if (request.rawBody.length === 0) return fail('webhook_body_empty', 'The request body is empty');
   const signature = await verifyRequest(deps, request);
   if (!signature.isValid) return fail('webhook_signature_invalid', `Webhook signature is invalid: ${signature.reason}`);
 
+  const signedBody = signature.signedBody;
+  // Decoding with replacement characters would store text that was never sent.
+  const text = decodeUtf8Strictly(signedBody);
+  if (text === undefined) return fail('webhook_body_not_utf8', 'The request body is not valid UTF-8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(request.rawBody.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return fail('webhook_body_not_json', 'The request body is not valid JSON');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('webhook_body_not_object', 'The request body must be a JSON object');
+  // Checked on the bytes received: `1e400` re-serialises as `null`, so its signed form differs from it.
+  const lossyNumber = signedBody === request.rawBody ? findLossyNumber(text) : findLossyNumber(request.rawBody.toString('utf8'));
+  if (lossyNumber !== undefined) return fail('webhook_body_number_unsafe', `The number ${lossyNumber} cannot be represented exactly (it would not survive a round trip)`);
   const payload = parsed as Record<string, unknown>;
   const eventType = eventTypeOf(request, payload);
-  const bodySha256 = createHash('sha256').update(request.rawBody).digest('hex');
+  const bodySha256 = createHash('sha256').update(signedBody).digest('hex');
   const deliveryId = deliveryIdOf(request, payload, bodySha256);
   const routed = routeWebhookEvent(request.provider, eventType, payload, deps.routeOf(eventType));
 
@@ -160,7 +172,7 @@ export async function ingestWebhook(deps: IngestDeps, request: IngestRequest): P
         fairnessKey: routed.fairnessKey,
         orderingKey: routed.orderingKey,
         occurredAt: routed.occurredAt,
-        payloadJson: request.rawBody.toString('utf8'),
+        payloadJson: text,
         bodySha256,
       }),
       deps.ingestTimeoutMs,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { commitAsynchronously, type Database } from '../../platform/db/index.js';
-import type { Logger } from '../../platform/log/index.js';
+import { describeError, type Logger } from '../../platform/log/index.js';
 import { Semaphore, computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
 import type { ProcessOutcome, ProcessorRegistry, WebhookEvent } from './processor-registry.js';
 import {
@@ -73,11 +73,6 @@ export function toWebhookEvent(row: ClaimedRow): WebhookEvent {
     orderingKey: row.orderingKey,
     occurredAt: row.occurredAt === null ? null : toDate(row.occurredAt),
   };
-}
-
-function describeError(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, 2000);
 }
 
 async function runWithConcurrency<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

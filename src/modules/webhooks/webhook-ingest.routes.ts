@@ -43,6 +43,8 @@ export function registerWebhookIngestRoutes(app: HttpServer, deps: IngestRouteDe
       switch (result.code) {
         case 'webhook_body_empty':
         case 'webhook_body_not_json':
+        case 'webhook_body_not_utf8':
+        case 'webhook_body_number_unsafe':
         case 'webhook_body_not_object':
         case 'webhook_body_unstorable':
           return sendError(reply, 400, result.code, result.message);

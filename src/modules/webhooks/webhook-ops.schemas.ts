@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bigintIdSchema, isoDateTimeSchema } from '../../platform/http/index.js';
 import { WEBHOOK_QUEUE_NAMES } from './webhook-routing.js';
 
 export const webhookStatusValues = ['pending', 'running', 'done', 'retry', 'dead', 'skipped'] as const;
@@ -30,13 +31,13 @@ export const eventFilterSchema = z.object({
   ghlLocationId: z.string().min(1).max(200).optional(),
   eventType: z.string().min(1).max(100).optional(),
   queue: z.enum(WEBHOOK_QUEUE_NAMES).optional(),
-  receivedFrom: z.iso.datetime({ offset: true }).optional(),
-  receivedTo: z.iso.datetime({ offset: true }).optional(),
+  receivedFrom: isoDateTimeSchema.optional(),
+  receivedTo: isoDateTimeSchema.optional(),
 });
 
 export const listEventsQuerySchema = eventFilterSchema.extend({
   status: z.enum(webhookStatusValues).optional(),
-  cursor: z.string().regex(/^\d{1,19}$/).optional(),
+  cursor: bigintIdSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
@@ -49,7 +50,7 @@ export const replayFilterBodySchema = eventFilterSchema
 
 export const replayLocationBodySchema = z.object({ dryRun: z.boolean().default(false) }).strict();
 
-export const eventIdParams = z.object({ id: z.string().regex(/^\d{1,19}$/) });
+export const eventIdParams = z.object({ id: bigintIdSchema });
 export const ghlLocationParams = z.object({ ghlLocationId: z.string().min(1).max(200) });
 
 export const eventSummarySchema = z

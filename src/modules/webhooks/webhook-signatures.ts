@@ -44,7 +44,11 @@ export function createGhlWebhookKeys(overrides: { ed25519Pem?: string | undefine
 }
 
 export type SignatureScheme = 'ed25519' | 'rsa' | 'hmac';
-export type SignatureCheck = { isValid: true; scheme: SignatureScheme } | { isValid: false; reason: string };
+/**
+ * `signedBody`: the bytes the signature is over — the raw body, or (GHL only) its re-serialised
+ * form when only that verifies. Those are the bytes to store and deduplicate by.
+ */
+export type SignatureCheck = { isValid: true; scheme: SignatureScheme; signedBody: Buffer } | { isValid: false; reason: string };
 
 type HeaderValue = string | string[] | undefined;
 
@@ -60,21 +64,36 @@ function decodeBase64(value: string): Buffer | undefined {
   return BASE64.test(value) ? Buffer.from(value, 'base64') : undefined;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, or undefined when it is not valid UTF-8 (never replacement characters). */
+export function decodeUtf8Strictly(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * GHL signs the body only (no timestamp prefix). Docs and SDK sign `JSON.stringify(parsed body)`
  * while deliveries are compact JSON, so we verify the raw bytes and, only if that fails, the
- * re-serialised body once (ghl-api.md §5.3 "What bytes are signed").
+ * re-serialised body once (ghl-api.md §5.3 "What bytes are signed"). Answers the bytes that
+ * verified: when only the re-serialised form does, that form is what was signed, so it is what
+ * must be stored (a pretty-printed or re-spaced copy of a signed body is the signed body).
  */
-function verifyOverBody(rawBody: Buffer, check: (bytes: Buffer) => boolean): boolean {
-  if (check(rawBody)) return true;
+function verifyOverBody(rawBody: Buffer, check: (bytes: Buffer) => boolean): Buffer | undefined {
+  if (check(rawBody)) return rawBody;
+  const text = decodeUtf8Strictly(rawBody);
+  if (text === undefined) return undefined;
   let reserialised: string;
   try {
-    reserialised = JSON.stringify(JSON.parse(rawBody.toString('utf8')));
+    reserialised = JSON.stringify(JSON.parse(text));
   } catch {
-    return false;
+    return undefined;
   }
   const bytes = Buffer.from(reserialised, 'utf8');
-  return !bytes.equals(rawBody) && check(bytes);
+  return !bytes.equals(rawBody) && check(bytes) ? bytes : undefined;
 }
 
 /**
@@ -87,17 +106,15 @@ export function verifyGhlSignature(keys: GhlWebhookKeys, rawBody: Buffer, header
     if (ed25519Header !== undefined) {
       const signature = decodeBase64(ed25519Header);
       if (!signature || signature.length !== 64) return { isValid: false, reason: 'malformed x-ghl-signature' };
-      return verifyOverBody(rawBody, (bytes) => verify(null, bytes, keys.ed25519, signature))
-        ? { isValid: true, scheme: 'ed25519' }
-        : { isValid: false, reason: 'x-ghl-signature does not match' };
+      const signedBody = verifyOverBody(rawBody, (bytes) => verify(null, bytes, keys.ed25519, signature));
+      return signedBody ? { isValid: true, scheme: 'ed25519', signedBody } : { isValid: false, reason: 'x-ghl-signature does not match' };
     }
     const rsaHeader = singleHeader(headers['x-wh-signature']);
     if (rsaHeader !== undefined) {
       const signature = decodeBase64(rsaHeader);
       if (!signature) return { isValid: false, reason: 'malformed x-wh-signature' };
-      return verifyOverBody(rawBody, (bytes) => verify('sha256', bytes, keys.rsa, signature))
-        ? { isValid: true, scheme: 'rsa' }
-        : { isValid: false, reason: 'x-wh-signature does not match' };
+      const signedBody = verifyOverBody(rawBody, (bytes) => verify('sha256', bytes, keys.rsa, signature));
+      return signedBody ? { isValid: true, scheme: 'rsa', signedBody } : { isValid: false, reason: 'x-wh-signature does not match' };
     }
     return { isValid: false, reason: 'no x-ghl-signature or x-wh-signature header' };
   } catch {
@@ -127,7 +144,7 @@ export function verifyHmacSignature(secrets: readonly string[], rawBody: Buffer,
     const expected = createHmac('sha256', secret).update(rawBody).digest();
     if (timingSafeEqual(expected, given)) isValid = true;
   }
-  return isValid ? { isValid: true, scheme: 'hmac' } : { isValid: false, reason: secrets.length === 0 ? 'unknown integration' : `${HMAC_SIGNATURE_HEADER} does not match` };
+  return isValid ? { isValid: true, scheme: 'hmac', signedBody: rawBody } : { isValid: false, reason: secrets.length === 0 ? 'unknown integration' : `${HMAC_SIGNATURE_HEADER} does not match` };
 }
 
 export function signHmacSha256Hex(secret: string, body: Buffer | string): string {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
+  type FastifyReply,
   type FastifyInstance,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -21,6 +24,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../log/index.js';
 import { buildErrorBody, sendError } from './error-body.js';
+import { findInvalidText, type InvalidText } from './input-text.js';
 import type { Authenticator } from './principal.js';
 
 export type HttpServer = FastifyInstance<
@@ -53,6 +57,33 @@ declare module 'fastify' {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (oversized headers, malformed
+ * request lines, timeouts); they still answer in the error envelope, with a fresh request id.
+ */
+function answerClientError(this: { log: FastifyBaseLogger }, error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [statusCode, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request was not received in time']
+        : [400, 'bad_request', 'The request could not be parsed as HTTP'];
+  const requestId = randomUUID();
+  this.log.debug({ reqId: requestId, errorCode: error.code }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(buildErrorBody(requestId, code, message));
+    socket.write(
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+function invalidTextBody(requestId: string, found: InvalidText) {
+  return buildErrorBody(requestId, 'invalid_text', `Text ${found.message}`, [{ path: found.path, message: found.message }]);
+}
+
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -64,6 +95,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    clientErrorHandler: answerClientError,
+    // Errors the router raises before any route or hook runs.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = (rawReply as unknown as FastifyReply).header('x-request-id', request.id);
+      if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, 400, 'bad_url', 'The URL is not validly percent-encoded');
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 414, 'uri_too_long', 'A path segment is longer than the limit');
+      request.log.error({ err: error }, 'router error');
+      return sendError(reply, 500, 'internal_error', 'Internal server error');
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -96,6 +136,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Before authentication, so no lookup ever sees such text either.
+  app.addHook('onRequest', async (request, reply) => {
+    const found = findInvalidText(request.params, '/params') ?? findInvalidText(request.query, '/query') ?? findInvalidText(request.headers, '/headers');
+    if (found) return reply.status(400).send(invalidTextBody(request.id, found));
+    return undefined;
+  });
+  app.addHook('preValidation', async (request, reply) => {
+    const found = findInvalidText(request.body, '/body');
+    if (found) return reply.status(400).send(invalidTextBody(request.id, found));
+    return undefined;
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     const url = request.routeOptions.url;

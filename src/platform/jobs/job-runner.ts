@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../db/index.js';
-import type { Logger } from '../log/index.js';
+import { describeError, type Logger } from '../log/index.js';
 import { computeBackoffSeconds, startPgListener, startPollingLoop, WakeupHub, type PgListener, type PollingLoop } from '../queue/index.js';
 import { claimJobs, extendJobLease, failJob, finishJob, JOBS_NOTIFY_CHANNEL, releaseExpiredJobLeases, type ClaimedJob } from './job-queue.repo.js';
 
@@ -59,11 +59,6 @@ export interface JobRunnerDeps {
 
 const DEFAULT_SETTINGS: JobRunnerSettings = { concurrency: 4, leaseSeconds: 60, retryBaseSeconds: 5, retryMaxSeconds: 3600, idleMs: 1000 };
 const WAKE_TOPIC = 'jobs';
-
-function describeError(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.slice(0, 2000);
-}
 
 /**
  * Claims jobs of the registered kinds (SKIP LOCKED, leased), runs their handlers with bounded

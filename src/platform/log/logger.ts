@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { serializeError, withoutQueryParameters } from './safe-errors.js';
 
 export type { Logger };
 
@@ -64,7 +65,15 @@ export function createLogger(options: { level: string; destination?: Destination
       level: options.level,
       name: options.name ?? 'switchboard',
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      serializers: { req: serializeRequest },
+      // Error objects are serialised without query values and secret-named fields at any depth
+      // (redact paths only reach fixed depths); see safe-errors.ts.
+      serializers: { req: serializeRequest, err: serializeError, error: serializeError, cause: serializeError },
+      hooks: {
+        // A message built from an error's text (`log.warn(error.message)`) must not carry query values either.
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? withoutQueryParameters(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
     },
     options.destination,
   );

@@ -3,7 +3,7 @@ import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { enqueueJob, type JobRegistrar } from '../../../platform/jobs/index.js';
-import type { Logger } from '../../../platform/log/index.js';
+import { describeError, type Logger } from '../../../platform/log/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
 import type { ScheduledJob } from '../../../platform/scheduler/index.js';
 import type { GhlGateway } from '../ghl-gateway.js';
@@ -127,7 +127,7 @@ export function registerReconciliation(deps: RegisterReconciliationDeps): Reconc
     } catch (error) {
       // The job will not run again: close the run so it does not block the next one.
       if (job.attempts >= job.maxAttempts && !context.signal.aborted) {
-        const reason = `reconciliation gave up after its last attempt: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+        const reason = `reconciliation gave up after its last attempt: ${describeError(error)}`.slice(0, 500);
         await failReconcileRun(deps.database.db, runId, reason).catch(() => undefined);
       }
       throw error;

@@ -1,7 +1,7 @@
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database } from '../../../platform/db/index.js';
 import type { JobLease } from '../../../platform/jobs/index.js';
-import type { Logger } from '../../../platform/log/index.js';
+import { describeError, type Logger } from '../../../platform/log/index.js';
 import type { GhlGateway } from '../ghl-gateway.js';
 import type { CrmApplier } from '../sync/crm-applier.js';
 import { countPage, judgeRecord, type PageCounts } from './count-repairs.js';
@@ -54,7 +54,7 @@ class GhlRequestFailedError extends Error {
 
 /** GHL's messages are about records, never credentials; cap them anyway and drop bearer-looking strings. */
 function describeFailure(error: unknown): string {
-  const text = error instanceof GhlRequestFailedError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = error instanceof GhlRequestFailedError ? error.message : describeError(error);
   return text.replace(/bearer\s+\S+/gi, 'Bearer [redacted]').slice(0, 500);
 }
 

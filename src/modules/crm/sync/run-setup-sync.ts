@@ -2,7 +2,7 @@ import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import type { JobLease } from '../../../platform/jobs/index.js';
-import type { Logger } from '../../../platform/log/index.js';
+import { describeError, type Logger } from '../../../platform/log/index.js';
 import type { GhlGateway } from '../ghl-gateway.js';
 import type { CrmApplier } from './crm-applier.js';
 import { gradeInstall, type InstallReport, type StepFigures } from './grade-setup-sync.js';
@@ -69,7 +69,7 @@ function hashOf(text: string): number {
 
 /** GHL's messages are about records, never credentials; cap them anyway and drop bearer-looking strings. */
 function describeFailure(error: unknown): string {
-  const text = error instanceof SyncStepError ? error.message : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text = error instanceof SyncStepError ? error.message : describeError(error);
   return text.replace(/bearer\s+\S+/gi, 'Bearer [redacted]').slice(0, 500);
 }
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../../platform/clock/clock.js';
 import { queryRows, type Database, type Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
 import { enqueueJob, type JobRegistrar } from '../../../platform/jobs/index.js';
-import type { Logger } from '../../../platform/log/index.js';
+import { describeError, type Logger } from '../../../platform/log/index.js';
 import type { GhlGateway } from '../ghl-gateway.js';
 import { CrmApplier } from './crm-applier.js';
 import { runSetupSync } from './run-setup-sync.js';
@@ -47,7 +47,7 @@ export async function enqueueSetupSync(tx: Executor, generateId: IdGenerator, ta
 }
 
 async function abandonSyncRun(database: Database, runId: string, error: unknown): Promise<void> {
-  const reason = `setup sync gave up after its last attempt: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+  const reason = `setup sync gave up after its last attempt: ${describeError(error)}`.slice(0, 500);
   await finishSyncRun(database.db, { runId, status: 'partial', grade: 'F', report: { grade: 'F', reasons: [reason] } });
 }
 
