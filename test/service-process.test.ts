@@ -56,7 +56,7 @@ describe('the service as a process (embedded PGlite)', () => {
     } finally {
       third.process.kill('SIGKILL');
     }
-  });
+  }, 180_000); // two PGlite cold starts and a graceful stop; slow on a loaded 2-core machine
 
   it('refuses to start the built-in sandbox when an explicitly set webhook key is not its own, naming the conflict', async () => {
     const foreign = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString().replace(/\n/g, '\\n');
