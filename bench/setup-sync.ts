@@ -173,7 +173,7 @@ async function runScenario(strategy: SetupSyncSettings['messagesStrategy']): Pro
     await setup.onLocationInstalled({ ...tenant, ghlLocationId });
     let report: InstallReport | undefined;
     for (;;) {
-      const [row] = await queryRows<{ status: string; report: InstallReport | null }>(database.db, sql`select status, report from sync_runs where location_id = ${tenant.locationId} order by created_at desc limit 1`);
+      const [row] = await queryRows<{ status: string; report: InstallReport | null }>(database.db, sql`select status, summary as report from runs where kind = 'setup-sync' and location_id = ${tenant.locationId} order by created_at desc limit 1`);
       if (row && (row.status === 'done' || row.status === 'partial')) {
         report = row.report ?? undefined;
         break;

@@ -73,7 +73,7 @@ export async function startCrmApiKit(options: { contacts?: number; withWebhooks?
   const runner = app.jobs;
   runner.start();
   const run = await waitFor(async () => {
-    const [row] = await queryRows<{ status: string }>(app.database.db, sql`select status from sync_runs where location_id = ${installed.locationId} order by created_at desc limit 1`);
+    const [row] = await queryRows<{ status: string }>(app.database.db, sql`select status from runs where kind = 'setup-sync' and location_id = ${installed.locationId} order by created_at desc limit 1`);
     return row && (row.status === 'done' || row.status === 'partial') ? row : undefined;
   }, 90_000, 'setup sync to finish');
   if (run.status !== 'done') throw new Error(`setup sync ended ${run.status}`);

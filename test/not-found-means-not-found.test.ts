@@ -154,7 +154,7 @@ beforeAll(async () => {
     );
   }
   await waitFor(async () => {
-    const runs = await queryRows<{ status: string }>(app.database.db, sql`select distinct on (location_id) status from sync_runs where company_id = ${owner.companyId} order by location_id, created_at desc`);
+    const runs = await queryRows<{ status: string }>(app.database.db, sql`select distinct on (location_id) status from runs where kind = 'setup-sync' and company_id = ${owner.companyId} order by location_id, created_at desc`);
     return runs.length === 2 && runs.every((run) => run.status === 'done') ? true : undefined;
   }, 90_000, 'both setup syncs');
   const [home, sibling] = installed as [{ locationId: string; ghlLocationId: string }, { locationId: string; ghlLocationId: string }];

@@ -27,6 +27,24 @@ export async function createTestDatabase(): Promise<Database> {
   return handle;
 }
 
+/** An empty (unmigrated) database of this test file's own, for migration tests: PGlite in memory, or a new PostgreSQL database. */
+export async function createEmptyTestDatabase(): Promise<Database> {
+  const target = inject('testDatabase');
+  if (target.engine === 'pglite') return openDatabase({ engine: 'pglite-memory' });
+  const name = `${target.runPrefix}_${randomBytes(6).toString('hex')}`;
+  await withAdminClient(target.adminUrl, (client) => client.query(`create database ${name}`));
+  const parsed = new URL(target.adminUrl);
+  parsed.pathname = `/${name}`;
+  const database = await openDatabase({ engine: 'postgres', url: parsed.toString(), poolMax: 2 });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await withAdminClient(target.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
 /**
  * Two handles on one test database, as two processes would have: separate pools on PostgreSQL
  * (so row locks really are contended between them); on PGlite, which only one process can open,

@@ -10,7 +10,6 @@ export { LocationNotInstalledError } from './crm.errors.js';
 export { toCents, findCents, InvalidAmountError } from './money.js';
 export * as crmTables from './crm.tables.js';
 export * as setupSyncTables from './sync/setup-sync.tables.js';
-export * as reconcileTables from './reconcile/reconcile.tables.js';
 // Setup sync: the job, its progress and grade.
 export { enqueueSetupSync, SETUP_SYNC_JOB_KIND } from './sync/setup-sync.jobs.js';
 export type { SetupSync, SetupSyncTarget } from './sync/setup-sync.jobs.js';

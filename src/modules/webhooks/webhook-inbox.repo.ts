@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../platform/db/index.js';
+import { extendLeases, failLeasedRow, finishLeasedRow, releaseExpiredRowLeases } from '../../platform/queue/index.js';
 
 /** The NOTIFY channel workers LISTEN on (PostgreSQL); the payload is a comma-separated queue list. */
 export const WEBHOOK_NOTIFY_CHANNEL = 'switchboard_webhook_events';
@@ -153,23 +154,16 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
   );
 }
 
-/** Marks a leased row finished; 0 rows means the lease was lost and the caller must roll back. */
+const INBOX_TABLE = 'webhook_events';
+
 /** Renews the leases this worker still holds among `ids` (a batch that takes longer than one lease). */
 export async function extendInboxLeases(executor: Executor, ids: readonly string[], workerId: string, leaseSeconds: number): Promise<void> {
-  if (ids.length === 0) return;
-  await executor.execute(
-    sql`update webhook_events set lease_until = now() + make_interval(secs => ${leaseSeconds})
-      where id = any(${sql.param(ids.map((id) => String(id)))}::bigint[]) and locked_by = ${workerId} and status = 'running'`,
-  );
+  await extendLeases(executor, INBOX_TABLE, { ids, workerId, leaseSeconds });
 }
 
+/** Marks a leased row finished; false means the lease was lost and the caller must roll back. */
 export async function finishInboxRow(executor: Executor, input: { id: string; workerId: string; status: 'done' | 'skipped'; note: string | null }): Promise<boolean> {
-  const rows = await queryRows(
-    executor,
-    sql`update webhook_events set status = ${input.status}, finished_at = now(), lease_until = null, last_error = ${input.note}
-      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
-  );
-  return rows.length === 1;
+  return finishLeasedRow(executor, INBOX_TABLE, input);
 }
 
 export async function skipUnhandledInboxRows(executor: Executor, ids: readonly string[], workerId: string): Promise<number> {
@@ -182,40 +176,13 @@ export async function skipUnhandledInboxRows(executor: Executor, ids: readonly s
   return rows.length;
 }
 
-const MAX_ERRORS_KEPT = 20;
-
 export async function failInboxRow(executor: Executor, input: { id: string; workerId: string; isDead: boolean; retryInSeconds: number; error: string }): Promise<boolean> {
-  const status = input.isDead ? 'dead' : 'retry';
-  const rows = await queryRows(
-    executor,
-    sql`update webhook_events set
-        status = ${status}, lease_until = null, locked_by = null, last_error = ${input.error},
-        run_at = now() + make_interval(secs => ${input.retryInSeconds}),
-        finished_at = case when ${status} = 'dead' then now() else null end,
-        errors = (case when jsonb_array_length(errors) >= ${MAX_ERRORS_KEPT} then errors - 0 else errors end)
-          || jsonb_build_array(jsonb_build_object('attempt', attempts, 'at', now(), 'error', ${input.error}::text))
-      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
-  );
-  return rows.length === 1;
+  return failLeasedRow(executor, INBOX_TABLE, input);
 }
 
 /** Rows whose worker died (lease expired) go back to retry, or dead when their attempts are used up. */
 export async function releaseExpiredLeases(executor: Executor, maxAttempts: number, limit = 500): Promise<number> {
-  const error = 'lease expired: the worker crashed or stalled';
-  const rows = await queryRows(
-    executor,
-    sql`with expired as (
-        select id from webhook_events where status = 'running' and lease_until < now() order by lease_until limit ${limit} for update skip locked
-      )
-      update webhook_events e set
-        status = case when e.attempts >= ${maxAttempts} then 'dead' else 'retry' end,
-        run_at = now(), lease_until = null, locked_by = null, last_error = ${error},
-        finished_at = case when e.attempts >= ${maxAttempts} then now() else null end,
-        errors = (case when jsonb_array_length(e.errors) >= ${MAX_ERRORS_KEPT} then e.errors - 0 else e.errors end)
-          || jsonb_build_array(jsonb_build_object('attempt', e.attempts, 'at', now(), 'error', ${error}::text))
-      from expired x where e.id = x.id returning 1 as "ok"`,
-  );
-  return rows.length;
+  return releaseExpiredRowLeases(executor, INBOX_TABLE, { maxAttempts, limit });
 }
 
 /**

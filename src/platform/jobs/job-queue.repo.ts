@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../db/index.js';
+import { extendLeases, failLeasedRow, finishLeasedRow, releaseExpiredRowLeases } from '../queue/leased-rows.repo.js';
 
 /** The NOTIFY channel job workers LISTEN on (PostgreSQL delivers it on commit); the payload is the kind. */
 export const JOBS_NOTIFY_CHANNEL = 'switchboard_jobs';
@@ -162,58 +163,24 @@ export function isJobLeaseHeld(lease: JobLease): SQL {
   return sql`exists (select 1 from jobs where id = ${lease.jobId}::bigint and locked_by = ${lease.workerId} and status = 'running')`;
 }
 
+const JOBS_TABLE = 'jobs';
+
 /** Keeps a long job's lease alive; false = the lease was lost (reaped) and the job may run elsewhere. */
 export async function extendJobLease(executor: Executor, input: { id: string; workerId: string; leaseSeconds: number }): Promise<boolean> {
-  const rows = await queryRows(
-    executor,
-    sql`update jobs set lease_until = now() + make_interval(secs => ${input.leaseSeconds})
-      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
-  );
-  return rows.length === 1;
+  return (await extendLeases(executor, JOBS_TABLE, { ids: [input.id], workerId: input.workerId, leaseSeconds: input.leaseSeconds })) === 1;
 }
 
 export async function finishJob(executor: Executor, input: { id: string; workerId: string }): Promise<boolean> {
-  const rows = await queryRows(
-    executor,
-    sql`update jobs set status = 'done', finished_at = now(), lease_until = null, last_error = null
-      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
-  );
-  return rows.length === 1;
+  return finishLeasedRow(executor, JOBS_TABLE, { ...input, status: 'done', note: null });
 }
 
-const MAX_ERRORS_KEPT = 20;
-
 export async function failJob(executor: Executor, input: { id: string; workerId: string; isDead: boolean; retryInSeconds: number; error: string }): Promise<boolean> {
-  const status = input.isDead ? 'dead' : 'retry';
-  const rows = await queryRows(
-    executor,
-    sql`update jobs set status = ${status}, lease_until = null, locked_by = null, last_error = ${input.error},
-        run_at = now() + make_interval(secs => ${input.retryInSeconds}),
-        finished_at = case when ${status} = 'dead' then now() else null end,
-        errors = (case when jsonb_array_length(errors) >= ${MAX_ERRORS_KEPT} then errors - 0 else errors end)
-          || jsonb_build_array(jsonb_build_object('attempt', attempts, 'at', now(), 'error', ${input.error}::text))
-      where id = ${input.id}::bigint and locked_by = ${input.workerId} and status = 'running' returning 1 as "ok"`,
-  );
-  return rows.length === 1;
+  return failLeasedRow(executor, JOBS_TABLE, input);
 }
 
 /** Jobs whose worker died (lease expired) run again, or are dead when their attempts are used up. */
 export async function releaseExpiredJobLeases(executor: Executor, limit = 500): Promise<number> {
-  const error = 'lease expired: the worker crashed or stalled';
-  const rows = await queryRows(
-    executor,
-    sql`with expired as (
-        select id from jobs where status = 'running' and lease_until < now() order by lease_until limit ${limit} for update skip locked
-      )
-      update jobs j set
-        status = case when j.attempts >= j.max_attempts then 'dead' else 'retry' end,
-        run_at = now(), lease_until = null, locked_by = null, last_error = ${error},
-        finished_at = case when j.attempts >= j.max_attempts then now() else null end,
-        errors = (case when jsonb_array_length(j.errors) >= ${MAX_ERRORS_KEPT} then j.errors - 0 else j.errors end)
-          || jsonb_build_array(jsonb_build_object('attempt', j.attempts, 'at', now(), 'error', ${error}::text))
-      from expired x where j.id = x.id returning 1 as "ok"`,
-  );
-  return rows.length;
+  return releaseExpiredRowLeases(executor, JOBS_TABLE, { maxAttempts: 'per-row', limit });
 }
 
 export interface JobView {

@@ -1,10 +1,10 @@
 import type { Database, Executor } from '../../../platform/db/index.js';
 import { canAccessLocation, tenantScopeOf, type Principal } from '../../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
+import { findStepHighWaterMarks, isRunFinished, listRunSteps, listRunsOfLocation, type RunRow, type RunStepRow } from '../../../platform/runs/index.js';
 import { findLocationGhlLink } from '../../tenants/index.js';
 import { computeCoverage } from './count-repairs.js';
-import { RECONCILE_ENTITIES } from './reconcile-entities.js';
-import { findReconcileCheckpoints, listReconcileEntities, listReconcileRunsOfLocation, type ReconcileEntityRow, type ReconcileRunRow } from './reconcile-runs.repo.js';
+import { RECONCILE_ENTITIES, RECONCILE_KIND } from './reconcile-entities.js';
 
 export interface ReconcileEntityView {
   name: string;
@@ -52,30 +52,37 @@ export interface ReconciliationView {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-function toEntityView(row: ReconcileEntityRow): ReconcileEntityView {
+const count = (step: RunStepRow, name: string) => step.counts[name] ?? 0;
+const numberOrNull = (value: unknown) => (typeof value === 'number' ? value : null);
+const isoOf = (value: unknown) => (typeof value === 'string' ? new Date(value).toISOString() : null);
+
+function toEntityView(step: RunStepRow): ReconcileEntityView {
+  const listed = count(step, 'listed');
+  const repaired = count(step, 'repaired');
   return {
-    name: row.entity,
-    status: row.status,
-    attempts: row.attempts,
-    fetched: row.fetchedCount,
-    listed: row.listedCount,
-    repaired: row.repairedCount,
-    unapplied: row.unappliedCount,
-    coverage: computeCoverage(row.listedCount, row.repairedCount),
-    requests: row.requestCount,
-    previousCheckpointAt: iso(row.previousCheckpointAt),
-    sinceAt: iso(row.sinceAt),
-    checkpointAt: iso(row.checkpointAt),
-    error: row.error,
-    startedAt: iso(row.startedAt),
-    finishedAt: iso(row.finishedAt),
+    name: step.step,
+    status: step.status,
+    attempts: step.attempts,
+    fetched: step.recordCount,
+    listed,
+    repaired,
+    unapplied: count(step, 'unapplied'),
+    coverage: computeCoverage(listed, repaired),
+    requests: step.requestCount,
+    previousCheckpointAt: isoOf(step.params?.['previousCheckpointAt']),
+    sinceAt: isoOf(step.params?.['sinceAt']),
+    checkpointAt: iso(step.highWaterAt),
+    error: step.error,
+    startedAt: iso(step.startedAt),
+    finishedAt: iso(step.finishedAt),
   };
 }
 
-function toRunView(run: ReconcileRunRow, entities: readonly ReconcileEntityRow[]): ReconcileRunView {
-  const isFinished = run.status === 'done' || run.status === 'partial' || run.status === 'failed';
-  const listed = isFinished ? run.listedCount : entities.reduce((sum, entity) => sum + entity.listedCount, 0);
-  const repaired = isFinished ? run.repairedCount : entities.reduce((sum, entity) => sum + entity.repairedCount, 0);
+function toRunView(run: RunRow, steps: readonly RunStepRow[]): ReconcileRunView {
+  const isFinished = isRunFinished(run.status);
+  const summed = (name: string) => steps.reduce((sum, step) => sum + count(step, name), 0);
+  const listed = isFinished ? (numberOrNull(run.summary?.['listed']) ?? 0) : summed('listed');
+  const repaired = isFinished ? (numberOrNull(run.summary?.['repaired']) ?? 0) : summed('repaired');
   return {
     id: run.id,
     trigger: run.trigger,
@@ -84,23 +91,19 @@ function toRunView(run: ReconcileRunRow, entities: readonly ReconcileEntityRow[]
     jobId: run.jobId,
     listed,
     repaired,
-    coverage: run.coverage ?? computeCoverage(listed, repaired),
+    coverage: numberOrNull(run.summary?.['coverage']) ?? computeCoverage(listed, repaired),
     error: run.error,
     createdAt: run.createdAt.toISOString(),
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
-    entities: entities.map(toEntityView),
+    entities: steps.map(toEntityView),
   };
 }
 
-async function isLocationVisible(tx: Executor, locationId: string): Promise<boolean> {
-  return (await findLocationGhlLink(tx, locationId)) !== undefined;
-}
-
 async function readReconciliation(tx: Executor, locationId: string, runLimit: number): Promise<ReconciliationView> {
-  const runs = await listReconcileRunsOfLocation(tx, locationId, runLimit);
-  const entities = await listReconcileEntities(tx, runs.map((run) => run.id));
-  const checkpoints = await findReconcileCheckpoints(tx, locationId);
+  const runs = await listRunsOfLocation(tx, { kind: RECONCILE_KIND, locationId, limit: runLimit });
+  const entities = await listRunSteps(tx, runs.map((run) => run.id));
+  const checkpoints = await findStepHighWaterMarks(tx, { kind: RECONCILE_KIND, locationId });
   const views = runs.map((run) => toRunView(run, entities.filter((entity) => entity.runId === run.id)));
   return {
     locationId,
@@ -113,6 +116,6 @@ async function readReconciliation(tx: Executor, locationId: string, runLimit: nu
 /** The location's latest reconciliation runs, as the caller may see them (another tenant's location: not_found). */
 export async function getReconciliation(deps: { database: Database }, principal: Principal, locationId: string, runLimit = 10): Promise<Result<ReconciliationView, 'not_found'>> {
   if (!canAccessLocation(principal, locationId)) return fail('not_found', 'Location not found');
-  const view = await deps.database.tenant(tenantScopeOf(principal), async (tx) => ((await isLocationVisible(tx, locationId)) ? readReconciliation(tx, locationId, runLimit) : undefined));
+  const view = await deps.database.tenant(tenantScopeOf(principal), async (tx) => ((await findLocationGhlLink(tx, locationId)) ? readReconciliation(tx, locationId, runLimit) : undefined));
   return view ? succeed(view) : fail('not_found', 'Location not found');
 }

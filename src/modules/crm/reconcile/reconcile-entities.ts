@@ -4,6 +4,9 @@ import type { GhlExportChannel, GhlGateway, GhlInvoiceRecord } from '../ghl-gate
 import type { GhlAnswer } from '../ghl-gateway.js';
 import type { AppliedRecords, CrmApplier, SyncTarget } from '../sync/crm-applier.js';
 
+/** The run engine's kind of reconciliation runs (platform/runs). */
+export const RECONCILE_KIND = 'reconcile';
+
 /** In the order a run walks them. */
 export const RECONCILE_ENTITIES = ['contacts', 'opportunities', 'appointments', 'messages', 'invoices', 'contact-deletions'] as const;
 export type ReconcileEntityName = (typeof RECONCILE_ENTITIES)[number];

@@ -2,20 +2,24 @@ import { Counter, type Registry } from 'prom-client';
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import { enqueueJob, type JobRegistrar } from '../../../platform/jobs/index.js';
-import { describeError, type Logger } from '../../../platform/log/index.js';
+import type { JobRegistrar } from '../../../platform/jobs/index.js';
+import type { Logger } from '../../../platform/log/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
+import { enqueueRun, findLatestCompletedRunStart, registerRunJob, type RunKind } from '../../../platform/runs/index.js';
 import type { ScheduledJob } from '../../../platform/scheduler/index.js';
 import type { GhlGateway } from '../ghl-gateway.js';
 import type { GhlInstallDirectory } from '../ghl-installs.js';
 import { CrmApplier } from '../sync/crm-applier.js';
-import { DEFAULT_RECONCILE_SETTINGS, RECONCILE_ENTITIES, type ReconcileSettings } from './reconcile-entities.js';
-import { failReconcileRun, findFinishedSetupSyncStart, findOpenReconcileRunForUpdate, filterLocationsWithFinishedSetupSync, insertReconcileRun, setReconcileRunJob } from './reconcile-runs.repo.js';
-import { runReconciliation } from './run-reconciliation.js';
+import { SETUP_SYNC_KIND } from '../sync/setup-sync-steps.js';
+import { DEFAULT_RECONCILE_SETTINGS, RECONCILE_ENTITIES, RECONCILE_KIND, type ReconcileSettings } from './reconcile-entities.js';
+import { filterLocationsWithFinishedSetupSync } from './reconcile.repo.js';
+import { createReconciliationDefinition } from './run-reconciliation.js';
 
 export const RECONCILE_JOB_KIND = 'ghl.reconcile-location';
 export const RECONCILE_SCHEDULED_JOB_NAME = 'ghl.reconcile';
 export const DEFAULT_RECONCILE_CRON = '*/15 * * * *';
+
+const RECONCILE_RUN_KIND: RunKind = { kind: RECONCILE_KIND, jobKind: RECONCILE_JOB_KIND, idPrefix: 'recon', stepNames: RECONCILE_ENTITIES, maxAttempts: 3 };
 
 export interface ReconcileTarget {
   companyId: string;
@@ -39,24 +43,15 @@ export async function enqueueReconciliation(
   generateId: IdGenerator,
   target: ReconcileTarget & { trigger: 'scheduled' | 'manual' },
 ): Promise<Result<ReconcileRequested, 'not_synced'>> {
-  const open = await findOpenReconcileRunForUpdate(tx, target.locationId);
-  // The job is enqueued in the transaction that creates the run, so an open run always has one.
-  if (open) return succeed({ runId: open.id, jobId: open.jobId ?? '', isNew: false });
-  if (!(await findFinishedSetupSyncStart(tx, target.locationId))) return fail('not_synced', 'The location has no finished setup sync to reconcile from');
-  const runId = generateId('recon');
-  await insertReconcileRun(tx, { id: runId, companyId: target.companyId, locationId: target.locationId, ghlLocationId: target.ghlLocationId, trigger: target.trigger, entities: RECONCILE_ENTITIES });
-  const job = await enqueueJob(tx, {
-    kind: RECONCILE_JOB_KIND,
-    payload: { runId },
+  if (!(await findLatestCompletedRunStart(tx, { kind: SETUP_SYNC_KIND, locationId: target.locationId }))) return fail('not_synced', 'The location has no finished setup sync to reconcile from');
+  // Two reconciliations of one location never overlap: one unfinished run per location, one job at a time.
+  const enqueued = await enqueueRun(tx, generateId, RECONCILE_RUN_KIND, {
     companyId: target.companyId,
     locationId: target.locationId,
-    idempotencyKey: runId,
-    // Two reconciliations of one location never overlap.
-    orderingKey: `${RECONCILE_JOB_KIND}:${target.locationId}`,
-    maxAttempts: 3,
+    params: { ghlLocationId: target.ghlLocationId },
+    trigger: target.trigger,
   });
-  await setReconcileRunJob(tx, runId, job.id);
-  return succeed({ runId, jobId: job.id, isNew: true });
+  return succeed(enqueued);
 }
 
 export interface RegisterReconciliationDeps {
@@ -119,20 +114,7 @@ export function registerReconciliation(deps: RegisterReconciliationDeps): Reconc
         }
       : {}),
   };
-  deps.jobs.register(RECONCILE_JOB_KIND, async (job, context) => {
-    const runId = job.payload['runId'];
-    if (typeof runId !== 'string') throw new Error(`${RECONCILE_JOB_KIND} job ${job.id} has no runId`);
-    try {
-      await runReconciliation(runDeps, runId, context.signal, { jobId: job.id, workerId: context.workerId });
-    } catch (error) {
-      // The job will not run again: close the run so it does not block the next one.
-      if (job.attempts >= job.maxAttempts && !context.signal.aborted) {
-        const reason = `reconciliation gave up after its last attempt: ${describeError(error)}`.slice(0, 500);
-        await failReconcileRun(deps.database.db, runId, reason).catch(() => undefined);
-      }
-      throw error;
-    }
-  });
+  registerRunJob(deps.jobs, runDeps, RECONCILE_RUN_KIND, createReconciliationDefinition(runDeps));
 
   const enqueue = async (target: ReconcileTarget, trigger: 'scheduled' | 'manual') => deps.database.system((tx) => enqueueReconciliation(tx, deps.generateId, { ...target, trigger }));
   const enqueueDueRuns = async () => {

@@ -131,7 +131,7 @@ beforeAll(async () => {
   await app.database.system((tx) => tx.execute(sql`update companies set ghl_company_id = ${sandbox.companyId} where id = ${agency.companyId}`));
   locationId = (await installLocation()).locationId;
   await waitFor(async () => {
-    const found = await row<{ status: string }>(sql`select status from sync_runs where location_id = ${locationId} order by created_at desc limit 1`);
+    const found = await row<{ status: string }>(sql`select status from runs where kind = 'setup-sync' and location_id = ${locationId} order by created_at desc limit 1`);
     return found?.status === 'done' ? true : undefined;
   }, 90_000, 'setup sync');
   await waitForWebhooksProcessed();

@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../platform/db/index.js';
+import { findLatestRun } from '../../../platform/runs/index.js';
+import { RECONCILE_KIND } from '../reconcile/reconcile-entities.js';
+import { SETUP_SYNC_KIND } from '../sync/setup-sync-steps.js';
 
 import { SYNC_HEALTH_ENTITIES } from './sync-health-entities.js';
 
@@ -43,17 +46,14 @@ export interface LatestRunRow {
 }
 
 export async function findLatestSyncRun(tx: Executor, locationId: string): Promise<LatestRunRow | undefined> {
-  const [row] = await queryRows<LatestRunRow & Record<string, unknown>>(
-    tx,
-    sql`select id, trigger, status, grade, started_at as "startedAt", finished_at as "finishedAt"
-      from sync_runs where location_id = ${locationId} order by created_at desc limit 1`,
-  );
-  return row;
+  const run = await findLatestRun(tx, { kind: SETUP_SYNC_KIND, locationId });
+  if (!run) return undefined;
+  const grade = run.summary?.['grade'];
+  return { id: run.id, trigger: run.trigger, status: run.status, grade: typeof grade === 'string' ? grade : null, startedAt: run.startedAt, finishedAt: run.finishedAt };
 }
 
 export async function findLastFinishedSyncAt(tx: Executor, locationId: string): Promise<Timestamp> {
-  const [row] = await queryRows<{ finishedAt: Timestamp }>(tx, sql`select max(finished_at) as "finishedAt" from sync_runs where location_id = ${locationId}`);
-  return row?.finishedAt ?? null;
+  return (await findLatestRun(tx, { kind: SETUP_SYNC_KIND, locationId, isFinished: true }))?.finishedAt ?? null;
 }
 
 export interface ReconcileRunRow {
@@ -64,12 +64,10 @@ export interface ReconcileRunRow {
   finishedAt: Timestamp;
 }
 
-/** The newest finished reconciliation of the location (reconcile_runs, ghl-reconcile.tables.ts). */
+/** The newest finished reconciliation of the location. */
 export async function findLatestFinishedReconciliation(tx: Executor, locationId: string): Promise<ReconcileRunRow | undefined> {
-  const [row] = await queryRows<ReconcileRunRow & Record<string, unknown>>(
-    tx,
-    sql`select status, coverage, listed_count as "listedCount", repaired_count as "repairedCount", finished_at as "finishedAt"
-      from reconcile_runs where location_id = ${locationId} and finished_at is not null order by finished_at desc limit 1`,
-  );
-  return row;
+  const run = await findLatestRun(tx, { kind: RECONCILE_KIND, locationId, isFinished: true });
+  if (!run) return undefined;
+  const numberOf = (value: unknown) => (typeof value === 'number' ? value : null);
+  return { status: run.status, coverage: numberOf(run.summary?.['coverage']), listedCount: numberOf(run.summary?.['listed']) ?? 0, repairedCount: numberOf(run.summary?.['repaired']) ?? 0, finishedAt: run.finishedAt };
 }

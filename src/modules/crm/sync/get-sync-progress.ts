@@ -1,9 +1,9 @@
 import type { Database, Executor } from '../../../platform/db/index.js';
 import { canAccessLocation, isLocationAdmin, tenantScopeOf, type Principal } from '../../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../../platform/result/index.js';
+import { findRunsVersion, isRunFinished, listRunSteps, listRunsOfLocation, type RunRow, type RunStepRow } from '../../../platform/runs/index.js';
 import { findLocationGhlLink } from '../../tenants/index.js';
-import { SETUP_SYNC_STEP_DEFINITIONS } from './setup-sync-steps.js';
-import { findSyncVersion, listSyncRunsOfLocation, listSyncSteps, type SyncRunRow, type SyncStepRow } from './sync-runs.repo.js';
+import { SETUP_SYNC_KIND, SETUP_SYNC_STEP_DEFINITIONS } from './setup-sync-steps.js';
 
 export interface SyncStepView {
   name: string;
@@ -48,19 +48,20 @@ export interface SyncProgressView {
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const REQUIRED = new Set<string>(SETUP_SYNC_STEP_DEFINITIONS.filter((step) => step.isRequired).map((step) => step.name));
 
-function toRunView(run: SyncRunRow, steps: readonly SyncStepRow[], now: Date): SyncRunView {
-  const isFinished = run.status === 'done' || run.status === 'partial';
+function toRunView(run: RunRow, steps: readonly RunStepRow[], now: Date): SyncRunView {
+  const isFinished = isRunFinished(run.status);
+  const grade = run.summary?.['grade'];
   const end = isFinished ? run.finishedAt : now;
   return {
     id: run.id,
     trigger: run.trigger,
     status: run.status,
     isFinished,
-    isUsable: run.usableAt !== null,
-    grade: run.grade,
+    isUsable: run.readyAt !== null,
+    grade: typeof grade === 'string' ? grade : null,
     createdAt: run.createdAt.toISOString(),
     startedAt: iso(run.startedAt),
-    usableAt: iso(run.usableAt),
+    usableAt: iso(run.readyAt),
     finishedAt: iso(run.finishedAt),
     elapsedSeconds: run.startedAt && end ? Math.max(0, (end.getTime() - run.startedAt.getTime()) / 1000) : null,
     stepsDone: steps.filter((step) => step.status === 'done').length,
@@ -78,17 +79,13 @@ function toRunView(run: SyncRunRow, steps: readonly SyncStepRow[], now: Date): S
       startedAt: iso(step.startedAt),
       finishedAt: iso(step.finishedAt),
     })),
-    report: run.report,
+    report: run.summary,
   };
 }
 
-async function isLocationVisible(tx: Executor, locationId: string): Promise<boolean> {
-  return (await findLocationGhlLink(tx, locationId)) !== undefined;
-}
-
 export async function readSyncProgress(tx: Executor, locationId: string, now: Date, runLimit = 5): Promise<SyncProgressView> {
-  const runs = await listSyncRunsOfLocation(tx, locationId, runLimit);
-  const steps = await listSyncSteps(tx, runs.map((run) => run.id));
+  const runs = await listRunsOfLocation(tx, { kind: SETUP_SYNC_KIND, locationId, limit: runLimit });
+  const steps = await listRunSteps(tx, runs.map((run) => run.id));
   const views = runs.map((run) => toRunView(run, steps.filter((step) => step.runId === run.id), now));
   return { locationId, current: views[0] ?? null, runs: views };
 }
@@ -96,13 +93,13 @@ export async function readSyncProgress(tx: Executor, locationId: string, now: Da
 /** Progress of a location's setup syncs, as the caller may see it (another tenant's location: not_found). */
 export async function getSyncProgress(deps: { database: Database }, principal: Principal, locationId: string, now: Date): Promise<Result<SyncProgressView, 'not_found'>> {
   if (!canAccessLocation(principal, locationId)) return fail('not_found', 'Location not found');
-  const view = await deps.database.tenant(tenantScopeOf(principal), async (tx) => ((await isLocationVisible(tx, locationId)) ? readSyncProgress(tx, locationId, now) : undefined));
+  const view = await deps.database.tenant(tenantScopeOf(principal), async (tx) => ((await findLocationGhlLink(tx, locationId)) ? readSyncProgress(tx, locationId, now) : undefined));
   return view ? succeed(view) : fail('not_found', 'Location not found');
 }
 
 /** Cheap change probe for progress streams: changes whenever a run or step of the location does. */
 export async function findSyncProgressVersion(deps: { database: Database }, principal: Principal, locationId: string): Promise<string> {
-  return deps.database.tenant(tenantScopeOf(principal), (tx) => findSyncVersion(tx, locationId));
+  return deps.database.tenant(tenantScopeOf(principal), (tx) => findRunsVersion(tx, { kind: SETUP_SYNC_KIND, locationId }));
 }
 
 export async function findGhlLocationIdForSync(

@@ -1,4 +1,4 @@
-import type { SyncStepStatus } from './sync-runs.repo.js';
+import type { RunStepStatus } from '../../../platform/runs/index.js';
 
 /** Thresholds documented in docs/setup-sync.md; change both together. */
 export const GRADE_THRESHOLDS = {
@@ -11,7 +11,7 @@ export type SetupGrade = 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
 
 export interface StepFigures {
   name: string;
-  status: SyncStepStatus;
+  status: RunStepStatus;
   isRequired: boolean;
   records: number;
   requests: number;

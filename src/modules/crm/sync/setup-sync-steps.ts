@@ -1,10 +1,14 @@
-import { sql } from 'drizzle-orm';
-import { queryRows, type Database, type Executor, type Tx } from '../../../platform/db/index.js';
+import type { Database, Tx } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
+import { RunStepError } from '../../../platform/runs/index.js';
 import type { GhlCustomFieldRecord, GhlGateway } from '../ghl-gateway.js';
 import type { GhlAnswer } from '../ghl-gateway.js';
 import type { CrmApplier } from './crm-applier.js';
+import { findGhlCompanyId, listCalendarGhlIds, listConversationGhlIds, readDefaultsSources, upsertLocationDefaults } from './setup-sync.repo.js';
 import { applyMirror, calendarsTable, customFieldsTable, customValuesTable, locationProfilesTable, pipelinesTable, pipelineStagesTable } from './sync-mirrors.js';
+
+/** The run engine's kind of setup sync runs (platform/runs). */
+export const SETUP_SYNC_KIND = 'setup-sync';
 
 /** In dependency order; the first five make a location usable. */
 export const SETUP_SYNC_STEPS = [
@@ -66,13 +70,6 @@ export const DEFAULT_SETUP_SYNC_SETTINGS: SetupSyncSettings = {
   messagesConcurrency: 8,
   applyConcurrency: 4,
 };
-
-export class SyncStepError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SyncStepError';
-  }
-}
 
 export type StepCursor = Record<string, unknown> | null;
 
@@ -185,7 +182,7 @@ const users: SetupSyncStep = {
   isRequired: true,
   async run(context) {
     const ghlCompanyId = await findGhlCompanyId(context.database.db, context.run.locationId);
-    if (!ghlCompanyId) throw new SyncStepError('the location profile names no GHL company');
+    if (!ghlCompanyId) throw new RunStepError('the location profile names no GHL company');
     const limit = 100;
     let skip = Number(context.cursor?.['skip'] ?? 0);
     for (;;) {
@@ -297,9 +294,7 @@ const appointments: SetupSyncStep = {
   dependsOn: ['calendars'],
   isRequired: false,
   async run(context) {
-    const calendarIds = (
-      await queryRows<{ ghlId: string }>(context.database.db, sql`select ghl_id as "ghlId" from ghl_calendars where location_id = ${context.run.locationId} and deleted_at is null order by ghl_id`)
-    ).map((row) => row.ghlId);
+    const calendarIds = await listCalendarGhlIds(context.database.db, context.run.locationId);
     const { appointmentsWindowDays, appointmentsPastDays, appointmentsFutureDays, appointmentsConcurrency } = context.settings;
     // Windows are fixed by the run's start so a resumed run walks the same ones.
     const fromMs = context.run.startedAt.getTime() - appointmentsPastDays * DAY_MS;
@@ -387,9 +382,7 @@ async function syncMessagesByExport(context: StepContext): Promise<void> {
 }
 
 async function syncMessagesPerConversation(context: StepContext): Promise<void> {
-  const conversationIds = (
-    await queryRows<{ ghlId: string }>(context.database.db, sql`select ghl_id as "ghlId" from conversations where location_id = ${context.run.locationId} and deleted_at is null order by ghl_id`)
-  ).map((row) => row.ghlId);
+  const conversationIds = await listConversationGhlIds(context.database.db, context.run.locationId);
   let next = Number(context.cursor?.['nextConversation'] ?? 0);
   // Checkpoint every few chunks: each commit is one transaction, requests are the scarce resource.
   const chunkSize = context.settings.messagesConcurrency * 2;
@@ -415,31 +408,20 @@ const defaults: SetupSyncStep = {
   isRequired: false,
   async run(context) {
     await context.commit(async (tx) => {
-      const locationId = context.run.locationId;
-      const [pipeline] = await queryRows<{ ghlId: string }>(tx, sql`select ghl_id as "ghlId" from ghl_pipelines where location_id = ${locationId} and deleted_at is null order by created_at, ghl_id limit 1`);
-      const [stage] = pipeline
-        ? await queryRows<{ ghlId: string }>(tx, sql`select ghl_id as "ghlId" from ghl_pipeline_stages where location_id = ${locationId} and pipeline_ghl_id = ${pipeline.ghlId} and deleted_at is null order by position, ghl_id limit 1`)
-        : [];
-      const [calendar] = await queryRows<{ ghlId: string }>(
-        tx,
-        sql`select ghl_id as "ghlId" from ghl_calendars where location_id = ${locationId} and deleted_at is null order by (is_active is not false) desc, created_at, ghl_id limit 1`,
-      );
-      const [profile] = await queryRows<{ timezone: string | null }>(tx, sql`select timezone from ghl_location_profiles where location_id = ${locationId} and deleted_at is null limit 1`);
-      const fields = await queryRows<{ ghlId: string; name: string; fieldKey: string | null; model: string | null }>(
-        tx,
-        sql`select ghl_id as "ghlId", name, field_key as "fieldKey", model from ghl_custom_fields where location_id = ${locationId} and deleted_at is null`,
-      );
-      const asGhl = fields.map((field) => ({ id: field.ghlId, name: field.name, ...(field.fieldKey ? { fieldKey: field.fieldKey } : {}), ...(field.model ? { model: field.model } : {}) }));
+      const sources = await readDefaultsSources(tx, context.run.locationId);
+      const asGhl = sources.fields.map((field) => ({ id: field.ghlId, name: field.name, ...(field.fieldKey ? { fieldKey: field.fieldKey } : {}), ...(field.model ? { model: field.model } : {}) }));
       const customFieldIds = Object.fromEntries(REQUIRED_OPPORTUNITY_FIELDS.map((required) => [required.key, findRequiredField(asGhl, required.key)?.id ?? null]));
       const missing = Object.entries(customFieldIds).filter(([, id]) => id === null).map(([key]) => key);
-      if (missing.length > 0) throw new SyncStepError(`required custom fields missing locally: ${missing.join(', ')}`);
-      await tx.execute(
-        sql`insert into ghl_location_defaults (location_id, company_id, pipeline_ghl_id, stage_ghl_id, calendar_ghl_id, timezone, custom_field_ids, updated_at)
-          values (${locationId}, ${context.run.companyId}, ${pipeline?.ghlId ?? null}, ${stage?.ghlId ?? null}, ${calendar?.ghlId ?? null}, ${profile?.timezone ?? null},
-            ${JSON.stringify(customFieldIds)}::jsonb, now())
-          on conflict (location_id) do update set pipeline_ghl_id = excluded.pipeline_ghl_id, stage_ghl_id = excluded.stage_ghl_id,
-            calendar_ghl_id = excluded.calendar_ghl_id, timezone = excluded.timezone, custom_field_ids = excluded.custom_field_ids, updated_at = now()`,
-      );
+      if (missing.length > 0) throw new RunStepError(`required custom fields missing locally: ${missing.join(', ')}`);
+      await upsertLocationDefaults(tx, {
+        locationId: context.run.locationId,
+        companyId: context.run.companyId,
+        pipelineGhlId: sources.pipelineGhlId ?? null,
+        stageGhlId: sources.stageGhlId ?? null,
+        calendarGhlId: sources.calendarGhlId ?? null,
+        timezone: sources.timezone,
+        customFieldIds,
+      });
       return { records: 1, cursor: null };
     });
   },
@@ -447,11 +429,6 @@ const defaults: SetupSyncStep = {
 
 function mirrorScope(context: StepContext) {
   return { companyId: context.run.companyId, locationId: context.run.locationId, listedAt: context.run.startedAt };
-}
-
-async function findGhlCompanyId(executor: Executor, locationId: string): Promise<string | undefined> {
-  const [row] = await queryRows<{ ghlCompanyId: string | null }>(executor, sql`select ghl_company_id as "ghlCompanyId" from ghl_location_profiles where location_id = ${locationId} limit 1`);
-  return row?.ghlCompanyId ?? undefined;
 }
 
 export const SETUP_SYNC_STEP_DEFINITIONS: readonly SetupSyncStep[] = [

@@ -1,64 +1,12 @@
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz } from '../../../platform/db/index.js';
 
 /*
- * Setup sync bookkeeping (sync_runs, sync_steps) and local mirrors of the GHL configuration the CRM
- * module does not keep (location profile, pipelines and stages, calendars, custom fields and values).
- * The mirrors have the CRM tables' shape (ghl_id unique per location, source_updated_at, raw,
- * deleted_at) so the CRM's stale-safe batched upsert writes them too.
+ * Local mirrors of the GHL configuration the CRM module does not keep (location profile, pipelines and
+ * stages, calendars, custom fields and values), written by the setup sync (its runs and steps live in
+ * the run engine's tables, platform/runs). The mirrors have the CRM tables' shape (ghl_id unique per
+ * location, source_updated_at, raw, deleted_at) so the CRM's stale-safe batched upsert writes them too.
  */
-
-/** One setup (or re-)sync of one location. */
-export const syncRuns = pgTable(
-  'sync_runs',
-  {
-    id: text('id').primaryKey(),
-    companyId: text('company_id').notNull(),
-    locationId: text('location_id').notNull(),
-    ghlLocationId: text('ghl_location_id').notNull(),
-    /** install | manual */
-    trigger: text('trigger').notNull(),
-    /** pending | running | done | partial (some step failed or was skipped) */
-    status: text('status').notNull().default('pending'),
-    /** A–F, set when the run finishes (docs/setup-sync.md). */
-    grade: text('grade'),
-    startedAt: timestamptz('started_at'),
-    /** When every step the location needs to be usable (details … custom fields) was done. */
-    usableAt: timestamptz('usable_at'),
-    finishedAt: timestamptz('finished_at'),
-    /** The install report: totals, per-step figures, slowest step, grade reasons. */
-    report: jsonb('report'),
-    createdAt: timestamptz('created_at').notNull().defaultNow(),
-    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
-  },
-  (table) => [index('sync_runs_location_idx').on(table.locationId, table.createdAt), locationTenantPolicy('sync_runs')],
-).enableRLS();
-
-/** One step of a run; `cursor` is its checkpoint, so a crashed run resumes mid-step. */
-export const syncSteps = pgTable(
-  'sync_steps',
-  {
-    runId: text('run_id').notNull(),
-    step: text('step').notNull(),
-    companyId: text('company_id').notNull(),
-    locationId: text('location_id').notNull(),
-    position: integer('position').notNull(),
-    /** pending | running | done | failed | skipped */
-    status: text('status').notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
-    cursor: jsonb('cursor'),
-    recordCount: integer('record_count').notNull().default(0),
-    requestCount: integer('request_count').notNull().default(0),
-    rateLimitedCount: integer('rate_limited_count').notNull().default(0),
-    /** Summed over attempts, so a resumed step reports its whole cost. */
-    durationMs: integer('duration_ms').notNull().default(0),
-    startedAt: timestamptz('started_at'),
-    finishedAt: timestamptz('finished_at'),
-    error: text('error'),
-    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
-  },
-  (table) => [primaryKey({ columns: [table.runId, table.step] }), index('sync_steps_location_idx').on(table.locationId), locationTenantPolicy('sync_steps')],
-).enableRLS();
 
 export const ghlLocationProfiles = pgTable(
   'ghl_location_profiles',

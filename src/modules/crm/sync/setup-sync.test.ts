@@ -10,13 +10,14 @@ import { createHttpServer, type HttpServer } from '../../../platform/http/index.
 import { generateId } from '../../../platform/ids/ids.js';
 import { systemClock } from '../../../platform/clock/clock.js';
 import { claimJobs, JobRunner } from '../../../platform/jobs/index.js';
+import { RunInterruptedError } from '../../../platform/runs/index.js';
 import { createLogger } from '../../../platform/log/index.js';
 import { argon2PasswordHasher, createAuthenticator, createSessionTokens, ensureGhlLocation, registerTenantsRoutes, type TenantsDeps } from '../../tenants/index.js';
 import { createVault } from '../../vault/index.js';
 import { createCrmProcessors } from '../register-crm-processors.js';
 import { GhlClient, GhlOAuthClient, GhlTokenStore, readRateLimitHeaders } from '../../ghl/index.js';
 import { CrmApplier } from './crm-applier.js';
-import { runSetupSync, SetupSyncInterruptedError } from './run-setup-sync.js';
+import { runSetupSync } from './run-setup-sync.js';
 import { DEFAULT_SETUP_SYNC_SETTINGS } from './setup-sync-steps.js';
 import { enqueueSetupSync, registerSetupSync, SETUP_SYNC_JOB_KIND, type SetupSync } from './setup-sync.jobs.js';
 import { SyncProgressHub } from './sync-progress-hub.js';
@@ -73,7 +74,7 @@ async function count(table: string, locationId: string): Promise<number> {
 
 async function waitForRun(runId: string, timeoutMs = 60_000) {
   return waitFor(async () => {
-    const [row] = await queryRows<{ status: string; grade: string | null; report: Record<string, unknown> | null }>(database.db, sql`select status, grade, report from sync_runs where id = ${runId}`);
+    const [row] = await queryRows<{ status: string; grade: string | null; report: Record<string, unknown> | null }>(database.db, sql`select status, summary->>'grade' as grade, summary as report from runs where id = ${runId}`);
     return row && (row.status === 'done' || row.status === 'partial') ? row : undefined;
   }, timeoutMs, `sync run ${runId} to finish`);
 }
@@ -81,7 +82,7 @@ async function waitForRun(runId: string, timeoutMs = 60_000) {
 async function stepsOf(runId: string) {
   return queryRows<{ step: string; status: string; recordCount: number; requestCount: number; error: string | null; attempts: number }>(
     database.db,
-    sql`select step, status, record_count as "recordCount", request_count as "requestCount", error, attempts from sync_steps where run_id = ${runId} order by position`,
+    sql`select step, status, record_count as "recordCount", request_count as "requestCount", error, attempts from run_steps where run_id = ${runId} order by position`,
   );
 }
 
@@ -141,13 +142,13 @@ describe('setup sync', () => {
     const runIds: string[] = [];
     for (const tenant of tenantsByGhl.values()) {
       await setupSync.onLocationInstalled(tenant);
-      const [run] = await queryRows<{ id: string }>(database.db, sql`select id from sync_runs where location_id = ${tenant.locationId} order by created_at desc limit 1`);
+      const [run] = await queryRows<{ id: string }>(database.db, sql`select id from runs where kind = 'setup-sync' and location_id = ${tenant.locationId} order by created_at desc limit 1`);
       runIds.push(run?.id as string);
     }
     // A second install notification (INSTALL webhook after the OAuth callback) joins the open run.
     const first = [...tenantsByGhl.values()][0] as { companyId: string; locationId: string; ghlLocationId: string };
     await setupSync.onLocationInstalled(first);
-    expect(await queryRows(database.db, sql`select id from sync_runs where location_id = ${first.locationId}`)).toHaveLength(1);
+    expect(await queryRows(database.db, sql`select id from runs where kind = 'setup-sync' and location_id = ${first.locationId}`)).toHaveLength(1);
 
     for (const runId of runIds) {
       const run = await waitForRun(runId);
@@ -170,7 +171,7 @@ describe('setup sync', () => {
       expect(await count('opportunities', tenant.locationId)).toBe(expected.opportunities);
       expect(await count('conversations', tenant.locationId)).toBe(expected.conversations);
       // Recent messages: those of the last messagesPastDays, as GHL's export counts them.
-      const [run] = await queryRows<{ startedAt: string | Date }>(database.db, sql`select started_at as "startedAt" from sync_runs where location_id = ${tenant.locationId}`);
+      const [run] = await queryRows<{ startedAt: string | Date }>(database.db, sql`select started_at as "startedAt" from runs where kind = 'setup-sync' and location_id = ${tenant.locationId}`);
       const since = new Date(new Date(run?.startedAt as string).getTime() - DEFAULT_SETUP_SYNC_SETTINGS.messagesPastDays * 86_400_000).toISOString();
       const exportToken = await store.getAccessToken({ kind: 'location', ghlLocationId: tenant.ghlLocationId });
       const exported = (await callGhl(sandbox, exportToken, 'GET', `/conversations/messages/export?locationId=${tenant.ghlLocationId}&limit=10&startDate=${since}`)) as unknown as { body: { total: number } };
@@ -182,7 +183,7 @@ describe('setup sync', () => {
       expect(await count('ghl_pipelines', tenant.locationId)).toBe(expected.pipelines);
       expect(await count('ghl_calendars', tenant.locationId)).toBe(expected.calendars);
       expect(await count('appointments', tenant.locationId)).toBeGreaterThan(0);
-      const steps = await stepsOf((await queryRows<{ id: string }>(database.db, sql`select id from sync_runs where location_id = ${tenant.locationId}`))[0]?.id as string);
+      const steps = await stepsOf((await queryRows<{ id: string }>(database.db, sql`select id from runs where kind = 'setup-sync' and location_id = ${tenant.locationId}`))[0]?.id as string);
       expect(steps.find((step) => step.step === 'appointments')?.recordCount).toBe(await count('appointments', tenant.locationId));
 
       // The required opportunity fields now exist in GHL, and the defaults point at them.
@@ -295,7 +296,7 @@ describe('setup sync', () => {
       return (steps.find((step) => step.step === 'contacts')?.recordCount ?? 0) >= 100 ? true : undefined;
     }, 30_000, 'contacts to be half synced');
     controller.abort();
-    await expect(crashing).rejects.toThrow(SetupSyncInterruptedError);
+    await expect(crashing).rejects.toThrow(RunInterruptedError);
     const halfway = (await stepsOf(runId)).find((step) => step.step === 'contacts');
     expect(halfway?.status).toBe('running');
     expect(halfway?.recordCount).toBeLessThan(CONTACTS);
@@ -327,7 +328,7 @@ describe('setup sync', () => {
     const { runId } = await database.system((tx) => enqueueSetupSync(tx, generateId, { ...tenant, trigger: 'manual' }));
     const [job] = await queryRows<{ id: string }>(database.db, sql`select id::text as id from jobs where idempotency_key = ${runId}`);
     const stale = runSetupSync({ database, client, crm: new CrmApplier({ generateId, clock: systemClock }), settings: DEFAULT_SETUP_SYNC_SETTINGS, generateId, clock: systemClock, logger, hub }, runId, new AbortController().signal, { jobId: job?.id as string, workerId: 'stalled-worker' });
-    await expect(stale).rejects.toThrow(SetupSyncInterruptedError);
+    await expect(stale).rejects.toThrow(RunInterruptedError);
     const steps = await stepsOf(runId);
     expect(steps.every((step) => step.status === 'pending' && step.attempts === 0 && step.recordCount === 0)).toBe(true);
     // The job itself is untouched and runs normally.
