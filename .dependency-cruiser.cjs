@@ -61,9 +61,6 @@ module.exports = {
         pathNot: [
           '\\.(repo|tables|test)\\.ts$',
           '^src/platform/db/',
-          // Still holding SQL while their rework lands (issue 9 points 6 and 10 in progress).
-          '^src/modules/crm/sync/sync-mirrors\\.ts$',
-          '^src/modules/ghl/oauth/token-store\\.ts$',
         ],
       },
       to: { path: '^node_modules/drizzle-orm/' },

@@ -15,7 +15,7 @@ export const jobs = pgTable(
   {
     /** Identity, so id order is enqueue order (per-ordering-key FIFO relies on it). */
     id: bigint('id', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
-    /** `module.verb-noun`, e.g. `ghl.setup-sync`. */
+    /** `module.verb-noun`, e.g. `crm.setup-sync`. */
     kind: text('kind').notNull(),
     payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
     companyId: text('company_id'),

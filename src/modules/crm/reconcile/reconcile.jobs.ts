@@ -15,8 +15,8 @@ import { DEFAULT_RECONCILE_SETTINGS, RECONCILE_ENTITIES, RECONCILE_KIND, type Re
 import { filterLocationsWithFinishedSetupSync } from './reconcile.repo.js';
 import { createReconciliationDefinition } from './run-reconciliation.js';
 
-export const RECONCILE_JOB_KIND = 'ghl.reconcile-location';
-export const RECONCILE_SCHEDULED_JOB_NAME = 'ghl.reconcile';
+export const RECONCILE_JOB_KIND = 'crm.reconcile-location';
+export const RECONCILE_SCHEDULED_JOB_NAME = 'crm.reconcile';
 export const DEFAULT_RECONCILE_CRON = '*/15 * * * *';
 
 const RECONCILE_RUN_KIND: RunKind = { kind: RECONCILE_KIND, jobKind: RECONCILE_JOB_KIND, idPrefix: 'recon', stepNames: RECONCILE_ENTITIES, maxAttempts: 3 };
@@ -64,7 +64,7 @@ export interface RegisterReconciliationDeps {
   generateId: IdGenerator;
   clock: Clock;
   logger: Logger;
-  /** When `ghl.reconcile` enqueues a run per installed location (config GHL_RECONCILE_CRON). */
+  /** When `crm.reconcile` enqueues a run per installed location (config GHL_RECONCILE_CRON). */
   cron?: string;
   settings?: Partial<ReconcileSettings>;
   /** Registers switchboard_ghl_reconcile_records_total on this registry. */
@@ -92,7 +92,7 @@ function createRecordsCounter(registry: Registry): Counter<'entity' | 'outcome'>
   });
 }
 
-/** Registers the `ghl.reconcile-location` job handler on the runner. */
+/** Registers the `crm.reconcile-location` job handler on the runner. */
 export function registerReconciliation(deps: RegisterReconciliationDeps): Reconciliation {
   const settings = { ...DEFAULT_RECONCILE_SETTINGS, ...deps.settings };
   const crm = new CrmApplier({ generateId: deps.generateId, clock: deps.clock });

@@ -5,7 +5,8 @@ import type { GhlCustomFieldRecord, GhlGateway } from '../ghl-gateway.js';
 import type { GhlAnswer } from '../ghl-gateway.js';
 import type { CrmApplier } from './crm-applier.js';
 import { findGhlCompanyId, listCalendarGhlIds, listConversationGhlIds, readDefaultsSources, upsertLocationDefaults } from './setup-sync.repo.js';
-import { applyMirror, calendarsTable, customFieldsTable, customValuesTable, locationProfilesTable, pipelinesTable, pipelineStagesTable } from './sync-mirrors.js';
+import { calendarsTable, customFieldsTable, customValuesTable, locationProfilesTable, pipelinesTable, pipelineStagesTable } from './sync-mirrors.js';
+import { applyMirror } from './sync-mirrors.repo.js';
 
 /** The run engine's kind of setup sync runs (platform/runs). */
 export const SETUP_SYNC_KIND = 'setup-sync';

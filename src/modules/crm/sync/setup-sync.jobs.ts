@@ -10,7 +10,7 @@ import { createSetupSyncDefinition } from './run-setup-sync.js';
 import { DEFAULT_SETUP_SYNC_SETTINGS, SETUP_SYNC_KIND, SETUP_SYNC_STEPS, type SetupSyncSettings } from './setup-sync-steps.js';
 import { SyncProgressHub } from './sync-progress-hub.js';
 
-export const SETUP_SYNC_JOB_KIND = 'ghl.setup-sync';
+export const SETUP_SYNC_JOB_KIND = 'crm.setup-sync';
 
 const SETUP_SYNC_RUN_KIND: RunKind = { kind: SETUP_SYNC_KIND, jobKind: SETUP_SYNC_JOB_KIND, idPrefix: 'sync', stepNames: SETUP_SYNC_STEPS, priority: 10, maxAttempts: 5 };
 
@@ -56,7 +56,7 @@ export interface SetupSync {
   requestSync(target: SetupSyncTarget): Promise<string>;
 }
 
-/** Registers the `ghl.setup-sync` job handler on the runner. */
+/** Registers the `crm.setup-sync` job handler on the runner. */
 export function registerSetupSync(deps: RegisterSetupSyncDeps): SetupSync {
   const hub = deps.hub ?? new SyncProgressHub();
   const settings = { ...DEFAULT_SETUP_SYNC_SETTINGS, ...deps.settings };

@@ -1,10 +1,7 @@
-import { sql } from 'drizzle-orm';
-import { applyEntityVersions, type EntityTable } from '../entity-versions.repo.js';
-import type { Executor } from '../../../platform/db/index.js';
-import type { IdGenerator } from '../../../platform/ids/ids.js';
+import type { EntityTable } from '../entity-versions.repo.js';
 
 /*
- * GHL configuration mirrors (ghl-sync.tables.ts), written with the CRM's stale-safe batched upsert.
+ * GHL configuration mirrors (setup-sync.tables.ts), written with the CRM's stale-safe batched upsert.
  * None of these entities has a change time in GHL's answers, so a version is "as listed at the
  * run's start": a re-run with the same content changes nothing.
  */
@@ -44,32 +41,3 @@ export const customValuesTable: EntityTable<'name' | 'field_key' | 'value'> = {
   scope: 'location',
   columns: { name: { type: 'text' }, field_key: { type: 'text' }, value: { type: 'text' } },
 };
-
-export interface MirrorScope {
-  companyId: string;
-  locationId: string;
-  /** The run's snapshot time. */
-  listedAt: Date;
-}
-
-/** Upserts the listed entities; `ghlIds` absent from a complete listing are tombstoned when `isComplete`. */
-export async function applyMirror<C extends string>(
-  tx: Executor,
-  table: EntityTable<C>,
-  scope: MirrorScope,
-  items: readonly { ghlId: string; values: Record<C, unknown>; raw: Record<string, unknown> }[],
-  options: { generateId: IdGenerator; now: Date; isComplete: boolean },
-): Promise<void> {
-  await applyEntityVersions(
-    tx,
-    table,
-    items.map((item) => ({ companyId: scope.companyId, locationId: scope.locationId, ghlId: item.ghlId, values: item.values, sourceUpdatedAt: scope.listedAt, sourceEventAt: null, raw: item.raw })),
-    { mode: 'upsert', now: options.now, generateId: options.generateId },
-  );
-  if (options.isComplete) {
-    await tx.execute(
-      sql`update ${sql.identifier(table.name)} set deleted_at = ${options.now.toISOString()}::timestamptz, updated_at = ${options.now.toISOString()}::timestamptz
-        where location_id = ${scope.locationId} and deleted_at is null and not (ghl_id = any(${sql.param(items.map((item) => item.ghlId))}::text[]))`,
-    );
-  }
-}

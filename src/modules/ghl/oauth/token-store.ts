@@ -1,4 +1,3 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database, Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
@@ -6,7 +5,7 @@ import type { Logger } from '../../../platform/log/index.js';
 import type { Vault } from '../../vault/index.js';
 import type { GhlTokenSource } from '../client/ghl-client.js';
 import { GhlAccessUnavailableError, subjectKey, type GhlSubject } from '../client/ghl-http.js';
-import { ghlTokens } from '../ghl-tokens.tables.js';
+import { findToken, findTokenByIdForUpdate, insertToken, listExpiringSubjects, recordTokenRefresh, releaseRefreshLease, updateToken, type TokenRow } from './ghl-tokens.repo.js';
 import type { GhlOAuthClient, GhlUserType, TokenCallResult, TokenResponse } from './oauth-client.js';
 
 export class GhlReauthRequiredError extends GhlAccessUnavailableError {
@@ -58,7 +57,6 @@ export interface SaveTokensInput {
   token: TokenResponse;
 }
 
-type TokenRow = typeof ghlTokens.$inferSelect;
 
 type LeaseStep =
   | { kind: 'fresh'; token: string; expiresAtMs: number }
@@ -101,7 +99,7 @@ export class GhlTokenStore implements GhlTokenSource {
     const key = input.userType === 'Location' && input.ghlLocationId ? `location:${input.ghlLocationId}` : `company:${input.ghlCompanyId}`;
     const now = this.deps.clock.now();
     const expiresAt = new Date(now.getTime() + input.token.expires_in * 1000);
-    const [existing] = await tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, key)).for('update');
+    const existing = await findToken(tx, key, { forUpdate: true });
     const accessSecretId = await this.putSecret(tx, input.companyId, 'ghl.access_token', input.token.access_token, existing?.accessSecretId ?? null);
     const refreshSecretId = input.token.refresh_token
       ? await this.putSecret(tx, input.companyId, 'ghl.refresh_token', input.token.refresh_token, existing?.refreshSecretId ?? null)
@@ -124,8 +122,8 @@ export class GhlTokenStore implements GhlTokenSource {
       refreshLeaseUntil: null,
       updatedAt: now,
     };
-    if (existing) await tx.update(ghlTokens).set(values).where(eq(ghlTokens.id, existing.id));
-    else await tx.insert(ghlTokens).values({ id: this.deps.generateId('ghltok'), subjectKey: key, createdAt: now, ...values });
+    if (existing) await updateToken(tx, existing.id, values);
+    else await insertToken(tx, { id: this.deps.generateId('ghltok'), subjectKey: key, createdAt: now, ...values });
     this.cache.delete(key);
   }
 
@@ -135,7 +133,7 @@ export class GhlTokenStore implements GhlTokenSource {
     const cached = this.cache.get(key);
     if (cached && cached.expiresAtMs - windowMs > this.deps.clock.now().getTime()) return cached.token;
     const current = await this.deps.database.system(async (tx) => {
-      const [row] = await tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, key));
+      const row = await findToken(tx, key);
       if (!row) throw new GhlNotInstalledError(key);
       if (row.status !== 'active') throw new GhlReauthRequiredError(key, row.statusReason ?? row.status);
       const token = row.accessSecretId ? await this.deps.vault.readSecret(tx, row.accessSecretId) : undefined;
@@ -157,18 +155,16 @@ export class GhlTokenStore implements GhlTokenSource {
   /** Refreshes every active token expiring within the window (the scheduled job). */
   async refreshExpiring(): Promise<{ refreshed: number; failed: number }> {
     const horizon = new Date(this.deps.clock.now().getTime() + this.deps.refreshWindowSeconds * 1000);
-    const rows = await this.deps.database.system((tx) =>
-      tx.select({ subjectKey: ghlTokens.subjectKey }).from(ghlTokens).where(and(eq(ghlTokens.status, 'active'), lt(ghlTokens.accessExpiresAt, horizon))),
-    );
+    const subjectKeys = await this.deps.database.system((tx) => listExpiringSubjects(tx, horizon));
     let refreshed = 0;
     let failed = 0;
-    for (const row of rows) {
+    for (const key of subjectKeys) {
       try {
-        await this.refresh(row.subjectKey, undefined);
+        await this.refresh(key, undefined);
         refreshed += 1;
       } catch (error) {
         failed += 1;
-        this.deps.logger.warn({ subjectKey: row.subjectKey, err: error instanceof Error ? error.message : String(error) }, 'scheduled GHL token refresh failed');
+        this.deps.logger.warn({ subjectKey: key, err: error instanceof Error ? error.message : String(error) }, 'scheduled GHL token refresh failed');
       }
     }
     return { refreshed, failed };
@@ -176,14 +172,11 @@ export class GhlTokenStore implements GhlTokenSource {
 
   /** Uninstall: the tokens are deleted from the vault; the row stays as a record with status revoked. */
   async revokeSubject(tx: Executor, key: string, reason: string): Promise<boolean> {
-    const [row] = await tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, key)).for('update');
+    const row = await findToken(tx, key, { forUpdate: true });
     if (!row) return false;
     if (row.accessSecretId) await this.deps.vault.deleteSecret(tx, row.accessSecretId);
     if (row.refreshSecretId) await this.deps.vault.deleteSecret(tx, row.refreshSecretId);
-    await tx
-      .update(ghlTokens)
-      .set({ accessSecretId: null, refreshSecretId: null, accessExpiresAt: null, status: 'revoked', statusReason: reason, refreshLeaseId: null, refreshLeaseUntil: null, updatedAt: this.deps.clock.now() })
-      .where(eq(ghlTokens.id, row.id));
+    await updateToken(tx, row.id, { accessSecretId: null, refreshSecretId: null, accessExpiresAt: null, status: 'revoked', statusReason: reason, refreshLeaseId: null, refreshLeaseUntil: null, updatedAt: this.deps.clock.now() });
     this.cache.delete(key);
     return true;
   }
@@ -224,7 +217,7 @@ export class GhlTokenStore implements GhlTokenSource {
 
   private takeLease(key: string, leaseId: string, rejectedToken: string | undefined): Promise<LeaseStep> {
     return this.deps.database.system(async (tx): Promise<LeaseStep> => {
-      const [row] = await tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, key)).for('update');
+      const row = await findToken(tx, key, { forUpdate: true });
       if (!row) throw new GhlNotInstalledError(key);
       if (row.status !== 'active') return { kind: 'reauth', reason: row.statusReason ?? row.status };
       const now = this.deps.clock.now();
@@ -236,7 +229,7 @@ export class GhlTokenStore implements GhlTokenSource {
       }
       if (row.refreshLeaseId && row.refreshLeaseId !== leaseId && (row.refreshLeaseUntil?.getTime() ?? 0) > now.getTime()) return { kind: 'held' };
       const leaseUntil = new Date(now.getTime() + this.leaseSeconds * 1000);
-      await tx.update(ghlTokens).set({ refreshLeaseId: leaseId, refreshLeaseUntil: leaseUntil }).where(eq(ghlTokens.id, row.id));
+      await updateToken(tx, row.id, { refreshLeaseId: leaseId, refreshLeaseUntil: leaseUntil });
       const refreshToken = row.refreshSecretId ? await this.deps.vault.readSecret(tx, row.refreshSecretId) : undefined;
       return { kind: 'leased', row, refreshToken, companyToken: await this.readCompanyToken(tx, row) };
     });
@@ -252,7 +245,7 @@ export class GhlTokenStore implements GhlTokenSource {
       throw error;
     }
     const outcome = await this.deps.database.system(async (tx): Promise<{ token: string; expiresAtMs: number } | { failure: 'reauth' | 'transient'; reason: string }> => {
-      const [latest] = await tx.select().from(ghlTokens).where(eq(ghlTokens.id, row.id)).for('update');
+      const latest = await findTokenByIdForUpdate(tx, row.id);
       if (!latest) throw new GhlNotInstalledError(key);
       if (call.ok) return this.storeRefreshed(tx, latest, leaseId, call.token);
       await this.releaseLease(tx, row.id, leaseId);
@@ -264,7 +257,7 @@ export class GhlTokenStore implements GhlTokenSource {
       }
       if (latest.status !== 'active') return { failure: 'reauth', reason: latest.statusReason ?? latest.status };
       const reason = `invalid_grant: ${call.error.message}`;
-      await tx.update(ghlTokens).set({ status: 'needs_reauth', statusReason: reason, updatedAt: this.deps.clock.now() }).where(eq(ghlTokens.id, row.id));
+      await updateToken(tx, row.id, { status: 'needs_reauth', statusReason: reason, updatedAt: this.deps.clock.now() });
       return { failure: 'reauth', reason };
     });
     if ('failure' in outcome) {
@@ -293,7 +286,7 @@ export class GhlTokenStore implements GhlTokenSource {
   /** The agency token of a location row, when it is usable for a re-mint (the SDK's fallback, §2.6). */
   private async readCompanyToken(tx: Executor, row: TokenRow): Promise<string | undefined> {
     if (row.userType !== 'Location' || !row.ghlLocationId) return undefined;
-    const [company] = await tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, `company:${row.ghlCompanyId}`));
+    const company = await findToken(tx, `company:${row.ghlCompanyId}`);
     if (!company || company.status !== 'active' || !company.accessSecretId) return undefined;
     if ((company.accessExpiresAt?.getTime() ?? 0) <= this.deps.clock.now().getTime()) return undefined;
     return this.deps.vault.readSecret(tx, company.accessSecretId);
@@ -305,10 +298,7 @@ export class GhlTokenStore implements GhlTokenSource {
   }
 
   private async releaseLease(tx: Executor, rowId: string, leaseId: string): Promise<void> {
-    await tx
-      .update(ghlTokens)
-      .set({ refreshLeaseId: null, refreshLeaseUntil: null })
-      .where(and(eq(ghlTokens.id, rowId), eq(ghlTokens.refreshLeaseId, leaseId)));
+    await releaseRefreshLease(tx, rowId, leaseId);
   }
 
   private async storeRefreshed(tx: Executor, row: TokenRow, leaseId: string, token: TokenResponse) {
@@ -318,19 +308,15 @@ export class GhlTokenStore implements GhlTokenSource {
     const expiresAt = new Date(now.getTime() + token.expires_in * 1000);
     // GHL refresh tokens are single-use: the new one is stored even if our lease expired meanwhile.
     const isLeaseOurs = row.refreshLeaseId === leaseId;
-    await tx
-      .update(ghlTokens)
-      .set({
+    await recordTokenRefresh(tx, row.id, {
         accessSecretId,
         refreshSecretId,
         accessExpiresAt: expiresAt,
-        refreshCount: sql`${ghlTokens.refreshCount} + 1`,
         refreshedAt: now,
         updatedAt: now,
         ...(isLeaseOurs ? { refreshLeaseId: null, refreshLeaseUntil: null } : {}),
         ...(token.scope ? { scopes: token.scope } : {}),
-      })
-      .where(eq(ghlTokens.id, row.id));
+      });
     return { token: token.access_token, expiresAtMs: expiresAt.getTime() };
   }
 
