@@ -1,4 +1,4 @@
-import type { WebhookEntityRule, WebhookRouteSpec, WebhookSubscription } from '../../platform/module/index.js';
+import type { WebhookBatchProcessor, WebhookEntityRule, WebhookProcessor, WebhookRouteSpec, WebhookSubscription } from '../../platform/module/index.js';
 import type { CrmProcessorDeps } from './entity-processor.js';
 import { createCrmProcessors } from './register-crm-processors.js';
 
@@ -44,6 +44,8 @@ function routeOf(eventType: string): WebhookRouteSpec | undefined {
 export function createCrmWebhookSubscriptions(deps: CrmProcessorDeps): WebhookSubscription[] {
   return Object.entries(createCrmProcessors(deps)).map(([eventType, process]) => {
     const route = routeOf(eventType);
-    return { eventTypes: [eventType], process, ...(route ? { route } : {}) };
+    // Entity processors carry a batch form: the dispatcher applies a claim's events of one type in one statement.
+    const { processBatch } = process as WebhookProcessor & { processBatch?: WebhookBatchProcessor };
+    return { eventTypes: [eventType], process, ...(route ? { route } : {}), ...(processBatch ? { processBatch } : {}) };
   });
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock/clock.js';
 import type { Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import { findTenantByGhlLocationId, type TenantRef } from '../tenants/index.js';
-import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
+import type { BatchOutcome, ProcessOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
 import { LocationNotInstalledError } from './crm.errors.js';
 import { applyEntityVersions, applyEntityVersionsReturningGhlIds, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { describeIssues, resolveSourceVersion, type SourceVersion } from './ghl-payload.js';
@@ -63,15 +63,13 @@ async function readEntityVersion<P, C extends string>(
   };
 }
 
-/** Parses, resolves the tenant and applies one entity version (upsert or tombstone). */
-export function createEntityProcessor<P, C extends string>(mapping: EntityMapping<P, C>, mode: 'upsert' | 'delete', deps: CrmProcessorDeps): WebhookProcessor {
-  return async (tx, event): Promise<ProcessOutcome> => {
-    const read = await readEntityVersion(mapping, event, (ghlLocationId) => resolveEventTenant(tx, event, ghlLocationId));
-    if (!read.ok) return { status: 'skipped', reason: read.reason };
-    const { version } = read;
-    const options = { mode, now: deps.clock.now(), generateId: deps.generateId };
-    const changed = await applyEntityVersions(tx, mapping.table, [version], options);
-    if (changed > 0) return { status: 'done' };
+/** A processor of one entity type, with its batch form for the dispatcher's batch transaction. */
+export type EntityProcessor = WebhookProcessor & { processBatch: WebhookBatchProcessor };
+
+/** Parses, resolves the tenant and applies one entity version (upsert or tombstone); batches apply in one statement. */
+export function createEntityProcessor<P, C extends string>(mapping: EntityMapping<P, C>, mode: 'upsert' | 'delete', deps: CrmProcessorDeps): EntityProcessor {
+  /** The outcome of a version that changed nothing: merged into a row with local edits, our own echo, or stale. */
+  const settleUnchanged = async (tx: Executor, version: EntityVersion<C>, options: { now: Date; generateId: IdGenerator }): Promise<ProcessOutcome> => {
     if (mode === 'upsert' && mapping.table.writeThrough) {
       // Not applied: the row may hold edits made here (merge per column), or this is our own push coming back.
       const merged = await mergeIntoEditedRow(tx, mapping.table as EntityTable<string>, version, options);
@@ -80,6 +78,40 @@ export function createEntityProcessor<P, C extends string>(mapping: EntityMappin
     }
     return { status: 'skipped', reason: `${mapping.table.name} ${version.ghlId}: already applied, stale, or deleted` };
   };
+  const processOne = async (tx: Executor, event: WebhookEvent): Promise<ProcessOutcome> => {
+    const read = await readEntityVersion(mapping, event, (ghlLocationId) => resolveEventTenant(tx, event, ghlLocationId));
+    if (!read.ok) return { status: 'skipped', reason: read.reason };
+    const options = { mode, now: deps.clock.now(), generateId: deps.generateId };
+    const changed = await applyEntityVersions(tx, mapping.table, [read.version], options);
+    return changed > 0 ? { status: 'done' } : settleUnchanged(tx, read.version, options);
+  };
+  const processBatch: WebhookBatchProcessor = async (tx, events) => {
+    const outcomes: BatchOutcome[] = [];
+    const pending: { index: number; version: EntityVersion<C> }[] = [];
+    const tenants = new Map<string, Promise<TenantRef | undefined>>();
+    for (const [index, event] of events.entries()) {
+      try {
+        const read = await readEntityVersion(mapping, event, (ghlLocationId) => {
+          const known = tenants.get(ghlLocationId) ?? resolveEventTenant(tx, event, ghlLocationId);
+          tenants.set(ghlLocationId, known);
+          return known;
+        });
+        if (read.ok) pending.push({ index, version: read.version });
+        outcomes[index] = read.ok ? { status: 'done' } : { status: 'skipped', reason: read.reason };
+      } catch (error) {
+        // An unknown location: this event alone waits for a retry, untouched.
+        if (!(error instanceof LocationNotInstalledError)) throw error;
+        outcomes[index] = { status: 'failed', error };
+      }
+    }
+    const options = { mode, now: deps.clock.now(), generateId: deps.generateId };
+    const changed = new Set(await applyEntityVersionsReturningGhlIds(tx, mapping.table, pending.map((item) => item.version), options));
+    for (const { index, version } of pending) {
+      if (!changed.has(version.ghlId)) outcomes[index] = await settleUnchanged(tx, version, options);
+    }
+    return outcomes;
+  };
+  return Object.assign(processOne, { processBatch });
 }
 
 /**

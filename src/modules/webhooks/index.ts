@@ -1,5 +1,5 @@
 export { ProcessorRegistry, DEFAULT_WEBHOOK_ROUTE } from './processor-registry.js';
-export type { WebhookEvent, WebhookProcessor, ProcessOutcome, WebhookRouteSpec, WebhookSubscription } from './processor-registry.js';
+export type { BatchOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor, ProcessOutcome, WebhookRouteSpec, WebhookSubscription } from './processor-registry.js';
 export { createWebhooksModule } from './create-webhooks-module.js';
 export type { WebhooksModule, WebhooksDeps, WebhookWorkers } from './create-webhooks-module.js';
 export { WebhookSecretRegistry } from './webhook-secrets.js';

@@ -1,6 +1,6 @@
-import type { ProcessOutcome, WebhookEvent, WebhookProcessor, WebhookRouteSpec, WebhookSubscription } from '../../platform/module/index.js';
+import type { BatchOutcome, ProcessOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor, WebhookRouteSpec, WebhookSubscription } from '../../platform/module/index.js';
 
-export type { ProcessOutcome, WebhookEvent, WebhookProcessor, WebhookRouteSpec, WebhookSubscription };
+export type { BatchOutcome, ProcessOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor, WebhookRouteSpec, WebhookSubscription };
 
 /** Where an event type nobody routes goes: the general queue, ordered by its id, never stale. */
 export const DEFAULT_WEBHOOK_ROUTE: WebhookRouteSpec = { queue: 'general', priority: 0, entity: { family: 'entity', idPaths: [['id'], ['_id']], isVersioned: false } };
@@ -11,6 +11,7 @@ export const DEFAULT_WEBHOOK_ROUTE: WebhookRouteSpec = { queue: 'general', prior
  */
 export class ProcessorRegistry {
   private readonly processors = new Map<string, WebhookProcessor[]>();
+  private readonly batchProcessors = new Map<string, (WebhookBatchProcessor | undefined)[]>();
   private readonly routes = new Map<string, WebhookRouteSpec>();
 
   subscribe(subscription: WebhookSubscription): void {
@@ -19,6 +20,9 @@ export class ProcessorRegistry {
       const list = this.processors.get(eventType) ?? [];
       list.push(subscription.process);
       this.processors.set(eventType, list);
+      const batches = this.batchProcessors.get(eventType) ?? [];
+      batches.push(subscription.processBatch);
+      this.batchProcessors.set(eventType, batches);
     }
   }
 
@@ -33,6 +37,12 @@ export class ProcessorRegistry {
 
   find(eventType: string): readonly WebhookProcessor[] {
     return this.processors.get(eventType) ?? [];
+  }
+
+  /** The batch form of the type's processing, when one subscription alone processes it and has one. */
+  findBatch(eventType: string): WebhookBatchProcessor | undefined {
+    const batches = this.batchProcessors.get(eventType);
+    return batches?.length === 1 ? batches[0] : undefined;
   }
 
   routeOf(eventType: string): WebhookRouteSpec {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../platform/db/index.js';
-import { extendLeases, failLeasedRow, finishLeasedRow, releaseExpiredRowLeases } from '../../platform/queue/index.js';
+import { extendLeases, failLeasedRow, finishLeasedRow, finishLeasedRows, lockLeasedRows, releaseExpiredRowLeases } from '../../platform/queue/index.js';
 
 /** The NOTIFY channel workers LISTEN on (PostgreSQL); the payload is a comma-separated queue list. */
 export const WEBHOOK_NOTIFY_CHANNEL = 'switchboard_webhook_events';
@@ -198,6 +198,34 @@ export async function advanceEntityVersion(executor: Executor, input: { ordering
       returning 1 as "ok"`,
   );
   return rows.length === 1;
+}
+
+/**
+ * The batch form of advanceEntityVersion: records each event's version unless a newer one is applied
+ * for its ordering key. Answers the ids of the events that are current (the others are stale). The
+ * ordering keys must be distinct (a claim never holds two rows of one entity).
+ */
+export async function advanceEntityVersions(executor: Executor, items: readonly { orderingKey: string; versionAt: Date; eventId: string }[]): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const rows = await queryRows<{ eventId: string }>(
+    executor,
+    sql`insert into webhook_entity_versions (ordering_key, version_at, event_id)
+      select * from unnest(${sql.param(items.map((item) => item.orderingKey))}::text[], ${sql.param(items.map((item) => item.versionAt.toISOString()))}::timestamptz[],
+        ${sql.param(items.map((item) => item.eventId))}::bigint[])
+      on conflict (ordering_key) do update set version_at = excluded.version_at, event_id = excluded.event_id, updated_at = now()
+      where webhook_entity_versions.version_at <= excluded.version_at
+      returning event_id::text as "eventId"`,
+  );
+  return new Set(rows.map((row) => row.eventId));
+}
+
+/** Locks the claimed rows this worker still leases (see lockLeasedRows); answers the ids held. */
+export function lockClaimedInboxRows(executor: Executor, ids: readonly string[], workerId: string): Promise<Set<string>> {
+  return lockLeasedRows(executor, INBOX_TABLE, { ids, workerId });
+}
+
+export function finishInboxRows(executor: Executor, workerId: string, rows: readonly { id: string; status: 'done' | 'skipped'; note: string | null }[]): Promise<number> {
+  return finishLeasedRows(executor, INBOX_TABLE, { workerId, rows });
 }
 
 /** Retention: finished (done/skipped) rows older than the cutoff, in batches; dead rows are kept. */

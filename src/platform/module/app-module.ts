@@ -90,6 +90,16 @@ export type ProcessOutcome = { status: 'done' } | { status: 'skipped'; reason: s
  */
 export type WebhookProcessor = (tx: Tx, event: WebhookEvent) => Promise<ProcessOutcome>;
 
+/** A batch processor's verdict on one event: `failed` only for an event it left untouched (retried alone). */
+export type BatchOutcome = ProcessOutcome | { status: 'failed'; error: unknown };
+
+/**
+ * Applies many events of one type inside the dispatcher's batch transaction (set-based where it can),
+ * under the same rules as the single processor; one outcome per event, in order. Throwing rolls the
+ * whole batch back and the dispatcher processes its events one at a time.
+ */
+export type WebhookBatchProcessor = (tx: Tx, events: readonly WebhookEvent[]) => Promise<BatchOutcome[]>;
+
 /**
  * One module's processor for some event types. The module that owns an event type's data declares
  * its `route`; another module may process the same type without one (it follows the owner's route).
@@ -99,4 +109,6 @@ export interface WebhookSubscription {
   eventTypes: readonly string[];
   route?: WebhookRouteSpec;
   process: WebhookProcessor;
+  /** The same rules for a batch of events; used when this is the type's only subscription. */
+  processBatch?: WebhookBatchProcessor;
 }

@@ -9,4 +9,4 @@ export type { PollingLoop, PollingLoopOptions } from './polling-loop.js';
 export { Semaphore } from './semaphore.js';
 export { createCoalescingNotifier } from './coalescing-notifier.js';
 export type { CoalescingNotifier } from './coalescing-notifier.js';
-export { extendLeases, failLeasedRow, finishLeasedRow, releaseExpiredRowLeases } from './leased-rows.repo.js';
+export { extendLeases, failLeasedRow, finishLeasedRow, finishLeasedRows, lockLeasedRows, releaseExpiredRowLeases } from './leased-rows.repo.js';

@@ -26,6 +26,38 @@ export async function finishLeasedRow(executor: Executor, table: string, input: 
   return rows.length === 1;
 }
 
+/**
+ * Locks the rows of `ids` this worker still leases, for the rest of the caller's transaction: the
+ * reaper cannot take them back until it commits, so a batch's finish marks cannot lose their lease.
+ * Answers the ids held.
+ */
+export async function lockLeasedRows(executor: Executor, table: string, input: { ids: readonly string[]; workerId: string }): Promise<Set<string>> {
+  if (input.ids.length === 0) return new Set();
+  const rows = await queryRows<{ id: string }>(
+    executor,
+    sql`select id::text as "id" from ${sql.identifier(table)}
+      where id = any(${sql.param(input.ids.map((id) => String(id)))}::bigint[]) and locked_by = ${input.workerId} and status = 'running'
+      order by id for update`,
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Ends many leased rows in one statement (rows locked by `lockLeasedRows`); answers how many it ended. */
+export async function finishLeasedRows(
+  executor: Executor,
+  table: string,
+  input: { workerId: string; rows: readonly { id: string; status: 'done' | 'skipped'; note: string | null }[] },
+): Promise<number> {
+  if (input.rows.length === 0) return 0;
+  const rows = await queryRows(
+    executor,
+    sql`update ${sql.identifier(table)} t set status = v.status, finished_at = now(), lease_until = null, last_error = v.note
+      from unnest(${sql.param(input.rows.map((row) => row.id))}::bigint[], ${sql.param(input.rows.map((row) => row.status))}::text[], ${sql.param(input.rows.map((row) => row.note))}::text[]) as v(id, status, note)
+      where t.id = v.id and t.locked_by = ${input.workerId} and t.status = 'running' returning 1 as "ok"`,
+  );
+  return rows.length;
+}
+
 /** A failed attempt: retry after `retryInSeconds`, or dead; false = the lease was lost. */
 export async function failLeasedRow(executor: Executor, table: string, input: { id: string; workerId: string; isDead: boolean; retryInSeconds: number; error: string }): Promise<boolean> {
   const status = input.isDead ? 'dead' : 'retry';
