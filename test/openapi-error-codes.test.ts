@@ -101,7 +101,8 @@ describe('OpenAPI error responses', () => {
 
     const register = operation('post', '/api/auth/register');
     expect(codesOf(register, 409)).toEqual(['email_taken']);
-    expect(codesOf(register, 400)).toEqual(['bad_request', 'invite_email_mismatch', 'invite_invalid', 'malformed_body', 'validation_failed']);
+    expect(codesOf(register, 400)).toEqual(['bad_request', 'invite_email_mismatch', 'invite_invalid', 'malformed_body', 'password_matches_email', 'password_too_common', 'validation_failed']);
+    expect(codesOf(register, 429)).toEqual(['too_many_attempts']);
     expect(register.responses['401']).toBeUndefined();
 
     const location = operation('get', '/api/locations/{locationId}');
