@@ -81,10 +81,15 @@ describe('OpenAPI error responses', () => {
     }
   });
 
-  it('documents the platform answers on input: 400 wherever there is input, 413/415 wherever there is a body', () => {
+  it('documents the platform answers on input: 400 invalid text everywhere, validation wherever there is input, 414 on path parameters, 413/415 wherever there is a body', () => {
     for (const [name, op] of allOperations()) {
       if (!name.includes(' /api/')) continue;
+      expect(codesOf(op, 400), name).toContain('invalid_text');
       if (op.parameters?.length || op.requestBody) expect(codesOf(op, 400), name).toContain('validation_failed');
+      if (name.includes('{')) {
+        expect(codesOf(op, 400), name).toContain('bad_url');
+        expect(codesOf(op, 414), name).toEqual(['uri_too_long']);
+      }
       if (op.requestBody) {
         expect(codesOf(op, 400), name).toEqual(expect.arrayContaining(['malformed_body', 'bad_request']));
         expect(codesOf(op, 413), name).toEqual(['payload_too_large']);
@@ -97,27 +102,28 @@ describe('OpenAPI error responses', () => {
     const login = operation('post', '/api/auth/login');
     expect(codesOf(login, 401)).toEqual(['invalid_credentials']);
     expect(codesOf(login, 429)).toEqual(['too_many_attempts']);
-    expect(codesOf(login, 400)).toEqual(['bad_request', 'malformed_body', 'validation_failed']);
+    expect(codesOf(login, 400)).toEqual(['bad_request', 'invalid_text', 'malformed_body', 'validation_failed']);
 
     const register = operation('post', '/api/auth/register');
     expect(codesOf(register, 409)).toEqual(['email_taken']);
-    expect(codesOf(register, 400)).toEqual(['bad_request', 'invite_email_mismatch', 'invite_invalid', 'malformed_body', 'password_matches_email', 'password_too_common', 'validation_failed']);
+    expect(codesOf(register, 400)).toEqual(['bad_request', 'invalid_text', 'invite_email_mismatch', 'invite_invalid', 'malformed_body', 'password_matches_email', 'password_too_common', 'validation_failed']);
     expect(codesOf(register, 429)).toEqual(['too_many_attempts']);
     expect(register.responses['401']).toBeUndefined();
 
     const location = operation('get', '/api/locations/{locationId}');
     expect(codesOf(location, 401)).toEqual(['unauthenticated']);
     expect(codesOf(location, 404)).toEqual(['not_found']);
-    expect(codesOf(location, 400)).toEqual(['validation_failed']);
+    expect(codesOf(location, 400)).toEqual(['bad_url', 'invalid_text', 'validation_failed']);
+    expect(codesOf(location, 414)).toEqual(['uri_too_long']);
     expect(location.responses['403']).toBeUndefined();
 
     const createInvite = operation('post', '/api/invites');
     expect(codesOf(createInvite, 403)).toEqual(['forbidden']);
     expect(codesOf(createInvite, 404)).toEqual(['location_not_found']);
-    expect(codesOf(createInvite, 400)).toEqual(['bad_request', 'company_required', 'malformed_body', 'role_mismatch', 'validation_failed']);
+    expect(codesOf(createInvite, 400)).toEqual(['bad_request', 'company_required', 'invalid_text', 'malformed_body', 'role_mismatch', 'validation_failed']);
 
     const freeSlots = operation('get', '/api/locations/{locationId}/calendars/{calendarId}/free-slots');
-    expect(codesOf(freeSlots, 400)).toEqual(['invalid_timezone', 'invalid_window', 'validation_failed']);
+    expect(codesOf(freeSlots, 400)).toEqual(['bad_url', 'invalid_text', 'invalid_timezone', 'invalid_window', 'validation_failed']);
     expect(codesOf(freeSlots, 404)).toEqual(['not_found']);
     expect(codesOf(freeSlots, 409)).toEqual(['not_linked']);
     expect(codesOf(freeSlots, 502)).toEqual(['ghl_unavailable']);
@@ -125,7 +131,7 @@ describe('OpenAPI error responses', () => {
 
     const sendMessage = operation('post', '/api/locations/{locationId}/contacts/{contactId}/messages');
     expect(codesOf(sendMessage, 409)).toEqual(['contact_dnd', 'not_linked']);
-    expect(codesOf(sendMessage, 400)).toEqual(['bad_request', 'invalid_message', 'malformed_body', 'unknown_contact', 'validation_failed']);
+    expect(codesOf(sendMessage, 400)).toEqual(['bad_request', 'bad_url', 'invalid_message', 'invalid_text', 'malformed_body', 'unknown_contact', 'validation_failed']);
 
     const deleteContact = operation('delete', '/api/locations/{locationId}/contacts/{contactId}');
     expect(codesOf(deleteContact, 404)).toEqual(['not_found']);
@@ -146,11 +152,13 @@ describe('OpenAPI error responses', () => {
     expect(codesOf(replay, 409)).toEqual(['webhook_event_in_flight']);
 
     const callback = operation('get', '/api/oauth/callback');
-    expect(codesOf(callback, 400)).toEqual(['code_rejected', 'state_invalid', 'token_incomplete', 'validation_failed']);
+    expect(codesOf(callback, 400)).toEqual(['code_rejected', 'invalid_text', 'state_invalid', 'token_incomplete', 'validation_failed']);
     expect(codesOf(callback, 502)).toEqual(['ghl_unavailable']);
 
     expect(codesOf(operation('get', '/metrics'), 401)).toEqual(['unauthenticated']);
-    expect(Object.keys(operation('get', '/api/status').responses).sort()).toEqual(['200', '503']);
+    const status = operation('get', '/api/status');
+    expect(Object.keys(status.responses).sort()).toEqual(['200', '400', '503']);
+    expect(codesOf(status, 400)).toEqual(['invalid_text']);
   });
 
   it('answers bad input on every operation with a code its document lists for that status', async () => {
@@ -161,7 +169,7 @@ describe('OpenAPI error responses', () => {
       const [method, path] = name.split(' ') as [string, string];
       if (!path.startsWith('/api/')) continue;
       const hasBody = method !== 'GET';
-      for (const id of ['x', 'a'.repeat(100)]) {
+      for (const id of ['x', '%zz', 'a'.repeat(300), 'nul%00']) {
         const url = `${path.replace(/\{[^}]+\}/g, id)}?limit=abc`;
         const bodies = hasBody ? [{ 'content-type': 'application/json', payload: '{"broken' }, { 'content-type': 'application/json', payload: '[]' }, { 'content-type': 'text/xml', payload: '<x/>' }] : [undefined];
         for (const body of bodies) {

@@ -66,11 +66,12 @@ describe('route failures', () => {
     const responses = document.paths['/api/things/{thingId}']?.['post']?.responses ?? {};
     const codes = Object.fromEntries(Object.entries(responses).filter(([status]) => status !== '200').map(([status, response]) => [status, response.content['application/json'].schema.properties.error.properties.code.enum]));
     expect(codes).toEqual({
-      400: ['bad_request', 'malformed_body', 'validation_failed'],
+      400: ['bad_request', 'bad_url', 'invalid_text', 'malformed_body', 'validation_failed'],
       401: ['unauthenticated'],
       404: ['thing_gone'],
       409: ['thing_clash'],
       413: ['payload_too_large'],
+      414: ['uri_too_long'],
       415: ['unsupported_media_type'],
     });
     expect(responses['404']?.description).toBe('Error codes: `thing_gone`');
