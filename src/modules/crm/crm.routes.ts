@@ -1,7 +1,6 @@
-import type { FastifyReply } from 'fastify';
-import { errorResponses, principalOf, sendError, type HttpServer } from '../../platform/http/index.js';
-import type { Failure } from '../../platform/result/index.js';
+import { principalOf, routeFailures, sendFailure, type HttpServer } from '../../platform/http/index.js';
 import type { CrmReadDeps, CrmWriteDeps } from './crm-read.deps.js';
+import { CRM_ERROR_STATUS } from './crm.errors.js';
 import { registerCrmWriteRoutes } from './crm-write.routes.js';
 import {
   appointmentParamsSchema,
@@ -40,12 +39,9 @@ import { getFreeSlots } from './get-free-slots.js';
 import { listConversations, listMessages } from './list-conversations.js';
 import { getInvoice, listInvoices } from './list-invoices.js';
 
-function sendNotFound(reply: FastifyReply, failure: Failure<'not_found'>) {
-  switch (failure.code) {
-    case 'not_found':
-      return sendError(reply, 404, failure.code, failure.message);
-  }
-}
+const notFound = routeFailures(CRM_ERROR_STATUS, ['not_found']);
+const listAppointmentsFailures = routeFailures(CRM_ERROR_STATUS, ['not_found', 'invalid_window']);
+const freeSlotsFailures = routeFailures(CRM_ERROR_STATUS, ['not_found', 'invalid_window', 'invalid_timezone', 'not_linked', 'ghl_not_configured', 'ghl_unavailable']);
 
 const tags = ['crm'];
 
@@ -67,12 +63,12 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
         summary: 'Contacts of a location: search by name/email/phone, filter by tag, sort by dateAdded or updatedAt',
         params: locationParamsSchema,
         querystring: listContactsQuerySchema,
-        response: { 200: pageOf(contactViewSchema), ...errorResponses(400, 401, 404) },
+        response: { 200: pageOf(contactViewSchema), ...notFound.responses },
       },
     },
     async (request, reply) => {
       const result = await listContacts(deps, principalOf(request), request.params.locationId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
@@ -84,21 +80,21 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
         summary: 'One contact (our id or GHL id) with its notes and tasks',
         params: contactParamsSchema,
         querystring: includeDeletedQuerySchema,
-        response: { 200: contactDetailSchema, ...errorResponses(400, 401, 404) },
+        response: { 200: contactDetailSchema, ...notFound.responses },
       },
     },
     async (request, reply) => {
       const result = await getContact(deps, principalOf(request), request.params.locationId, request.params.contactId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
   app.get(
     '/api/locations/:locationId/pipelines',
-    { schema: { tags, summary: 'Pipelines of a location with their stages', params: locationParamsSchema, response: { 200: pipelineListSchema, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, summary: 'Pipelines of a location with their stages', params: locationParamsSchema, response: { 200: pipelineListSchema, ...notFound.responses } } },
     async (request, reply) => {
       const result = await listPipelines(deps, principalOf(request), request.params.locationId);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
@@ -110,21 +106,21 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
         summary: 'Projects (GHL opportunities): filter by pipeline, stage, status, name; amounts in integer cents',
         params: locationParamsSchema,
         querystring: listProjectsQuerySchema,
-        response: { 200: pageOf(projectViewSchema), ...errorResponses(400, 401, 404) },
+        response: { 200: pageOf(projectViewSchema), ...notFound.responses },
       },
     },
     async (request, reply) => {
       const result = await listProjects(deps, principalOf(request), request.params.locationId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
   app.get(
     '/api/locations/:locationId/projects/:projectId',
-    { schema: { tags, summary: 'One project (our id or GHL id)', params: projectParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: projectViewSchema, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, summary: 'One project (our id or GHL id)', params: projectParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: projectViewSchema, ...notFound.responses } } },
     async (request, reply) => {
       const result = await getProject(deps, principalOf(request), request.params.locationId, request.params.projectId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
@@ -136,49 +132,44 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
         summary: 'Appointments starting in a window (from inclusive, to exclusive), by calendar and status, earliest first',
         params: locationParamsSchema,
         querystring: listAppointmentsQuerySchema,
-        response: { 200: pageOf(appointmentViewSchema), ...errorResponses(400, 401, 404) },
+        response: { 200: pageOf(appointmentViewSchema), ...listAppointmentsFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await listAppointments(deps, principalOf(request), request.params.locationId, request.query);
       if (result.ok) return reply.send(result.value);
-      switch (result.code) {
-        case 'not_found':
-          return sendError(reply, 404, result.code, result.message);
-        case 'invalid_window':
-          return sendError(reply, 400, result.code, result.message);
-      }
+      return sendFailure(reply, listAppointmentsFailures, result);
     },
   );
 
   app.get(
     '/api/locations/:locationId/appointments/:appointmentId',
     {
-      schema: { tags, summary: 'One appointment (our id or GHL id)', params: appointmentParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: appointmentViewSchema, ...errorResponses(400, 401, 404) } },
+      schema: { tags, summary: 'One appointment (our id or GHL id)', params: appointmentParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: appointmentViewSchema, ...notFound.responses } },
     },
     async (request, reply) => {
       const result = await getAppointment(deps, principalOf(request), request.params.locationId, request.params.appointmentId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
   app.get(
     '/api/locations/:locationId/calendars',
-    { schema: { tags, summary: 'Calendars of a location', params: locationParamsSchema, response: { 200: calendarListSchema, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, summary: 'Calendars of a location', params: locationParamsSchema, response: { 200: calendarListSchema, ...notFound.responses } } },
     async (request, reply) => {
       const result = await listCalendars(deps, principalOf(request), request.params.locationId);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
   app.get(
     '/api/locations/:locationId/custom-fields',
     {
-      schema: { tags, summary: 'Contact and opportunity custom fields of a location (synced from GHL)', params: locationParamsSchema, querystring: customFieldsQuerySchema, response: { 200: customFieldListSchema, ...errorResponses(400, 401, 404) } },
+      schema: { tags, summary: 'Contact and opportunity custom fields of a location (synced from GHL)', params: locationParamsSchema, querystring: customFieldsQuerySchema, response: { 200: customFieldListSchema, ...notFound.responses } },
     },
     async (request, reply) => {
       const result = await listCustomFields(deps, principalOf(request), request.params.locationId, request.query.model);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
@@ -190,25 +181,13 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
         summary: 'Free slots of a calendar (our id or GHL id), read live from GHL; at most 31 days',
         params: calendarParamsSchema,
         querystring: freeSlotsQuerySchema,
-        response: { 200: freeSlotsSchema, ...errorResponses(400, 401, 404, 409, 502, 503) },
+        response: { 200: freeSlotsSchema, ...freeSlotsFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await getFreeSlots(deps, principalOf(request), request.params.locationId, request.params.calendarId, request.query);
       if (result.ok) return reply.send(result.value);
-      switch (result.code) {
-        case 'not_found':
-          return sendError(reply, 404, result.code, result.message);
-        case 'invalid_window':
-        case 'invalid_timezone':
-          return sendError(reply, 400, result.code, result.message);
-        case 'not_linked':
-          return sendError(reply, 409, result.code, result.message);
-        case 'ghl_not_configured':
-          return sendError(reply, 503, result.code, result.message);
-        case 'ghl_unavailable':
-          return sendError(reply, 502, result.code, result.message, result.details);
-      }
+      return sendFailure(reply, freeSlotsFailures, result);
     },
   );
 
@@ -220,12 +199,12 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
         summary: 'Conversations, most recent message first; filter unread',
         params: locationParamsSchema,
         querystring: listConversationsQuerySchema,
-        response: { 200: pageOf(conversationViewSchema), ...errorResponses(400, 401, 404) },
+        response: { 200: pageOf(conversationViewSchema), ...notFound.responses },
       },
     },
     async (request, reply) => {
       const result = await listConversations(deps, principalOf(request), request.params.locationId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
@@ -237,32 +216,32 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
         summary: 'Messages of a conversation (our id or GHL id), newest first',
         params: conversationParamsSchema,
         querystring: listMessagesQuerySchema,
-        response: { 200: pageOf(messageViewSchema), ...errorResponses(400, 401, 404) },
+        response: { 200: pageOf(messageViewSchema), ...notFound.responses },
       },
     },
     async (request, reply) => {
       const result = await listMessages(deps, principalOf(request), request.params.locationId, request.params.conversationId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
   app.get(
     '/api/locations/:locationId/invoices',
     {
-      schema: { tags, summary: 'Invoices, newest first; filter by status; amounts in integer cents', params: locationParamsSchema, querystring: listInvoicesQuerySchema, response: { 200: pageOf(invoiceViewSchema), ...errorResponses(400, 401, 404) } },
+      schema: { tags, summary: 'Invoices, newest first; filter by status; amounts in integer cents', params: locationParamsSchema, querystring: listInvoicesQuerySchema, response: { 200: pageOf(invoiceViewSchema), ...notFound.responses } },
     },
     async (request, reply) => {
       const result = await listInvoices(deps, principalOf(request), request.params.locationId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 
   app.get(
     '/api/locations/:locationId/invoices/:invoiceId',
-    { schema: { tags, summary: 'One invoice (our id or GHL id)', params: invoiceParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: invoiceViewSchema, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, summary: 'One invoice (our id or GHL id)', params: invoiceParamsSchema, querystring: includeDeletedQuerySchema, response: { 200: invoiceViewSchema, ...notFound.responses } } },
     async (request, reply) => {
       const result = await getInvoice(deps, principalOf(request), request.params.locationId, request.params.invoiceId, request.query);
-      return result.ok ? reply.send(result.value) : sendNotFound(reply, result);
+      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
     },
   );
 }

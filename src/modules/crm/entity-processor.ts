@@ -4,7 +4,7 @@ import type { Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import { findTenantByGhlLocationId, type TenantRef } from '../tenants/index.js';
 import type { BatchOutcome, ProcessOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
-import { LocationNotInstalledError } from './crm.errors.js';
+import { LocationNotInstalledError } from './location-not-installed-error.js';
 import { applyEntityVersions, applyEntityVersionsReturningGhlIds, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
 import { describeIssues, resolveSourceVersion, type SourceVersion } from './ghl-payload.js';
 import { findRowsWithLocalEdits, mergeIntoEditedRow } from './edited-rows.repo.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findCompanyIdByGhlCompanyId } from '../tenants/index.js';
 import type { ProcessOutcome, WebhookProcessor } from '../webhooks/index.js';
-import { LocationNotInstalledError } from './crm.errors.js';
+import { LocationNotInstalledError } from './location-not-installed-error.js';
 import { resolveEventTenant, type CrmProcessorDeps } from './entity-processor.js';
 import { applyEntityVersions, type EntityTable } from './entity-versions.repo.js';
 import { anyValue, describeIssues, optionalStringList, optionalText, optionalTextish, requiredId, resolveSourceVersion } from './ghl-payload.js';

@@ -6,7 +6,7 @@ export type { GhlGateway, GhlAnswer, GhlGatewayError } from './ghl-gateway.js';
 export { CRM_WEBHOOK_ROUTES, createCrmWebhookSubscriptions } from './crm.webhooks.js';
 export { createCrmProcessors, createCrmBatchAppliers } from './register-crm-processors.js';
 export type { CrmProcessorDeps } from './entity-processor.js';
-export { LocationNotInstalledError } from './crm.errors.js';
+export { LocationNotInstalledError } from './location-not-installed-error.js';
 export { toCents, findCents, InvalidAmountError } from './money.js';
 export * as crmTables from './crm.tables.js';
 export * as setupSyncTables from './sync/setup-sync.tables.js';

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { isSameSecret } from '../../platform/crypto/index.js';
-import { sendError, type HttpServer } from '../../platform/http/index.js';
+import { PLATFORM_ERROR_STATUS, routeFailures, sendFailure, type HttpServer } from '../../platform/http/index.js';
 import type { Metrics } from '../../platform/metrics/index.js';
+import { fail } from '../../platform/result/index.js';
+
+const scrapeFailures = routeFailures(PLATFORM_ERROR_STATUS, ['unauthenticated']);
 
 /**
  * Prometheus scrape endpoint. With a token configured, scrapers send `Authorization: Bearer <token>`;
@@ -16,11 +19,11 @@ export function registerMetricsRoutes(app: HttpServer, deps: { metrics: Metrics;
   });
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], summary: 'Prometheus metrics', security: [], response: { 200: z.string(), 401: z.unknown() } } },
+    { schema: { tags: ['health'], summary: 'Prometheus metrics', security: [], response: { 200: z.string(), ...scrapeFailures.responses } } },
     async (request, reply) => {
       if (deps.scrapeToken) {
         const header = request.headers.authorization ?? '';
-        if (!isSameSecret(header, `Bearer ${deps.scrapeToken}`)) return sendError(reply, 401, 'unauthenticated', 'A metrics scrape token is required');
+        if (!isSameSecret(header, `Bearer ${deps.scrapeToken}`)) return sendFailure(reply, scrapeFailures, fail('unauthenticated', 'A metrics scrape token is required'));
       }
       return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     },

@@ -1,5 +1,7 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { errorResponses, principalOf, sendError, type HttpServer } from '../../platform/http/index.js';
+import { principalOf, routeFailures, sendFailure, type HttpServer } from '../../platform/http/index.js';
+import { fail, type Failure } from '../../platform/result/index.js';
 import type { TenantsDeps } from './tenants.deps.js';
 import { registerAccount } from './register-account.js';
 import { logIn } from './log-in.js';
@@ -23,6 +25,22 @@ import {
   userViewSchema,
   streamTicketSchema,
 } from './tenants.schemas.js';
+import { TENANTS_ERROR_STATUS } from './tenants.errors.js';
+
+const registerFailures = routeFailures(TENANTS_ERROR_STATUS, ['email_taken', 'invite_invalid', 'invite_email_mismatch', 'password_matches_email', 'password_too_common', 'too_many_attempts']);
+const loginFailures = routeFailures(TENANTS_ERROR_STATUS, ['invalid_credentials', 'too_many_attempts']);
+const notFound = routeFailures(TENANTS_ERROR_STATUS, ['not_found']);
+const forbidden = routeFailures(TENANTS_ERROR_STATUS, ['forbidden']);
+const usersOnly = routeFailures(TENANTS_ERROR_STATUS, ['users_only']);
+const createLocationFailures = routeFailures(TENANTS_ERROR_STATUS, ['forbidden', 'company_required', 'company_not_found']);
+const changeFailures = routeFailures(TENANTS_ERROR_STATUS, ['not_found', 'forbidden']);
+const createApiKeyFailures = routeFailures(TENANTS_ERROR_STATUS, ['location_not_found', 'forbidden']);
+const createInviteFailures = routeFailures(TENANTS_ERROR_STATUS, ['forbidden', 'location_not_found', 'role_mismatch', 'company_required']);
+
+/** Throttled answers tell the caller when to try again. */
+function setRetryAfter(reply: FastifyReply, failure: Failure<string>): void {
+  if (failure.code === 'too_many_attempts') reply.header('retry-after', String((failure.details as { retryAfterSeconds: number }).retryAfterSeconds));
+}
 
 export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void {
   app.post(
@@ -34,26 +52,14 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
         summary: 'Create an agency with its first admin, or join one with an invite code',
         security: [],
         body: registerBodySchema,
-        response: { 201: sessionSchema, ...errorResponses(400, 409, 429) },
+        response: { 201: sessionSchema, ...registerFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await registerAccount(deps, { ...request.body, ip: request.ip });
       if (result.ok) return reply.status(201).send({ ...result.value, expiresAt: result.value.expiresAt.toISOString() });
-      switch (result.code) {
-        case 'email_taken':
-          return sendError(reply, 409, result.code, result.message);
-        case 'invite_invalid':
-        case 'invite_email_mismatch':
-        case 'password_matches_email':
-        case 'password_too_common':
-          return sendError(reply, 400, result.code, result.message);
-        case 'too_many_attempts': {
-          const details = result.details as { retryAfterSeconds: number };
-          reply.header('retry-after', String(details.retryAfterSeconds));
-          return sendError(reply, 429, result.code, result.message, details);
-        }
-      }
+      setRetryAfter(reply, result);
+      return sendFailure(reply, registerFailures, result);
     },
   );
 
@@ -66,31 +72,24 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
         summary: 'Log in with email and password; returns a 7-day JWT',
         security: [],
         body: loginBodySchema,
-        response: { 200: sessionSchema, ...errorResponses(400, 401, 429) },
+        response: { 200: sessionSchema, ...loginFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await logIn(deps, { ...request.body, ip: request.ip });
       if (result.ok) return reply.send({ ...result.value, expiresAt: result.value.expiresAt.toISOString() });
-      switch (result.code) {
-        case 'invalid_credentials':
-          return sendError(reply, 401, result.code, result.message);
-        case 'too_many_attempts': {
-          const details = result.details as { retryAfterSeconds: number };
-          reply.header('retry-after', String(details.retryAfterSeconds));
-          return sendError(reply, 429, result.code, result.message, details);
-        }
-      }
+      setRetryAfter(reply, result);
+      return sendFailure(reply, loginFailures, result);
     },
   );
 
   app.get(
     '/api/auth/me',
-    { schema: { tags: ['auth'], summary: 'The logged-in user', response: { 200: userViewSchema, ...errorResponses(401, 404) } } },
+    { schema: { tags: ['auth'], summary: 'The logged-in user', response: { 200: userViewSchema, ...notFound.responses } } },
     async (request, reply) => {
       const result = await getCurrentUser(deps, principalOf(request));
       if (result.ok) return reply.send(result.value);
-      return sendError(reply, 404, result.code, result.message);
+      return sendFailure(reply, notFound, result);
     },
   );
 
@@ -100,12 +99,12 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
       schema: {
         tags: ['auth'],
         summary: 'A 60-second ticket for one Server-Sent Events stream (EventSource cannot send headers): GET …?ticket=<ticket> with Accept: text/event-stream',
-        response: { 200: streamTicketSchema, ...errorResponses(401, 403) },
+        response: { 200: streamTicketSchema, ...usersOnly.responses },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (!principal.userId) return sendError(reply, 403, 'users_only', 'Stream tickets are for logged-in users; API keys send their header on streams');
+      if (!principal.userId) return sendFailure(reply, usersOnly, fail('users_only', 'Stream tickets are for logged-in users; API keys send their header on streams'));
       const { ticket, expiresAt } = await deps.sessions.issueStreamTicket(principal.userId);
       return reply.send({ ticket, expiresAt: expiresAt.toISOString() });
     },
@@ -114,61 +113,49 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
   app.get(
     '/api/users',
     {
-      schema: { tags: ['tenants'], summary: "Users of the caller's agency (agency admins)", querystring: paginationQuerySchema, response: { 200: pageOf(userViewSchema), ...errorResponses(401, 403) } },
+      schema: { tags: ['tenants'], summary: "Users of the caller's agency (agency admins)", querystring: paginationQuerySchema, response: { 200: pageOf(userViewSchema), ...forbidden.responses } },
     },
     async (request, reply) => {
       const result = await listUsers(deps, principalOf(request), request.query);
       if (result.ok) return reply.send(result.value);
-      return sendError(reply, 403, result.code, result.message);
+      return sendFailure(reply, forbidden, result);
     },
   );
 
   app.get(
     '/api/locations',
-    { schema: { tags: ['tenants'], summary: 'Locations the caller can see', querystring: paginationQuerySchema, response: { 200: pageOf(locationViewSchema), ...errorResponses(401) } } },
+    { schema: { tags: ['tenants'], summary: 'Locations the caller can see', querystring: paginationQuerySchema, response: { 200: pageOf(locationViewSchema) } } },
     async (request, reply) => reply.send(await listLocations(deps, principalOf(request), request.query)),
   );
 
   app.post(
     '/api/locations',
-    { schema: { tags: ['tenants'], summary: 'Create a location (agency admins)', body: createLocationBodySchema, response: { 201: locationViewSchema, ...errorResponses(400, 401, 403, 404) } } },
+    { schema: { tags: ['tenants'], summary: 'Create a location (agency admins)', body: createLocationBodySchema, response: { 201: locationViewSchema, ...createLocationFailures.responses } } },
     async (request, reply) => {
       const result = await createLocation(deps, principalOf(request), request.body);
       if (result.ok) return reply.status(201).send(result.value);
-      switch (result.code) {
-        case 'forbidden':
-          return sendError(reply, 403, result.code, result.message);
-        case 'company_required':
-          return sendError(reply, 400, result.code, result.message);
-        case 'company_not_found':
-          return sendError(reply, 404, result.code, result.message);
-      }
+      return sendFailure(reply, createLocationFailures, result);
     },
   );
 
   const locationParams = z.object({ locationId: z.string().min(1).max(100) });
   app.get(
     '/api/locations/:locationId',
-    { schema: { tags: ['tenants'], summary: 'One location', params: locationParams, response: { 200: locationViewSchema, ...errorResponses(401, 404) } } },
+    { schema: { tags: ['tenants'], summary: 'One location', params: locationParams, response: { 200: locationViewSchema, ...notFound.responses } } },
     async (request, reply) => {
       const result = await getLocation(deps, principalOf(request), request.params.locationId);
       if (result.ok) return reply.send(result.value);
-      return sendError(reply, 404, result.code, result.message);
+      return sendFailure(reply, notFound, result);
     },
   );
 
   app.patch(
     '/api/locations/:locationId',
-    { schema: { tags: ['tenants'], summary: 'Rename a location or set its timezone (location admins)', params: locationParams, body: updateLocationBodySchema, response: { 200: locationViewSchema, ...errorResponses(400, 401, 403, 404) } } },
+    { schema: { tags: ['tenants'], summary: 'Rename a location or set its timezone (location admins)', params: locationParams, body: updateLocationBodySchema, response: { 200: locationViewSchema, ...changeFailures.responses } } },
     async (request, reply) => {
       const result = await updateLocation(deps, principalOf(request), request.params.locationId, request.body);
       if (result.ok) return reply.send(result.value);
-      switch (result.code) {
-        case 'not_found':
-          return sendError(reply, 404, result.code, result.message);
-        case 'forbidden':
-          return sendError(reply, 403, result.code, result.message);
-      }
+      return sendFailure(reply, changeFailures, result);
     },
   );
 
@@ -179,39 +166,29 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
         tags: ['tenants'],
         summary: 'Create an API key for a location; the key is shown only in this response',
         body: createApiKeyBodySchema,
-        response: { 201: z.object({ apiKey: apiKeyViewSchema, key: z.string() }), ...errorResponses(400, 401, 403, 404) },
+        response: { 201: z.object({ apiKey: apiKeyViewSchema, key: z.string() }), ...createApiKeyFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await createApiKey(deps, principalOf(request), request.body);
       if (result.ok) return reply.status(201).send(result.value);
-      switch (result.code) {
-        case 'location_not_found':
-          return sendError(reply, 404, result.code, result.message);
-        case 'forbidden':
-          return sendError(reply, 403, result.code, result.message);
-      }
+      return sendFailure(reply, createApiKeyFailures, result);
     },
   );
 
   app.get(
     '/api/api-keys',
-    { schema: { tags: ['tenants'], summary: 'API keys of the locations the caller administers', response: { 200: z.object({ items: z.array(apiKeyViewSchema) }), ...errorResponses(401) } } },
+    { schema: { tags: ['tenants'], summary: 'API keys of the locations the caller administers', response: { 200: z.object({ items: z.array(apiKeyViewSchema) }) } } },
     async (request, reply) => reply.send({ items: await listApiKeys(deps, principalOf(request)) }),
   );
 
   app.delete(
     '/api/api-keys/:apiKeyId',
-    { schema: { tags: ['tenants'], summary: 'Revoke an API key', params: z.object({ apiKeyId: z.string().min(1).max(100) }), response: { 200: apiKeyViewSchema, ...errorResponses(401, 403, 404) } } },
+    { schema: { tags: ['tenants'], summary: 'Revoke an API key', params: z.object({ apiKeyId: z.string().min(1).max(100) }), response: { 200: apiKeyViewSchema, ...changeFailures.responses } } },
     async (request, reply) => {
       const result = await revokeApiKey(deps, principalOf(request), request.params.apiKeyId);
       if (result.ok) return reply.send(result.value);
-      switch (result.code) {
-        case 'not_found':
-          return sendError(reply, 404, result.code, result.message);
-        case 'forbidden':
-          return sendError(reply, 403, result.code, result.message);
-      }
+      return sendFailure(reply, changeFailures, result);
     },
   );
 
@@ -222,40 +199,29 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
         tags: ['tenants'],
         summary: 'Create an invite code to join the agency or a location with a role; the code is shown only here',
         body: createInviteBodySchema,
-        response: { 201: z.object({ invite: inviteViewSchema, code: z.string() }), ...errorResponses(400, 401, 403, 404) },
+        response: { 201: z.object({ invite: inviteViewSchema, code: z.string() }), ...createInviteFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await createInvite(deps, principalOf(request), request.body);
       if (result.ok) return reply.status(201).send(result.value);
-      switch (result.code) {
-        case 'forbidden':
-          return sendError(reply, 403, result.code, result.message);
-        case 'location_not_found':
-          return sendError(reply, 404, result.code, result.message);
-        case 'role_mismatch':
-        case 'company_required':
-          return sendError(reply, 400, result.code, result.message);
-      }
+      return sendFailure(reply, createInviteFailures, result);
     },
   );
 
   app.get(
     '/api/invites',
-    { schema: { tags: ['tenants'], summary: 'Invites the caller manages', response: { 200: z.object({ items: z.array(inviteViewSchema) }), ...errorResponses(401) } } },
+    { schema: { tags: ['tenants'], summary: 'Invites the caller manages', response: { 200: z.object({ items: z.array(inviteViewSchema) }) } } },
     async (request, reply) => reply.send({ items: await listInvites(deps, principalOf(request)) }),
   );
 
   app.delete(
     '/api/invites/:inviteId',
-    { schema: { tags: ['tenants'], summary: 'Revoke an invite', params: z.object({ inviteId: z.string().min(1).max(100) }), response: { 200: inviteViewSchema, ...errorResponses(401, 404) } } },
+    { schema: { tags: ['tenants'], summary: 'Revoke an invite', params: z.object({ inviteId: z.string().min(1).max(100) }), response: { 200: inviteViewSchema, ...notFound.responses } } },
     async (request, reply) => {
       const result = await revokeInvite(deps, principalOf(request), request.params.inviteId);
       if (result.ok) return reply.send(result.value);
-      switch (result.code) {
-        case 'not_found':
-          return sendError(reply, 404, result.code, result.message);
-      }
+      return sendFailure(reply, notFound, result);
     },
   );
 }

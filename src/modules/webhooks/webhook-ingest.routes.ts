@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses, sendError, type HttpServer } from '../../platform/http/index.js';
+import { routeFailures, sendFailure, type HttpServer } from '../../platform/http/index.js';
+import { fail } from '../../platform/result/index.js';
 import { ingestWebhook, type IngestDeps, type IngestRequest } from './ingest-webhook.js';
+import { WEBHOOKS_ERROR_STATUS } from './webhooks.errors.js';
 
 export interface IngestRouteDeps {
   ingest: IngestDeps;
@@ -14,7 +16,19 @@ const acceptedSchema = z
   .object({ received: z.literal(true), duplicate: z.boolean(), id: z.string().optional() })
   .meta({ id: 'WebhookAccepted' });
 
-const responses = { 200: acceptedSchema, ...errorResponses(400, 401, 413, 429) };
+const ingestFailures = routeFailures(WEBHOOKS_ERROR_STATUS, [
+  'webhook_body_empty',
+  'webhook_body_not_json',
+  'webhook_body_not_utf8',
+  'webhook_body_number_unsafe',
+  'webhook_body_not_object',
+  'webhook_body_unstorable',
+  'webhook_signature_invalid',
+  'webhook_replay_rejected',
+  'webhook_overloaded',
+  'webhook_store_unavailable',
+]);
+const responses = { 200: acceptedSchema, ...ingestFailures.responses };
 const eventTypeParams = z.object({ eventType: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/) });
 const integrationParams = z.object({ integrationId: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/) });
 const integrationQuery = z.object({ integrationId: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/).optional() });
@@ -40,26 +54,12 @@ export function registerWebhookIngestRoutes(app: HttpServer, deps: IngestRouteDe
       if (result.ok) {
         return reply.status(200).send({ received: true as const, duplicate: result.value.isDuplicate, ...(result.value.id ? { id: result.value.id } : {}) });
       }
-      switch (result.code) {
-        case 'webhook_body_empty':
-        case 'webhook_body_not_json':
-        case 'webhook_body_not_utf8':
-        case 'webhook_body_number_unsafe':
-        case 'webhook_body_not_object':
-        case 'webhook_body_unstorable':
-          return sendError(reply, 400, result.code, result.message);
-        case 'webhook_signature_invalid':
-        case 'webhook_replay_rejected':
-          return sendError(reply, 401, result.code, result.message);
-        case 'webhook_overloaded':
-        case 'webhook_store_unavailable':
-          reply.header('retry-after', String(deps.retryAfterSeconds));
-          return sendError(reply, 429, result.code, result.message);
-      }
+      if (ingestFailures.statusOf(result.code) === 429) reply.header('retry-after', String(deps.retryAfterSeconds));
+      return sendFailure(reply, ingestFailures, result);
     } catch (error) {
       reply.request.log.error({ err: error }, 'webhook ingest failed unexpectedly');
       reply.header('retry-after', String(deps.retryAfterSeconds));
-      return sendError(reply, 429, 'webhook_store_unavailable', 'The webhook could not be stored; retry later');
+      return sendFailure(reply, ingestFailures, fail('webhook_store_unavailable', 'The webhook could not be stored; retry later'));
     }
   };
 

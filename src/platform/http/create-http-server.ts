@@ -24,6 +24,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../log/index.js';
 import { buildErrorBody, sendError } from './error-body.js';
+import { addPlatformFailures } from './failure-responses.js';
 import { findInvalidText, type InvalidText } from './input-text.js';
 import type { Authenticator } from './principal.js';
 
@@ -109,6 +110,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', undefined);
+  app.addHook('onRoute', addPlatformFailures);
 
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);

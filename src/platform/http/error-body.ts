@@ -18,12 +18,7 @@ export function buildErrorBody(requestId: string, code: string, message: string,
   return { error: details === undefined ? { code, message, requestId } : { code, message, requestId, details } };
 }
 
-/** The one way a route answers an expected failure. */
+/** An error envelope with its status; routes answer use-case failures through sendFailure (failure-responses.ts). */
 export function sendError(reply: FastifyReply, statusCode: number, code: string, message: string, details?: unknown) {
   return reply.status(statusCode).send(buildErrorBody(reply.request.id, code, message, details));
-}
-
-/** Standard error responses for route schemas, so OpenAPI documents them. */
-export function errorResponses(...statusCodes: number[]): Record<number, typeof errorBodySchema> {
-  return Object.fromEntries(statusCodes.map((statusCode) => [statusCode, errorBodySchema]));
 }

@@ -1,2 +1,2 @@
 export { succeed, fail } from './result.js';
-export type { Result, Failure } from './result.js';
+export type { Result, Failure, FailureCodeOf } from './result.js';

@@ -15,3 +15,6 @@ export function succeed<T>(value: T): { ok: true; value: T } {
 export function fail<Code extends string>(code: Code, message: string, details?: unknown): Failure<Code> {
   return details === undefined ? { ok: false, code, message } : { ok: false, code, message, details };
 }
+
+/** The failure codes a use case can return, read from its type (sync or async). */
+export type FailureCodeOf<F extends (...args: never[]) => unknown> = Extract<Awaited<ReturnType<F>>, { ok: false }> extends Failure<infer Code> ? Code : never;

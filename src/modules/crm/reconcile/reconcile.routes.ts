@@ -1,9 +1,14 @@
 import type { Database } from '../../../platform/db/index.js';
-import { errorResponses, sendError, type HttpServer } from '../../../platform/http/index.js';
+import { routeFailures, sendError, sendFailure, type HttpServer } from '../../../platform/http/index.js';
+import { fail } from '../../../platform/result/index.js';
+import { CRM_ERROR_STATUS } from '../crm.errors.js';
 import { getReconciliation } from './get-reconciliation.js';
 import type { Reconciliation } from './reconcile.jobs.js';
 import { reconcileLocationParams, reconciliationRequestedSchema, reconciliationSchema } from './reconcile.schemas.js';
 import { requestReconciliation } from './request-reconciliation.js';
+
+const reconciliationFailures = routeFailures(CRM_ERROR_STATUS, ['not_found']);
+const reconcileFailures = routeFailures(CRM_ERROR_STATUS, ['not_found', 'forbidden', 'not_installed', 'not_synced', 'not_enabled']);
 
 export interface ReconciliationRoutesDeps {
   database: Database;
@@ -23,19 +28,14 @@ export function registerReconciliationRoutes(app: HttpServer, deps: Reconciliati
         tags: ['ghl'],
         summary: 'Reconciliation runs of a location: changes GHL listed since the checkpoint, how many webhooks had missed (repaired), coverage',
         params: reconcileLocationParams,
-        response: { 200: reconciliationSchema, ...errorResponses(400, 401, 404) },
+        response: { 200: reconciliationSchema, ...reconciliationFailures.responses },
       },
     },
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
       const result = await getReconciliation(deps, principal, request.params.locationId);
-      if (!result.ok) {
-        switch (result.code) {
-          case 'not_found':
-            return sendError(reply, 404, result.code, result.message);
-        }
-      }
+      if (!result.ok) return sendFailure(reply, reconciliationFailures, result);
       return reply.send(result.value);
     },
   );
@@ -47,26 +47,16 @@ export function registerReconciliationRoutes(app: HttpServer, deps: Reconciliati
         tags: ['ghl'],
         summary: 'Reconcile the location with GHL now (location admins); an unfinished run is returned instead of a second one',
         params: reconcileLocationParams,
-        response: { 202: reconciliationRequestedSchema, ...errorResponses(400, 401, 403, 404, 409, 501) },
+        response: { 202: reconciliationRequestedSchema, ...reconcileFailures.responses },
       },
     },
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
       const reconciliation = deps.reconciliation;
-      if (!reconciliation) return sendError(reply, 501, 'not_enabled', 'This process does not run reconciliations');
+      if (!reconciliation) return sendFailure(reply, reconcileFailures, fail('not_enabled', 'This process does not run reconciliations'));
       const result = await requestReconciliation({ database: deps.database, reconciliation }, principal, request.params.locationId);
-      if (!result.ok) {
-        switch (result.code) {
-          case 'not_found':
-            return sendError(reply, 404, result.code, result.message);
-          case 'forbidden':
-            return sendError(reply, 403, result.code, result.message);
-          case 'not_installed':
-          case 'not_synced':
-            return sendError(reply, 409, result.code, result.message);
-        }
-      }
+      if (!result.ok) return sendFailure(reply, reconcileFailures, result);
       return reply.status(202).send(result.value);
     },
   );

@@ -1,6 +1,9 @@
-import { errorResponses, sendError, type HttpServer } from '../../../platform/http/index.js';
+import { routeFailures, sendError, sendFailure, type HttpServer } from '../../../platform/http/index.js';
+import { CRM_ERROR_STATUS } from '../crm.errors.js';
 import { getSyncHealth, type SyncHealthDeps } from './get-sync-health.js';
 import { syncHealthParamsSchema, syncHealthSchema } from './sync-health.schemas.js';
+
+const healthFailures = routeFailures(CRM_ERROR_STATUS, ['not_found']);
 
 /** GET /api/sync/health/:locationId: per-entity sync figures, outbox backlog and failures, token and install state. */
 export function registerSyncHealthRoutes(app: HttpServer, deps: SyncHealthDeps): void {
@@ -11,7 +14,7 @@ export function registerSyncHealthRoutes(app: HttpServer, deps: SyncHealthDeps):
         tags: ['ghl'],
         summary: 'Sync health of a location: counts per entity, pending pushes, failures, last sync, token and installation state',
         params: syncHealthParamsSchema,
-        response: { 200: syncHealthSchema, ...errorResponses(400, 401, 404) },
+        response: { 200: syncHealthSchema, ...healthFailures.responses },
       },
     },
     async (request, reply) => {
@@ -19,10 +22,7 @@ export function registerSyncHealthRoutes(app: HttpServer, deps: SyncHealthDeps):
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
       const result = await getSyncHealth(deps, principal, request.params.locationId);
       if (result.ok) return reply.send(result.value);
-      switch (result.code) {
-        case 'not_found':
-          return sendError(reply, 404, result.code, result.message);
-      }
+      return sendFailure(reply, healthFailures, result);
     },
   );
 }

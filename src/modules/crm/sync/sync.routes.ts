@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Database } from '../../../platform/db/index.js';
-import { errorResponses, sendError, type HttpServer, type Principal } from '../../../platform/http/index.js';
+import { routeFailures, sendError, sendFailure, type HttpServer, type Principal } from '../../../platform/http/index.js';
 import type { Logger } from '../../../platform/log/index.js';
+import { fail } from '../../../platform/result/index.js';
+import { CRM_ERROR_STATUS } from '../crm.errors.js';
 import { findGhlLocationIdForSync, findSyncProgressVersion, getSyncProgress, type SyncProgressView } from './get-sync-progress.js';
 import type { SetupSync } from './setup-sync.jobs.js';
 import type { SyncProgressHub } from './sync-progress-hub.js';
@@ -22,6 +24,9 @@ export interface SyncRoutesDeps {
   maxStreamSeconds?: number;
 }
 
+const progressFailures = routeFailures(CRM_ERROR_STATUS, ['not_found']);
+const resyncFailures = routeFailures(CRM_ERROR_STATUS, ['not_found', 'forbidden', 'not_installed', 'not_enabled']);
+
 function wantsEventStream(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/event-stream');
 }
@@ -40,19 +45,14 @@ export function registerSyncRoutes(app: HttpServer, deps: SyncRoutesDeps): void 
         tags: ['ghl'],
         summary: "Setup sync progress of a location (runs, steps, counts, durations, grade); with Accept: text/event-stream a live stream of the same",
         params: syncLocationParams,
-        response: { 200: syncProgressSchema, ...errorResponses(400, 401, 404) },
+        response: { 200: syncProgressSchema, ...progressFailures.responses },
       },
     },
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
       const result = await getSyncProgress(deps, principal, request.params.locationId, deps.clock.now());
-      if (!result.ok) {
-        switch (result.code) {
-          case 'not_found':
-            return sendError(reply, 404, result.code, result.message);
-        }
-      }
+      if (!result.ok) return sendFailure(reply, progressFailures, result);
       if (!wantsEventStream(request)) return reply.send(result.value);
       return streamProgress(deps, request, reply, principal, result.value);
     },
@@ -65,24 +65,15 @@ export function registerSyncRoutes(app: HttpServer, deps: SyncRoutesDeps): void 
         tags: ['ghl'],
         summary: 'Start a setup sync of the location again (location admins); an unfinished run is returned instead of a second one',
         params: syncLocationParams,
-        response: { 202: syncRequestedSchema, ...errorResponses(400, 401, 403, 404, 409, 501) },
+        response: { 202: syncRequestedSchema, ...resyncFailures.responses },
       },
     },
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
-      if (!deps.setupSync) return sendError(reply, 501, 'not_enabled', 'This process does not run setup syncs');
+      if (!deps.setupSync) return sendFailure(reply, resyncFailures, fail('not_enabled', 'This process does not run setup syncs'));
       const target = await findGhlLocationIdForSync(deps, principal, request.params.locationId);
-      if (!target.ok) {
-        switch (target.code) {
-          case 'not_found':
-            return sendError(reply, 404, target.code, target.message);
-          case 'forbidden':
-            return sendError(reply, 403, target.code, target.message);
-          case 'not_installed':
-            return sendError(reply, 409, target.code, target.message);
-        }
-      }
+      if (!target.ok) return sendFailure(reply, resyncFailures, target);
       const runId = await deps.setupSync.requestSync(target.value);
       return reply.status(202).send({ runId });
     },

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { errorResponses, sendError, type HttpServer } from '../../../platform/http/index.js';
+import { routeFailures, sendError, sendFailure, type HttpServer } from '../../../platform/http/index.js';
+import { GHL_ERROR_STATUS } from '../ghl.errors.js';
 import { listInstallations } from './list-installations.js';
 import { buildInstallUrl, completeInstall, type InstallDeps } from './install-app.js';
 
@@ -28,6 +29,8 @@ const installationSchema = z
     token: z.object({ status: z.string(), reason: z.string().nullable(), accessExpiresAt: z.string().nullable(), refreshedAt: z.string().nullable(), scopes: z.array(z.string()) }).nullable(),
   })
   .meta({ id: 'GhlInstallation' });
+
+const callbackFailures = routeFailures(GHL_ERROR_STATUS, ['state_invalid', 'code_rejected', 'token_incomplete', 'company_conflict', 'ghl_unavailable']);
 
 export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
   app.get(
@@ -59,7 +62,7 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
         summary: 'OAuth redirect target: exchanges the code and stores the installation',
         security: [],
         querystring: z.object({ code: z.string().min(1).max(4096), state: z.string().max(4096).optional() }),
-        response: { 200: installedSchema, ...errorResponses(400, 409, 502) },
+        response: { 200: installedSchema, ...callbackFailures.responses },
       },
     },
     async (request, reply) => {
@@ -74,16 +77,7 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
         return page.code(result.ok ? 200 : 400).type('text/html; charset=utf-8').serializer((body) => String(body)).send(installDonePage(outcome));
       }
       if (result.ok) return reply.send(result.value);
-      switch (result.code) {
-        case 'state_invalid':
-        case 'code_rejected':
-        case 'token_incomplete':
-          return sendError(reply, 400, result.code, result.message);
-        case 'company_conflict':
-          return sendError(reply, 409, result.code, result.message);
-        case 'ghl_unavailable':
-          return sendError(reply, 502, result.code, result.message);
-      }
+      return sendFailure(reply, callbackFailures, result);
     },
   );
 
@@ -93,7 +87,7 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
       schema: {
         tags: ['ghl'],
         summary: "GHL installations of the caller's agency with their token state (needs_reauth shows here with the reason)",
-        response: { 200: z.object({ items: z.array(installationSchema) }), ...errorResponses(401) },
+        response: { 200: z.object({ items: z.array(installationSchema) }) },
       },
     },
     async (request, reply) => {
