@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { commitAsynchronously, type Database } from '../../platform/db/index.js';
+import { commitAsynchronously, type Database, type Tx } from '../../platform/db/index.js';
 import { describeError, type Logger } from '../../platform/log/index.js';
 import { Semaphore, computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
-import type { ProcessOutcome, ProcessorRegistry, WebhookEvent } from './processor-registry.js';
+import type { BatchOutcome, ProcessOutcome, ProcessorRegistry, WebhookEvent } from './processor-registry.js';
 import {
   advanceEntityVersion,
+  advanceEntityVersions,
   claimInboxRows,
   failInboxRow,
   finishInboxRow,
+  finishInboxRows,
+  lockClaimedInboxRows,
   releaseExpiredLeases,
   extendInboxLeases,
   skipUnhandledInboxRows,
@@ -110,27 +113,35 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
       WEBHOOK_QUEUES.find((definition) => definition.name === queue)?.workerPriority ?? 9,
     );
 
+  const inSavepoint = async <T>(tx: Tx, work: (savepoint: Tx) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> => {
+    try {
+      return { ok: true, value: await tx.transaction(work) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  };
+
+  /** Every processor of the event's type, in the caller's transaction; skipped only when all of them skip. */
+  const runProcessors = async (tx: Tx, event: WebhookEvent): Promise<ProcessOutcome> => {
+    const processors = deps.registry.find(event.eventType);
+    const skipReasons: string[] = [];
+    for (const processor of processors) {
+      const result = await processor(tx, event);
+      if (result.status === 'skipped') skipReasons.push(result.reason);
+    }
+    return skipReasons.length === processors.length ? { status: 'skipped', reason: skipReasons.join('; ').slice(0, 2000) } : { status: 'done' };
+  };
+
   const processClaimed = async (queue: WebhookQueueName, row: ClaimedRow): Promise<void> => {
     const event = toWebhookEvent(row);
-    const processors = deps.registry.find(event.eventType);
     try {
       await step(queue, () => database.system(async (tx) => {
         // Processing need not wait for its commit to reach disk: if the server crashes before it
         // does, the whole transaction (effects and the done mark) is lost together and the row is
         // retried when its lease expires. Receipt (the ingest insert) stays synchronous.
         if (database.engine === 'postgres') await commitAsynchronously(tx);
-        let outcome: ProcessOutcome = { status: 'done' };
         const isCurrent = event.orderingKey && event.occurredAt ? await advanceEntityVersion(tx, { orderingKey: event.orderingKey, versionAt: event.occurredAt, eventId: event.id }) : true;
-        if (!isCurrent) {
-          outcome = { status: 'skipped', reason: 'stale: a newer version of this entity was already applied' };
-        } else {
-          const skipReasons: string[] = [];
-          for (const processor of processors) {
-            const result = await processor(tx, event);
-            if (result.status === 'skipped') skipReasons.push(result.reason);
-          }
-          if (skipReasons.length === processors.length) outcome = { status: 'skipped', reason: skipReasons.join('; ').slice(0, 2000) };
-        }
+        const outcome: ProcessOutcome = isCurrent ? await runProcessors(tx, event) : { status: 'skipped', reason: 'stale: a newer version of this entity was already applied' };
         const isFinished = await finishInboxRow(tx, { id: event.id, workerId, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason : null });
         if (!isFinished) throw new LeaseLostError(event.id);
       }));
@@ -139,16 +150,81 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         logger.warn({ eventId: event.id }, error.message);
         return;
       }
-      const isDead = row.attempts >= settings.maxAttempts;
-      const retryInSeconds = isDead ? 0 : computeBackoffSeconds(row.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds, random);
-      logger.warn({ eventId: event.id, eventType: event.eventType, attempt: row.attempts, isDead, err: error }, 'webhook processor failed');
-      try {
-        await step(queue, () => failInboxRow(database.db, { id: event.id, workerId, isDead, retryInSeconds, error: describeError(error) }));
-      } catch (markError) {
-        // The lease expires and the reaper retries the row; nothing is lost.
-        logger.error({ eventId: event.id, err: markError }, 'could not record a webhook failure');
-      }
+      await failRow(queue, row, error);
     }
+  };
+
+  const failRow = async (queue: WebhookQueueName, row: ClaimedRow, error: unknown): Promise<void> => {
+    const isDead = row.attempts >= settings.maxAttempts;
+    const retryInSeconds = isDead ? 0 : computeBackoffSeconds(row.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds, random);
+    logger.warn({ eventId: row.id, eventType: row.eventType, attempt: row.attempts, isDead, err: error }, 'webhook processor failed');
+    try {
+      await step(queue, () => failInboxRow(database.db, { id: row.id, workerId, isDead, retryInSeconds, error: describeError(error) }));
+    } catch (markError) {
+      // The lease expires and the reaper retries the row; nothing is lost.
+      logger.error({ eventId: row.id, err: markError }, 'could not record a webhook failure');
+    }
+  };
+
+  /**
+   * A claimed batch in one transaction: the rows are locked under this worker's lease, stale events are
+   * found in one statement, events of a type with a batch processor are applied together (set-based),
+   * the others one after another in savepoints, and every finish mark is one statement, so each
+   * event's effects and its completion still commit together. An event that throws (or that a batch
+   * processor left untouched as `failed`) is rolled back to its savepoint and retried alone with
+   * backoff; the others commit. Anything else thrown rolls the batch back and its events are
+   * processed one at a time.
+   */
+  const processBatch = async (queue: WebhookQueueName, rows: readonly ClaimedRow[]): Promise<void> => {
+    let failed: { row: ClaimedRow; error: unknown }[];
+    try {
+      failed = await step(queue, () =>
+        database.system(async (tx) => {
+          if (database.engine === 'postgres') await commitAsynchronously(tx);
+          const held = await lockClaimedInboxRows(tx, rows.map((row) => row.id), workerId);
+          const lost = rows.filter((row) => !held.has(row.id));
+          if (lost.length > 0) logger.warn({ eventIds: lost.map((row) => row.id) }, 'leases on webhook events were lost before their batch ran');
+          const events = rows.filter((row) => held.has(row.id)).map(toWebhookEvent);
+          const versioned = events.filter((event) => event.orderingKey && event.occurredAt);
+          const current = await advanceEntityVersions(tx, versioned.map((event) => ({ orderingKey: event.orderingKey as string, versionAt: event.occurredAt as Date, eventId: event.id })));
+          const outcomes = new Map<string, BatchOutcome>();
+          const fresh: WebhookEvent[] = [];
+          for (const event of events) {
+            if (event.orderingKey && event.occurredAt && !current.has(event.id)) outcomes.set(event.id, { status: 'skipped', reason: 'stale: a newer version of this entity was already applied' });
+            else fresh.push(event);
+          }
+          const byType = new Map<string, WebhookEvent[]>();
+          for (const event of fresh) byType.set(event.eventType, [...(byType.get(event.eventType) ?? []), event]);
+          for (const [eventType, group] of byType) {
+            const batch = deps.registry.findBatch(eventType);
+            const together = batch && group.length > 1 ? await inSavepoint(tx, (savepoint) => batch(savepoint, group)) : undefined;
+            if (together?.ok) {
+              group.forEach((event, index) => outcomes.set(event.id, together.value[index] ?? { status: 'failed', error: new Error('the batch processor gave no outcome') }));
+              continue;
+            }
+            // One at a time, each in its own savepoint: a failing event rolls back alone and is retried alone.
+            for (const event of group) {
+              const alone = await inSavepoint(tx, (savepoint) => runProcessors(savepoint, event));
+              outcomes.set(event.id, alone.ok ? alone.value : { status: 'failed', error: alone.error });
+            }
+          }
+          const finished = events.flatMap((event) => {
+            const outcome = outcomes.get(event.id);
+            return outcome && outcome.status !== 'failed' ? [{ id: event.id, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason.slice(0, 2000) : null }] : [];
+          });
+          await finishInboxRows(tx, workerId, finished);
+          return rows.flatMap((row) => {
+            const outcome = outcomes.get(row.id);
+            return outcome?.status === 'failed' ? [{ row, error: outcome.error }] : [];
+          });
+        }),
+      );
+    } catch (error) {
+      logger.debug({ err: error, queue, events: rows.length }, 'webhook batch failed; processing its events one at a time');
+      await runWithConcurrency(rows, settings.concurrency, (row) => processClaimed(queue, row));
+      return;
+    }
+    for (const { row, error } of failed) await failRow(queue, row, error);
   };
 
   const loops: PollingLoop[] = deps.queues.map((queue) => {
@@ -182,11 +258,14 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
           void extendInboxLeases(database.db, [...waiting], workerId, settings.leaseSeconds).catch((error: unknown) => logger.warn({ err: error, queue }, 'could not renew webhook leases'));
         }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
         try {
-          await runWithConcurrency(handled, settings.concurrency, async (row) => {
+          // One transaction per chunk, as many chunks as the worker may run at once (one on PGlite).
+          const chunkSize = Math.max(1, Math.ceil(handled.length / concurrency));
+          const chunks = Array.from({ length: Math.ceil(handled.length / chunkSize) }, (_, index) => handled.slice(index * chunkSize, (index + 1) * chunkSize));
+          await runWithConcurrency(chunks, concurrency, async (chunk) => {
             try {
-              await processClaimed(queue, row);
+              await (chunk.length === 1 ? processClaimed(queue, chunk[0] as ClaimedRow) : processBatch(queue, chunk));
             } finally {
-              waiting.delete(row.id);
+              for (const row of chunk) waiting.delete(row.id);
             }
           });
         } finally {
