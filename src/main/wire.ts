@@ -81,7 +81,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
   };
   const vaultModule = createVaultModule({ keyRing: options.keyRing, generateId: ids, clock });
   const vault = vaultModule.vault;
-  const tenantsModule = createTenantsModule(tenants);
+  const tenantsModule = createTenantsModule(tenants, { browserSessions: { publicUrl: options.config.http.publicUrl, isDemoEnabled: options.config.env !== 'production' } });
   const app = await createHttpServer({
     logger: options.logger,
     bodyLimitBytes: options.config.http.bodyLimitBytes,
