@@ -10,6 +10,8 @@ export interface SnapshotStreamOptions<T> {
   event: string;
   /** Reads the current snapshot; undefined ends the stream (e.g. the resource is gone). */
   read: () => Promise<T | undefined>;
+  /** The first snapshot when the route already read it (to answer 404 before streaming). */
+  initial?: T;
   /** How often the snapshot is read again; it is sent only when it changed. */
   intervalMs: number;
   /** The stream ends after this long; EventSource reconnects (browsers fetch a new ticket first). */
@@ -30,7 +32,7 @@ interface HijackableReply {
  * A failed read is reported and retried at the next interval; the client sees no error.
  */
 export async function streamSnapshots<T>(request: { raw: IncomingMessage }, reply: HijackableReply, options: SnapshotStreamOptions<T>): Promise<void> {
-  const first = await options.read();
+  const first = options.initial ?? (await options.read());
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -11,3 +11,5 @@ export { tenantScopeOf, canAccessLocation, isLocationAdmin, isPlatformAdmin, pri
 export type { Principal, Authenticator, UserRole, LocationRole } from './principal.js';
 export { streamSnapshots, wantsEventStream } from './event-stream.js';
 export type { SnapshotStreamOptions } from './event-stream.js';
+export { registerStaticSite } from './static-site.js';
+export type { StaticSiteOptions } from './static-site.js';
