@@ -29,17 +29,13 @@ export function registerWebhookRollupRoutes(app: HttpServer, deps: WebhookRollup
       const result = await getWebhookOverview(deps, principal);
       if (!result.ok) return sendError(reply, 403, result.code, result.message);
       if (!wantsEventStream(request)) return reply.send(result.value);
-      let isFirst = true;
       return streamSnapshots(request, reply, {
         event: 'overview',
+        initial: result.value,
         intervalMs: deps.streamIntervalMs ?? 5000,
         maxSeconds: deps.maxStreamSeconds ?? 600,
         ignoreKeys: ['checkedAt'],
         read: async () => {
-          if (isFirst) {
-            isFirst = false;
-            return result.value;
-          }
           const next = await getWebhookOverview(deps, principal);
           return next.ok ? next.value : undefined;
         },
