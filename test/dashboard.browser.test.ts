@@ -58,7 +58,8 @@ async function openView(title: string): Promise<void> {
 }
 
 async function expectNoHorizontalScroll(): Promise<void> {
-  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  // Expressions run in the page (strings: this project's TypeScript has no DOM types).
+  const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
   expect(widths.scroll).toBeLessThanOrEqual(widths.client + 1);
 }
 
@@ -125,10 +126,10 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     await page.goto(`${base}/dashboard/`);
     await page.getByRole('heading', { name: 'Switchboard' }).waitFor();
     figures.loginPageRenderMs = Date.now() - started;
-    figures.navigationTiming = await page.evaluate(() => {
-      const [entry] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+    figures.navigationTiming = await page.evaluate(`(() => {
+      const [entry] = performance.getEntriesByType('navigation');
       return entry ? { domContentLoadedMs: Math.round(entry.domContentLoadedEventEnd), loadMs: Math.round(entry.loadEventEnd) } : null;
-    });
+    })()`);
     await page.getByLabel('Email').fill(DEMO_ACCOUNTS.adminEmail);
     await page.getByLabel('Password').fill('not-the-password');
     await page.getByRole('button', { name: 'Log in', exact: true }).click();
@@ -138,10 +139,10 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     await page.getByRole('button', { name: 'Log in', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'System' }).waitFor();
     // The session is an httpOnly cookie: no script on the page can read it.
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate('document.cookie')).toBe('');
     const cookies = await page.context().cookies();
     expect(cookies.find((cookie) => cookie.name === 'sb_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
-    expect(await page.evaluate(() => Object.keys(window.localStorage))).toEqual([]);
+    expect(await page.evaluate('Object.keys(window.localStorage)')).toEqual([]);
   });
 
   it('connects GoHighLevel from the dashboard and shows each setup sync live, with its grade and bottleneck', async () => {
@@ -243,15 +244,16 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     await page.goto(`${base}/dashboard/system`);
     await page.getByRole('heading', { level: 1, name: 'System' }).waitFor();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
     await page.getByRole('link', { name: 'Installs' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Installs' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('H1');
 
-    const light = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const background = 'getComputedStyle(document.documentElement).backgroundColor';
+    const light = await page.evaluate(background);
     await page.emulateMedia({ colorScheme: 'dark' });
-    const dark = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const dark = await page.evaluate(background);
     expect(dark).not.toBe(light);
     await openView('System');
     await screenshot('system-dark');

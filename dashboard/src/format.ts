@@ -57,5 +57,5 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
 }
 
 export function titleCase(text: string): string {
-  return text.length === 0 ? text : text[0]?.toUpperCase() + text.slice(1).replace(/_/g, ' ');
+  return text.length === 0 ? text : text[0]?.toUpperCase() + text.slice(1).replace(/[_-]/g, ' ');
 }

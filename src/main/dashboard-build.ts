@@ -64,8 +64,11 @@ export async function buildDashboard(options: { outDir?: string; logLevel?: 'inf
   await build({ root: DASHBOARD_ROOT, configFile: join(DASHBOARD_ROOT, 'vite.config.ts'), logLevel: options.logLevel ?? 'warn', build: { outDir: staging, emptyOutDir: true } });
   for (const file of listFiles(staging).filter((path) => COMPRESSIBLE.test(path))) writeFileSync(`${file}.gz`, gzipSync(readFileSync(file), { level: 9 }));
   writeFileSync(join(staging, SOURCE_HASH_FILE), `${hashDashboardSources()}\n`);
-  rmSync(outDir, { recursive: true, force: true });
+  // Two renames, so a request to a running server finds a whole build at every moment but one.
+  const previous = `${outDir}.previous-${process.pid}`;
+  if (existsSync(outDir)) renameSync(outDir, previous);
   renameSync(staging, outDir);
+  rmSync(previous, { recursive: true, force: true });
   return describeBuild(outDir);
 }
 

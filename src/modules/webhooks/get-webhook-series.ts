@@ -81,7 +81,8 @@ export async function getWebhookSeries(deps: WebhookSeriesDeps, principal: Princ
   const byStart = new Map(byTime.map((row) => [row.at.getTime(), row]));
   const points: WebhookSeriesView['points'] = [];
   for (let at = from.getTime(); at < to.getTime(); at += bucketMs) {
-    const elapsedSeconds = Math.min(bucketSeconds, Math.max(1, (now.getTime() - at) / 1000));
+    // The bucket in progress divides by the time elapsed in it (at least 10 s, so its first seconds do not spike).
+    const elapsedSeconds = Math.min(bucketSeconds, Math.max(10, (now.getTime() - at) / 1000));
     points.push({ at: new Date(at).toISOString(), ...toWebhookStats(byStart.get(at) ?? EMPTY, elapsedSeconds) });
   }
   const windowSeconds = Math.max(1, (now.getTime() - from.getTime()) / 1000);
