@@ -6,9 +6,9 @@ const RECONNECT_MIN_MS = 5000;
 const RECONNECT_MAX_MS = 60_000;
 
 export type LiveState<T> =
-  | { status: 'connecting'; data: T | undefined; error: undefined }
-  | { status: 'live'; data: T; error: undefined }
-  | { status: 'error'; data: T | undefined; error: string };
+  | { status: 'connecting'; data: T | undefined; error: undefined; errorCode: undefined }
+  | { status: 'live'; data: T; error: undefined; errorCode: undefined }
+  | { status: 'error'; data: T | undefined; error: string; errorCode: string | undefined };
 
 /**
  * Subscribes to one Server-Sent Events resource of the API: a 60-second stream ticket first (POST
@@ -17,14 +17,14 @@ export type LiveState<T> =
  * `path` null: not subscribed. `endEvent` closes the stream without reconnecting; a new `key` reconnects.
  */
 export function useLive<T>(path: string | null, event: string, options: { endEvent?: string; key?: string | number } = {}): LiveState<T> & { reconnect: () => void } {
-  const [state, setState] = useState<LiveState<T>>({ status: 'connecting', data: undefined, error: undefined });
+  const [state, setState] = useState<LiveState<T>>({ status: 'connecting', data: undefined, error: undefined, errorCode: undefined });
   const [generation, setGeneration] = useState(0);
   const endEvent = options.endEvent;
   const dataRef = useRef<T | undefined>(undefined);
 
   useEffect(() => {
     dataRef.current = undefined;
-    setState({ status: 'connecting', data: undefined, error: undefined });
+    setState({ status: 'connecting', data: undefined, error: undefined, errorCode: undefined });
     if (!path) return undefined;
     let source: EventSource | undefined;
     let timer: number | undefined;
@@ -45,7 +45,7 @@ export function useLive<T>(path: string | null, event: string, options: { endEve
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) return;
         failures += 1;
-        setState({ status: 'error', data: dataRef.current, error: error instanceof Error ? error.message : String(error) });
+        setState({ status: 'error', data: dataRef.current, error: error instanceof Error ? error.message : String(error), errorCode: error instanceof ApiError ? error.code : undefined });
         schedule();
         return;
       }
@@ -55,7 +55,7 @@ export function useLive<T>(path: string | null, event: string, options: { endEve
         failures = 0;
         const data = JSON.parse((message as MessageEvent<string>).data) as T;
         dataRef.current = data;
-        setState({ status: 'live', data, error: undefined });
+        setState({ status: 'live', data, error: undefined, errorCode: undefined });
       });
       if (endEvent) {
         source.addEventListener(endEvent, () => {
@@ -68,11 +68,16 @@ export function useLive<T>(path: string | null, event: string, options: { endEve
         source?.close();
         source = undefined;
         if (isStopped) return;
-        if (dataRef.current === undefined) {
-          failures += 1;
-          setState({ status: 'error', data: undefined, error: 'The live connection failed; retrying…' });
+        if (dataRef.current !== undefined) {
+          schedule();
+          return;
         }
-        schedule();
+        failures += 1;
+        // EventSource does not say why it failed: one plain read of the same resource does, in words.
+        api<unknown>(path)
+          .then(() => setState({ status: 'error', data: undefined, error: 'The live connection failed; retrying…', errorCode: undefined }))
+          .catch((error: unknown) => setState({ status: 'error', data: undefined, error: error instanceof Error ? error.message : String(error), errorCode: error instanceof ApiError ? error.code : undefined }))
+          .finally(schedule);
       };
     };
 

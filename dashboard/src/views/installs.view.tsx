@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, describeError } from '../api.js';
+import { api, ApiError, describeError } from '../api.js';
 import { LocationPicker } from '../components/location-picker.js';
 import { Empty, ErrorNotice, GradeBadge, LiveIndicator, Loading, StatusPill } from '../components/states.js';
 import { formatCount, formatRelative, formatSeconds, formatTime, titleCase } from '../format.js';
@@ -7,6 +7,8 @@ import { useLive } from '../live.js';
 import type { Installation, Location, SyncProgress, SyncRun } from '../types.js';
 import { useLocations } from '../use-locations.js';
 import { isAdmin, isLocationAdmin, type DashboardView, type ViewContext } from './view.js';
+
+const NOT_CONFIGURED = 'GoHighLevel is not configured on this server: set GHL_CLIENT_ID and GHL_CLIENT_SECRET (outside production, npm start uses the built-in sandbox instead).';
 
 type ConnectState = { status: 'idle' } | { status: 'opening' } | { status: 'waiting'; url: string; isBlocked: boolean; knownIds: string[] } | { status: 'error'; message: string };
 
@@ -38,7 +40,7 @@ function ConnectPanel({ installations, onInstalled }: { installations: readonly 
       setState({ status: 'waiting', url, isBlocked: consentWindow === null, knownIds: (installations ?? []).map((installation) => `${installation.id}:${installation.installedAt ?? ''}`) });
     } catch (error) {
       consentWindow?.close();
-      setState({ status: 'error', message: describeError(error) });
+      setState({ status: 'error', message: error instanceof ApiError && error.status === 404 ? NOT_CONFIGURED : describeError(error) });
     }
   };
 
@@ -227,7 +229,9 @@ function InstallsView({ user, query, setQuery }: ViewContext) {
           </h2>
           <LiveIndicator status={installations.status} />
         </div>
-        {installations.status === 'error' && !installations.data ? <ErrorNotice title="Installations could not be loaded." message={installations.error} onRetry={installations.reconnect} /> : null}
+        {installations.status === 'error' && !installations.data ? (
+          installations.errorCode === 'route_not_found' ? <Empty>{NOT_CONFIGURED}</Empty> : <ErrorNotice title="Installations could not be loaded." message={installations.error} onRetry={installations.reconnect} />
+        ) : null}
         {!installations.data && installations.status === 'connecting' ? <Loading what="installations" /> : null}
         {installations.data ? <InstallationsTable installations={installations.data.items} locations={locations.items} /> : null}
       </section>
