@@ -66,8 +66,14 @@ export async function buildDashboard(options: { outDir?: string; logLevel?: 'inf
   writeFileSync(join(staging, SOURCE_HASH_FILE), `${hashDashboardSources()}\n`);
   // Two renames, so a request to a running server finds a whole build at every moment but one.
   const previous = `${outDir}.previous-${process.pid}`;
-  if (existsSync(outDir)) renameSync(outDir, previous);
-  renameSync(staging, outDir);
+  try {
+    if (existsSync(outDir)) renameSync(outDir, previous);
+    renameSync(staging, outDir);
+  } catch (error) {
+    // Another process (a second `npm start`, a test) swapped in its build of the same sources first.
+    if (!isDashboardBuildCurrent(outDir)) throw error;
+    rmSync(staging, { recursive: true, force: true });
+  }
   rmSync(previous, { recursive: true, force: true });
   return describeBuild(outDir);
 }

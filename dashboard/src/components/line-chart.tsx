@@ -48,7 +48,7 @@ export function LineChart(props: { title: string; times: readonly string[]; seri
   const lastOf = (values: readonly (number | null)[]) => [...values].reverse().find((value): value is number => value !== null);
   const summary = series.map((line) => `${line.label} latest ${lastOf(line.values) === undefined ? 'none' : format(lastOf(line.values) ?? 0)}, peak ${all.length === 0 ? 'none' : format(Math.max(0, ...line.values.filter((value): value is number => value !== null)))}`).join('; ');
   const ticks = [0, max / 2, max];
-  const labelIndexes = times.length > 0 ? [0, Math.floor((times.length - 1) / 2), times.length - 1] : [];
+  const labelIndexes = [...new Set(times.length > 0 ? [0, Math.floor((times.length - 1) / 2), times.length - 1] : [])];
   const hasData = all.some((value) => value > 0);
   return (
     <figure class="chart">
@@ -63,7 +63,7 @@ export function LineChart(props: { title: string; times: readonly string[]; seri
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${props.title}. ${hasData ? summary : 'No data in this window'}.`} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${props.title}. ${hasData ? summary : 'No data in this window'}.`}>
         {ticks.map((tick) => (
           <g key={tick}>
             <line class="chart-grid" x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} />
@@ -73,12 +73,20 @@ export function LineChart(props: { title: string; times: readonly string[]; seri
           </g>
         ))}
         {labelIndexes.map((index, position) => (
-          <text key={`${index}-${position}`} class="chart-axis" x={x(index)} y={HEIGHT - 6} text-anchor={position === 0 ? 'start' : position === 2 ? 'end' : 'middle'}>
+          <text key={`${index}-${position}`} class="chart-axis" x={x(index)} y={HEIGHT - 6} text-anchor={labelIndexes.length === 1 ? 'start' : position === 0 ? 'start' : position === labelIndexes.length - 1 ? 'end' : 'middle'}>
             {times[index] ? formatClock(times[index] ?? '', props.isDaily) : ''}
           </text>
         ))}
         {series.map((line) => (
-          <path key={line.label} class={`chart-line ${line.tone}`} d={pathOf(line.values, x, y)} />
+          <g key={line.label}>
+            <path class={`chart-line ${line.tone}`} d={pathOf(line.values, x, y)} />
+            {line.values.map((value, index) =>
+              // A point with no neighbour draws no line: mark it (few points, or gaps around it).
+              value !== null && (line.values.length <= 24 || (line.values[index - 1] ?? null) === null) && (line.values.length <= 24 || (line.values[index + 1] ?? null) === null) ? (
+                <circle key={index} class={`chart-dot ${line.tone}`} cx={x(index)} cy={y(value)} r={3} />
+              ) : null,
+            )}
+          </g>
         ))}
         {!hasData ? (
           <text class="chart-empty" x={WIDTH / 2} y={HEIGHT / 2} text-anchor="middle">

@@ -125,6 +125,7 @@ function SyncHealthView({ user, query, setQuery }: ViewContext) {
           {reconciliation.error ? <ErrorNotice title="Reconciliation runs could not be loaded." message={reconciliation.error} onRetry={reconciliation.reload} /> : null}
           {reconciliation.data && runs.length === 0 ? <Empty>No reconciliation has finished for this location yet. It runs every 15 minutes once the setup sync is done.</Empty> : null}
           {runs.length > 0 ? (
+            <div class="charts">
             <LineChart
               title="Share of changes that arrived by webhook"
               times={runs.map((run) => run.finishedAt ?? run.createdAt)}
@@ -133,6 +134,7 @@ function SyncHealthView({ user, query, setQuery }: ViewContext) {
               format={formatAxisPercent}
               series={[{ label: 'Coverage', tone: 'chart-2', values: runs.map((run) => run.coverage * 100) }]}
             />
+            </div>
           ) : null}
           {runs.length > 0 ? (
             <p class="muted">
