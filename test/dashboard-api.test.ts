@@ -71,6 +71,11 @@ describe('live streams the dashboard subscribes to', () => {
     const stream = await firstEvent('/api/ghl/installations', bearer(agencyA.token));
     expect(stream).toMatchObject({ status: 200, event: 'installations', data: { items: [] } });
     expect((await firstEvent('/api/ghl/installations', {})).status).toBe(401);
+    // Each stream the dashboard opens accepts a ticket (the route declares itself an event stream).
+    for (const path of ['/api/ghl/installations', '/api/webhooks/overview']) {
+      const ticket = await ticketFor(agencyA.token);
+      expect((await firstEvent(`${path}?ticket=${encodeURIComponent(ticket)}`, {})).status, path).toBe(200);
+    }
   });
 
   it('lets a location member stream their own location only', async () => {

@@ -2,6 +2,7 @@ import { bootstrap, readConfigOrExit } from './bootstrap.js';
 import { wireApp } from './wire.js';
 import { DEMO_ACCOUNTS, seedDemoTenant } from '../modules/tenants/index.js';
 import { acquireDataDirLock, DataDirLockedError } from '../platform/db/index.js';
+import { createHttpClient, HttpNetworkError, HttpTimeoutError, type HttpResponse } from '../platform/http-client/index.js';
 
 interface DemoSummary {
   isNew: boolean;
@@ -29,14 +30,18 @@ function isDataDirHeldByService(): boolean {
 
 /** While `npm start` runs on the embedded database, the seed goes through its development endpoint. */
 async function seedThroughService(): Promise<DemoSummary> {
-  let response: Response;
+  const http = createHttpClient({ defaultTimeoutMs: 30_000, retry: { maxRetries: 0, baseDelayMs: 0, maxDelayMs: 0, maxRateLimitWaits: 0 } });
+  let response: HttpResponse;
   try {
-    response = await fetch(`${serviceBase}/api/auth/demo-session`, {
+    response = await http.send({
       method: 'POST',
+      url: `${serviceBase}/api/auth/demo-session`,
+      endpoint: 'POST /api/auth/demo-session',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(process.env.SEED_PASSWORD ? { password } : {}),
     });
-  } catch {
+  } catch (error) {
+    if (!(error instanceof HttpNetworkError || error instanceof HttpTimeoutError)) throw error;
     process.stderr.write(`The embedded database is in use by another process, and no Switchboard answers at ${serviceBase}.\nStop the other process, or start the service there.\n`);
     process.exit(3);
   }
@@ -44,11 +49,11 @@ async function seedThroughService(): Promise<DemoSummary> {
     process.stderr.write('The running service offers no demo seeding (NODE_ENV=production). Stop it and run npm run seed again.\n');
     process.exit(3);
   }
-  if (!response.ok) {
-    process.stderr.write(`The running service refused to seed: ${response.status} ${await response.text()}\n`);
+  if (response.status !== 200) {
+    process.stderr.write(`The running service refused to seed: ${response.status} ${response.text}\n`);
     process.exit(1);
   }
-  return ((await response.json()) as { demo: DemoSummary }).demo;
+  return (JSON.parse(response.text) as { demo: DemoSummary }).demo;
 }
 
 async function seedDirectly(): Promise<DemoSummary> {

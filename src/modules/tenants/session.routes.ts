@@ -82,11 +82,11 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
         summary: 'Browser sign-up: create an agency with its admin (or join with an invite code) and start a cookie session',
         security: [],
         body: registerBodySchema,
-        response: { 201: browserSessionSchema, ...errorResponses(400, 409) },
+        response: { 201: browserSessionSchema, ...errorResponses(400, 409, 429) },
       },
     },
     async (request, reply) => {
-      const result = await registerAccount(deps, request.body);
+      const result = await registerAccount(deps, { ...request.body, ip: request.ip });
       if (result.ok) {
         setSessionCookie(request, reply, options, result.value);
         return reply.status(201).send({ user: result.value.user, csrfToken: csrfTokenOf(result.value.token), expiresAt: result.value.expiresAt.toISOString() });
@@ -96,7 +96,14 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
           return sendError(reply, 409, result.code, result.message);
         case 'invite_invalid':
         case 'invite_email_mismatch':
+        case 'password_matches_email':
+        case 'password_too_common':
           return sendError(reply, 400, result.code, result.message);
+        case 'too_many_attempts': {
+          const details = result.details as { retryAfterSeconds: number };
+          reply.header('retry-after', String(details.retryAfterSeconds));
+          return sendError(reply, 429, result.code, result.message, details);
+        }
       }
     },
   );

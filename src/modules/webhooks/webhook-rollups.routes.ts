@@ -18,6 +18,7 @@ export function registerWebhookRollupRoutes(app: HttpServer, deps: WebhookRollup
   app.get(
     '/api/webhooks/overview',
     {
+      config: { isEventStream: true },
       schema: {
         tags,
         summary: 'Per queue: backlog now, rates over 5 minutes, latency, SLA grade and error rate over the hour (from rollups); with Accept: text/event-stream a live stream of the same',
