@@ -67,7 +67,7 @@ function isHttps(request: FastifyRequest, settings: CookieSettings): boolean {
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, settings: CookieSettings, session: { token: string; expiresAt: Date }): void {
-  const maxAgeSeconds = Math.max(0, Math.round((session.expiresAt.getTime() - Date.now()) / 1000));
+  const maxAgeSeconds = Math.max(0, Math.ceil((session.expiresAt.getTime() - Date.now()) / 1000));
   const attributes = [`${SESSION_COOKIE}=${session.token}`, `Path=${COOKIE_PATH}`, 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`];
   if (isHttps(request, settings)) attributes.push('Secure');
   reply.header('set-cookie', attributes.join('; '));
