@@ -1,6 +1,9 @@
+import type { FastifyReply } from 'fastify';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { errorResponses, sendError, type HttpServer } from '../../platform/http/index.js';
+import { routeFailures, sendFailure, type HttpServer } from '../../platform/http/index.js';
+import type { Failure } from '../../platform/result/index.js';
+import { TENANTS_ERROR_STATUS } from './tenants.errors.js';
 import { clearSessionCookie, csrfTokenOf, readSessionCookie, registerCsrfGuard, setSessionCookie, type CookieSettings } from './cookie-session.js';
 import { getCurrentUser } from './list-users.js';
 import { logIn } from './log-in.js';
@@ -35,6 +38,14 @@ const demoSessionSchema = browserSessionSchema
   .meta({ id: 'DemoSession' });
 
 const tags = ['auth'];
+const loginFailures = routeFailures(TENANTS_ERROR_STATUS, ['invalid_credentials', 'too_many_attempts']);
+const registerFailures = routeFailures(TENANTS_ERROR_STATUS, ['email_taken', 'invite_invalid', 'invite_email_mismatch', 'password_matches_email', 'password_too_common', 'too_many_attempts']);
+const demoFailures = routeFailures(TENANTS_ERROR_STATUS, ['demo_unavailable']);
+
+/** Throttled answers tell the caller when to try again. */
+function setRetryAfter(reply: FastifyReply, failure: Failure<string>): void {
+  if (failure.code === 'too_many_attempts') reply.header('retry-after', String((failure.details as { retryAfterSeconds: number }).retryAfterSeconds));
+}
 
 /**
  * Cookie sessions for browsers (the dashboard): log in, sign up, who am I, log out, and the one-click
@@ -52,7 +63,7 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
         summary: 'Browser login: sets the httpOnly session cookie and answers the user and the CSRF token (throttled like /api/auth/login)',
         security: [],
         body: loginBodySchema,
-        response: { 200: browserSessionSchema, ...errorResponses(400, 401, 429) },
+        response: { 200: browserSessionSchema, ...loginFailures.responses },
       },
     },
     async (request, reply) => {
@@ -61,15 +72,8 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
         setSessionCookie(request, reply, options, result.value);
         return reply.send({ user: result.value.user, csrfToken: csrfTokenOf(result.value.token), expiresAt: result.value.expiresAt.toISOString() });
       }
-      switch (result.code) {
-        case 'invalid_credentials':
-          return sendError(reply, 401, result.code, result.message);
-        case 'too_many_attempts': {
-          const details = result.details as { retryAfterSeconds: number };
-          reply.header('retry-after', String(details.retryAfterSeconds));
-          return sendError(reply, 429, result.code, result.message, details);
-        }
-      }
+      setRetryAfter(reply, result);
+      return sendFailure(reply, loginFailures, result);
     },
   );
 
@@ -82,7 +86,7 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
         summary: 'Browser sign-up: create an agency with its admin (or join with an invite code) and start a cookie session',
         security: [],
         body: registerBodySchema,
-        response: { 201: browserSessionSchema, ...errorResponses(400, 409, 429) },
+        response: { 201: browserSessionSchema, ...registerFailures.responses },
       },
     },
     async (request, reply) => {
@@ -91,20 +95,8 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
         setSessionCookie(request, reply, options, result.value);
         return reply.status(201).send({ user: result.value.user, csrfToken: csrfTokenOf(result.value.token), expiresAt: result.value.expiresAt.toISOString() });
       }
-      switch (result.code) {
-        case 'email_taken':
-          return sendError(reply, 409, result.code, result.message);
-        case 'invite_invalid':
-        case 'invite_email_mismatch':
-        case 'password_matches_email':
-        case 'password_too_common':
-          return sendError(reply, 400, result.code, result.message);
-        case 'too_many_attempts': {
-          const details = result.details as { retryAfterSeconds: number };
-          reply.header('retry-after', String(details.retryAfterSeconds));
-          return sendError(reply, 429, result.code, result.message, details);
-        }
-      }
+      setRetryAfter(reply, result);
+      return sendFailure(reply, registerFailures, result);
     },
   );
 
@@ -158,12 +150,12 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
         summary: 'Development only: create the demo agency if needed (as npm run seed) and start a cookie session as its admin',
         security: [],
         body: z.object({ password: passwordSchema.optional().describe('Used only when the demo accounts are created now') }).strict(),
-        response: { 200: demoSessionSchema, ...errorResponses(400, 500) },
+        response: { 200: demoSessionSchema, ...demoFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await startDemoSession(deps, { password: request.body.password });
-      if (!result.ok) return sendError(reply, 500, result.code, result.message);
+      if (!result.ok) return sendFailure(reply, demoFailures, result);
       setSessionCookie(request, reply, options, result.value);
       const { demo } = result.value;
       return reply.send({

@@ -1,4 +1,5 @@
-import { errorResponses, principalOf, sendError, streamSnapshots, wantsEventStream, type HttpServer } from '../../platform/http/index.js';
+import { principalOf, routeFailures, sendFailure, streamSnapshots, wantsEventStream, type HttpServer } from '../../platform/http/index.js';
+import { WEBHOOKS_ERROR_STATUS } from './webhooks.errors.js';
 import type { Logger } from '../../platform/log/index.js';
 import { getWebhookOverview, getWebhookSeries, type WebhookSeriesDeps } from './get-webhook-series.js';
 import { seriesQuerySchema, webhookOverviewSchema, webhookSeriesSchema } from './webhook-rollups.schemas.js';
@@ -12,6 +13,7 @@ export interface WebhookRollupRoutesDeps extends WebhookSeriesDeps {
 }
 
 const tags = ['webhooks'];
+const adminOnly = routeFailures(WEBHOOKS_ERROR_STATUS, ['forbidden']);
 
 /** Dashboard reads of the pipeline from webhook_rollups: the live overview (JSON or SSE) and the hour/day time series. */
 export function registerWebhookRollupRoutes(app: HttpServer, deps: WebhookRollupRoutesDeps): void {
@@ -22,13 +24,13 @@ export function registerWebhookRollupRoutes(app: HttpServer, deps: WebhookRollup
       schema: {
         tags,
         summary: 'Per queue: backlog now, rates over 5 minutes, latency, SLA grade and error rate over the hour (from rollups); with Accept: text/event-stream a live stream of the same',
-        response: { 200: webhookOverviewSchema, ...errorResponses(401, 403) },
+        response: { 200: webhookOverviewSchema, ...adminOnly.responses },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const result = await getWebhookOverview(deps, principal);
-      if (!result.ok) return sendError(reply, 403, result.code, result.message);
+      if (!result.ok) return sendFailure(reply, adminOnly, result);
       if (!wantsEventStream(request)) return reply.send(result.value);
       return streamSnapshots(request, reply, {
         event: 'overview',
@@ -52,13 +54,13 @@ export function registerWebhookRollupRoutes(app: HttpServer, deps: WebhookRollup
         tags,
         summary: 'Time series of the last hour (1-minute points) or day (10-minute points): received and processed per second, error rate, receipt-to-done p50/p95/p99, SLA compliance and grade; from per-minute rollups',
         querystring: seriesQuerySchema,
-        response: { 200: webhookSeriesSchema, ...errorResponses(400, 401, 403) },
+        response: { 200: webhookSeriesSchema, ...adminOnly.responses },
       },
     },
     async (request, reply) => {
       const result = await getWebhookSeries(deps, principalOf(request), request.query);
       if (result.ok) return reply.send(result.value);
-      return sendError(reply, 403, result.code, result.message);
+      return sendFailure(reply, adminOnly, result);
     },
   );
 }
