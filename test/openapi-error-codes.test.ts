@@ -118,7 +118,8 @@ describe('OpenAPI error responses', () => {
     expect(location.responses['403']).toBeUndefined();
 
     const createInvite = operation('post', '/api/invites');
-    expect(codesOf(createInvite, 403)).toEqual(['forbidden']);
+    // A state-changing route can refuse a cookie-authenticated call without its CSRF token.
+    expect(codesOf(createInvite, 403)).toEqual(['csrf_token_invalid', 'forbidden']);
     expect(codesOf(createInvite, 404)).toEqual(['location_not_found']);
     expect(codesOf(createInvite, 400)).toEqual(['bad_request', 'company_required', 'invalid_text', 'malformed_body', 'role_mismatch', 'validation_failed']);
 
@@ -147,7 +148,7 @@ describe('OpenAPI error responses', () => {
     expect(codesOf(ingest, 413)).toEqual(['payload_too_large']);
 
     const replay = operation('post', '/api/webhooks/events/{id}/replay');
-    expect(codesOf(replay, 403)).toEqual(['forbidden']);
+    expect(codesOf(replay, 403)).toEqual(['csrf_token_invalid', 'forbidden']);
     expect(codesOf(replay, 404)).toEqual(['webhook_event_not_found']);
     expect(codesOf(replay, 409)).toEqual(['webhook_event_in_flight']);
 

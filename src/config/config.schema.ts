@@ -65,6 +65,8 @@ export const envSchema = z
     WEBHOOK_WORKER_QUEUES: commaList.optional(),
     WEBHOOK_RETENTION_DAYS: z.coerce.number().min(0).default(7),
     WEBHOOK_RETENTION_CRON: z.string().min(1).default('17 * * * *'),
+    WEBHOOK_ROLLUP_RETENTION_DAYS: z.coerce.number().min(1).default(7),
+    WEBHOOK_ROLLUP_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   });
 
 /**

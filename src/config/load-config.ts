@@ -66,6 +66,10 @@ export interface WebhooksConfig {
   workerQueues: string[] | undefined;
   retentionDays: number;
   retentionCron: string;
+  /** Per-minute rollup rows (dashboard time series) older than this are pruned hourly. */
+  rollupRetentionDays: number;
+  /** How often each process adds its counted webhooks to webhook_rollups. */
+  rollupFlushMs: number;
 }
 
 export interface AppConfig {
@@ -156,6 +160,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       workerQueues: env.WEBHOOK_WORKER_QUEUES && env.WEBHOOK_WORKER_QUEUES.length > 0 ? env.WEBHOOK_WORKER_QUEUES : undefined,
       retentionDays: env.WEBHOOK_RETENTION_DAYS,
       retentionCron: env.WEBHOOK_RETENTION_CRON,
+      rollupRetentionDays: env.WEBHOOK_ROLLUP_RETENTION_DAYS,
+      rollupFlushMs: env.WEBHOOK_ROLLUP_FLUSH_MS,
     },
   };
 }

@@ -65,6 +65,7 @@ export async function startApi(processName: string, options: { withWorkers?: boo
       '',
       `Switchboard is running (database: ${engine})`,
       `  API:      ${base}/api`,
+      `  Dashboard: ${base}/dashboard`,
       `  API docs: ${base}/docs`,
       `  Health:   ${base}/api/status`,
       ghlLine,

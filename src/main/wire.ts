@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/index.js';
 import { systemClock, type Clock } from '../platform/clock/clock.js';
 import type { KeyRing } from '../platform/crypto/index.js';
 import type { Database } from '../platform/db/index.js';
-import { createHttpServer, type HttpServer } from '../platform/http/index.js';
+import { createHttpServer, registerStaticSite, type HttpServer } from '../platform/http/index.js';
 import { generateId, type IdGenerator } from '../platform/ids/ids.js';
 import type { Logger } from '../platform/log/index.js';
 import { createHealthModule } from '../modules/health/index.js';
@@ -21,6 +21,8 @@ import type { ScheduledJob } from '../platform/scheduler/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MIGRATIONS_FOLDER = join(REPO_ROOT, 'migrations');
+/** Where `npm start` builds the dashboard (dashboard/ sources, git-ignored output; see build-dashboard.ts). */
+export const DASHBOARD_DIST = join(REPO_ROOT, 'dashboard', 'dist');
 export const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface WireOptions {
@@ -36,6 +38,8 @@ export interface WireOptions {
   ghl?: { apiBaseUrl: string; authorizeUrl: string; clientId: string; clientSecret: string; redirectUri: string };
   /** Node process metrics (event loop, memory) on /metrics; once per process, so entry points only. */
   collectProcessMetrics?: boolean;
+  /** The built dashboard served at /dashboard; default DASHBOARD_DIST. */
+  dashboardDir?: string;
   /** false: register no module's webhook processors (pipeline tests plug in their own). Default true. */
   withDefaultProcessors?: boolean;
 }
@@ -81,7 +85,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
   };
   const vaultModule = createVaultModule({ keyRing: options.keyRing, generateId: ids, clock });
   const vault = vaultModule.vault;
-  const tenantsModule = createTenantsModule(tenants);
+  const tenantsModule = createTenantsModule(tenants, { browserSessions: { publicUrl: options.config.http.publicUrl, isDemoEnabled: options.config.env !== 'production' } });
   const app = await createHttpServer({
     logger: options.logger,
     bodyLimitBytes: options.config.http.bodyLimitBytes,
@@ -90,6 +94,8 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     authenticator: tenantsModule.authenticator,
   });
   const metrics = createMetrics({ collectProcessMetrics: options.collectProcessMetrics ?? false });
+  // The operator dashboard (dashboard/, built into DASHBOARD_DIST) is served by the API process.
+  registerStaticSite(app, { prefix: '/dashboard', root: options.dashboardDir ?? DASHBOARD_DIST, isRootRedirect: true, notBuiltHint: 'The dashboard is not built yet: run `npm run dashboard:build` (npm start and npm run api build it when its sources changed).\n' });
   const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: 4, leaseSeconds: 60 } });
   const webhooks = createWebhooksModule({
     database: options.database,

@@ -21,7 +21,7 @@ export const TEST_GHL_REDIRECT_URI = 'http://127.0.0.1:9/api/oauth/callback';
  * With `sandbox`, the app is wired to that GHL sandbox (OAuth, REST, its webhook signing keys), the
  * way `npm start` wires itself when no GHL credentials are set.
  */
-export async function createTestApp(options: { env?: Record<string, string>; database?: Database; sandbox?: SandboxHandle; withDefaultProcessors?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(options: { env?: Record<string, string>; database?: Database; sandbox?: SandboxHandle; withDefaultProcessors?: boolean; ghlRedirectUri?: string } = {}): Promise<TestApp> {
   // Tests run with the guard that fails any GHL call made inside a database transaction; factories
   // register many agencies from one address, so the sign-up limit is out of their way unless a test sets it.
   const loaded = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', HTTP_CLIENT_TRANSACTION_GUARD: 'on', REGISTER_MAX_ATTEMPTS_PER_IP: '1000000', ...options.env });
@@ -47,7 +47,7 @@ export async function createTestApp(options: { env?: Record<string, string>; dat
     keyRing,
     ...(options.withDefaultProcessors === false ? { withDefaultProcessors: false } : {}),
     ...(sandbox
-      ? { ghl: { apiBaseUrl: sandbox.baseUrl, authorizeUrl: sandbox.authorizeUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, redirectUri: TEST_GHL_REDIRECT_URI } }
+      ? { ghl: { apiBaseUrl: sandbox.baseUrl, authorizeUrl: sandbox.authorizeUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, redirectUri: options.ghlRedirectUri ?? TEST_GHL_REDIRECT_URI } }
       : {}),
   });
   await wired.app.ready();
@@ -70,8 +70,8 @@ export function bearer(token: string): { authorization: string } {
  * Runs the app as `npm start` does against the sandbox: listening, receiving the sandbox's signed
  * webhooks, with webhook workers and the job runner started. Returns how to stop them.
  */
-export async function startLiveApp(app: TestApp, sandbox: SandboxHandle): Promise<() => Promise<void>> {
-  const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
+export async function startLiveApp(app: TestApp, sandbox: SandboxHandle, options: { port?: number } = {}): Promise<() => Promise<void>> {
+  const address = await app.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
   const workers = app.webhooks.startWorkers();
   app.jobs.start();

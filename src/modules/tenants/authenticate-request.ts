@@ -4,9 +4,11 @@ import type { Authenticator, LocationRole, Principal, UserRole } from '../../pla
 import type { TenantsDeps } from './tenants.deps.js';
 import { findActiveApiKeyByPrefix, findUserById, isLocationRole, listMembershipsOfUser, markApiKeyUsed } from './tenants.repo.js';
 import { parseSecretCode } from './secret-codes.js';
+import { verifySessionCookie } from './cookie-session.js';
 
 /**
- * Accepts `Authorization: Bearer <jwt>` or an API key (`x-api-key: sbk_…` or `Authorization: Bearer sbk_…`).
+ * Accepts `Authorization: Bearer <jwt>` or an API key (`x-api-key: sbk_…` or `Authorization: Bearer sbk_…`),
+ * else a stream ticket or the browser session cookie.
  * The user's roles are read on every request, so a removed user or role loses access at once.
  */
 export function createAuthenticator(deps: TenantsDeps): Authenticator {
@@ -16,7 +18,9 @@ export function createAuthenticator(deps: TenantsDeps): Authenticator {
       if (!credential) {
         const ticket = readStreamTicket(request);
         const userId = ticket ? await deps.sessions.verifyStreamTicket(ticket) : undefined;
-        return userId ? loadUserPrincipal(deps, userId) : undefined;
+        // Browsers (the dashboard) hold their session in an httpOnly cookie; see cookie-session.ts.
+        const sessionUserId = userId ?? (await verifySessionCookie(deps.sessions, request));
+        return sessionUserId ? loadUserPrincipal(deps, sessionUserId) : undefined;
       }
       if (credential.startsWith('sbk_')) return authenticateApiKey(deps, credential);
       const userId = await deps.sessions.verify(credential);

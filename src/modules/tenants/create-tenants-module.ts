@@ -3,6 +3,7 @@ import type { AppModule } from '../../platform/module/index.js';
 import { createAuthenticator } from './authenticate-request.js';
 import type { TenantsDeps } from './tenants.deps.js';
 import { registerTenantsRoutes } from './tenants.routes.js';
+import { registerSessionRoutes, type SessionRoutesOptions } from './session.routes.js';
 
 export interface TenantsModule extends AppModule {
   /** Turns a request's credentials into a principal; the HTTP server runs it before every route. */
@@ -10,10 +11,14 @@ export interface TenantsModule extends AppModule {
 }
 
 /** Agencies, locations, users, roles, sessions, API keys and invites. */
-export function createTenantsModule(deps: TenantsDeps): TenantsModule {
+export function createTenantsModule(deps: TenantsDeps, options: { browserSessions: SessionRoutesOptions }): TenantsModule {
   return {
     name: 'tenants',
     authenticator: createAuthenticator(deps),
-    registerRoutes: (app) => registerTenantsRoutes(app, deps),
+    registerRoutes: (app) => {
+      registerTenantsRoutes(app, deps);
+      // Cookie sessions for the dashboard (and their CSRF guard); see cookie-session.ts.
+      registerSessionRoutes(app, deps, options.browserSessions);
+    },
   };
 }

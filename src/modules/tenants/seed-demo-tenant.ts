@@ -1,6 +1,9 @@
 import type { TenantsDeps } from './tenants.deps.js';
 import { findUserByEmail, insertCompany, insertLocation, insertUser, listMembershipsOfUser, upsertMembership } from './tenants.repo.js';
 
+/** The demo agency's accounts (README "Try it"); `npm run seed` may set another password with SEED_PASSWORD. */
+export const DEMO_ACCOUNTS = { adminEmail: 'admin@demo.switchboard.local', memberEmail: 'member@demo.switchboard.local', password: 'switchboard-demo' } as const;
+
 export interface DemoTenant {
   companyId: string;
   locationIds: string[];

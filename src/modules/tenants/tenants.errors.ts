@@ -6,6 +6,7 @@ import type { createApiKey, revokeApiKey } from './manage-api-keys.js';
 import type { createInvite, revokeInvite } from './manage-invites.js';
 import type { createLocation, getLocation, updateLocation } from './manage-locations.js';
 import type { registerAccount } from './register-account.js';
+import type { startDemoSession } from './start-demo-session.js';
 
 /** Every code the tenants use cases return, plus the ones its routes answer themselves. */
 export type TenantsErrorCode =
@@ -21,6 +22,7 @@ export type TenantsErrorCode =
       | typeof revokeApiKey
       | typeof createInvite
       | typeof revokeInvite
+      | typeof startDemoSession
     >
   | 'users_only';
 
@@ -40,4 +42,5 @@ export const TENANTS_ERROR_STATUS = {
   location_not_found: 404,
   role_mismatch: 400,
   users_only: 403,
+  demo_unavailable: 500,
 } as const satisfies Record<TenantsErrorCode, HttpErrorStatus>;

@@ -17,6 +17,9 @@ import { WEBHOOK_QUEUE_NAMES, isWebhookQueueName, type WebhookQueueName } from '
 import { WebhookSecretRegistry } from './webhook-secrets.js';
 import { createGhlWebhookKeys } from './webhook-signatures.js';
 import { scheduleWebhookRetention } from './prune-webhook-events.js';
+import { WebhookRollupRecorder } from './webhook-rollup-recorder.js';
+import { registerWebhookRollupRoutes } from './webhook-rollups.routes.js';
+import { webhookRollupRetentionJob } from './prune-webhook-rollups.js';
 
 export interface WebhooksDeps {
   database: Database;
@@ -52,6 +55,8 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
   const hub = new WakeupHub();
   const keys = createGhlWebhookKeys({ ed25519Pem: config.ghlEd25519PublicKeyPem, rsaPem: config.ghlRsaPublicKeyPem });
   let backlog: ReturnType<typeof startBacklogGauge> | undefined;
+  // Dashboard time series: counted in memory here, written to webhook_rollups in one statement per flush.
+  const rollups = new WebhookRollupRecorder({ database, clock, logger, flushIntervalMs: config.rollupFlushMs });
   // Other processes (npm run worker) learn of new events through NOTIFY; PGlite has no other process.
   const crossProcess =
     database.engine === 'postgres'
@@ -73,9 +78,10 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
     timestampToleranceSeconds: config.timestampToleranceSeconds,
     timestampFutureSkewSeconds: config.timestampFutureSkewSeconds,
     ingestTimeoutMs: config.ingestTimeoutMs,
-    onStored: (queue) => {
+    onStored: (queue, tenantKey) => {
       hub.notify(queue);
       crossProcess?.add(queue);
+      rollups.recordReceived(queue, tenantKey);
     },
   };
 
@@ -87,6 +93,8 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
       backlog ??= startBacklogGauge(database, { limit: config.backlogLimit, intervalMs: 1000, logger });
       registerWebhookIngestRoutes(app, { ingest, bodyLimitBytes: config.bodyLimitBytes, retryAfterSeconds: config.retryAfterSeconds });
       registerWebhookOpsRoutes(app, { database, onReplayed: (queues) => queues.forEach((queue) => hub.notify(queue)) });
+      registerWebhookRollupRoutes(app, { database, clock, logger });
+      rollups.start();
     },
     startWorkers(options = {}) {
       const configured = (config.workerQueues ?? [...WEBHOOK_QUEUE_NAMES]).filter(isWebhookQueueName);
@@ -98,6 +106,7 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
         logger,
         queues,
         yieldToIngest: () => committer.yieldTurn(),
+        onFinished: (finished) => rollups.recordFinished(finished),
         ...(options.workerId ? { workerId: options.workerId } : {}),
         settings: {
           maxAttempts: config.maxAttempts,
@@ -123,6 +132,7 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
         timestampToleranceSeconds: config.timestampToleranceSeconds,
         cron: config.retentionCron,
       });
+      rollups.start();
       logger.info({ workerId: dispatcher.workerId, queues }, 'webhook workers started');
       return {
         workerId: dispatcher.workerId,
@@ -130,12 +140,15 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
           retention.stop();
           await listener?.stop();
           await dispatcher.stop();
+          await rollups.flush();
         },
       };
     },
+    schedules: [webhookRollupRetentionJob(database, clock, { retentionDays: config.rollupRetentionDays, cron: '23 * * * *' })],
     async close() {
       backlog?.stop();
       crossProcess?.stop();
+      await rollups.stop();
     },
   };
 }

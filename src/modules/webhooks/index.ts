@@ -11,3 +11,6 @@ export { pruneWebhookEvents } from './prune-webhook-events.js';
 export * as webhookTables from './webhooks.tables.js';
 export { parseGhlTime, resolveSourceVersion } from './event-version.js';
 export type { SourceVersion } from './event-version.js';
+export { pruneWebhookRollups, PRUNE_ROLLUPS_JOB_NAME } from './prune-webhook-rollups.js';
+export { ROLLUP_LATENCY_BOUNDS_MS, SLA_GRADE_THRESHOLDS } from './webhook-rollup-histogram.js';
+export * as webhookRollupTables from './webhook-rollups.tables.js';

@@ -32,8 +32,8 @@ export interface IngestDeps {
   timestampToleranceSeconds: number;
   timestampFutureSkewSeconds: number;
   ingestTimeoutMs: number;
-  /** Called after the row is committed, so workers in this process wake at once. */
-  onStored: (queue: string) => void;
+  /** Called after the row is committed, so workers in this process wake at once (and the rollups count it, by fairness key). */
+  onStored: (queue: string, tenantKey: string) => void;
 }
 
 export type IngestRequest =
@@ -183,7 +183,7 @@ export async function ingestWebhook(deps: IngestDeps, request: IngestRequest): P
   }
   switch (outcome.kind) {
     case 'stored':
-      deps.onStored(routed.queue);
+      deps.onStored(routed.queue, routed.fairnessKey);
       return succeed({ id: outcome.id, isDuplicate: false, eventType, queue: routed.queue });
     case 'duplicate':
       return succeed({ id: undefined, isDuplicate: true, eventType, queue: routed.queue });

@@ -24,7 +24,7 @@ export interface WebhookOpsDeps {
 
 type Forbidden = 'forbidden';
 
-function scopeOf(principal: Principal): Result<OpsScope, Forbidden> {
+export function scopeOf(principal: Principal): Result<OpsScope, Forbidden> {
   if (principal.role === 'platform_admin') return succeed({ kind: 'all' });
   if (principal.kind === 'user' && principal.role === 'agency_admin' && principal.companyId) return succeed({ kind: 'company', companyId: principal.companyId });
   return fail('forbidden', 'Only platform and agency admins can see webhook operations');

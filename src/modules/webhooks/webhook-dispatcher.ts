@@ -18,6 +18,7 @@ import {
   type ClaimedRow,
 } from './webhook-inbox.repo.js';
 import { WEBHOOK_QUEUES, type WebhookQueueName } from './webhook-routing.js';
+import type { FinishedWebhook } from './webhook-rollup-recorder.js';
 
 export interface DispatcherSettings {
   maxAttempts: number;
@@ -44,6 +45,8 @@ export interface DispatcherDeps {
    * here, so a waiting webhook batch is written before the next worker step: receipt beats processing.
    */
   yieldToIngest?: () => Promise<void>;
+  /** Told of every finished event and failed attempt after it committed (the rollup recorder counts them in memory). */
+  onFinished?: (finished: FinishedWebhook) => void;
 }
 
 export interface RunningDispatcher {
@@ -113,6 +116,9 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
       WEBHOOK_QUEUES.find((definition) => definition.name === queue)?.workerPriority ?? 9,
     );
 
+  const report = (queue: WebhookQueueName, row: ClaimedRow, outcome: FinishedWebhook['outcome']) =>
+    deps.onFinished?.({ queue, tenantKey: row.fairnessKey, outcome, receivedAt: toDate(row.receivedAt), isReplay: row.replayCount > 0 });
+
   const inSavepoint = async <T>(tx: Tx, work: (savepoint: Tx) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> => {
     try {
       return { ok: true, value: await tx.transaction(work) };
@@ -135,7 +141,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   const processClaimed = async (queue: WebhookQueueName, row: ClaimedRow): Promise<void> => {
     const event = toWebhookEvent(row);
     try {
-      await step(queue, () => database.system(async (tx) => {
+      const outcome = await step(queue, () => database.system(async (tx) => {
         // Processing need not wait for its commit to reach disk: if the server crashes before it
         // does, the whole transaction (effects and the done mark) is lost together and the row is
         // retried when its lease expires. Receipt (the ingest insert) stays synchronous.
@@ -144,7 +150,9 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         const outcome: ProcessOutcome = isCurrent ? await runProcessors(tx, event) : { status: 'skipped', reason: 'stale: a newer version of this entity was already applied' };
         const isFinished = await finishInboxRow(tx, { id: event.id, workerId, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason : null });
         if (!isFinished) throw new LeaseLostError(event.id);
+        return outcome;
       }));
+      report(queue, row, outcome.status);
     } catch (error) {
       if (error instanceof LeaseLostError) {
         logger.warn({ eventId: event.id }, error.message);
@@ -159,7 +167,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
     const retryInSeconds = isDead ? 0 : computeBackoffSeconds(row.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds, random);
     logger.warn({ eventId: row.id, eventType: row.eventType, attempt: row.attempts, isDead, err: error }, 'webhook processor failed');
     try {
-      await step(queue, () => failInboxRow(database.db, { id: row.id, workerId, isDead, retryInSeconds, error: describeError(error) }));
+      if (await step(queue, () => failInboxRow(database.db, { id: row.id, workerId, isDead, retryInSeconds, error: describeError(error) }))) report(queue, row, isDead ? 'dead' : 'failed');
     } catch (markError) {
       // The lease expires and the reaper retries the row; nothing is lost.
       logger.error({ eventId: row.id, err: markError }, 'could not record a webhook failure');
@@ -177,6 +185,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
    */
   const processBatch = async (queue: WebhookQueueName, rows: readonly ClaimedRow[]): Promise<void> => {
     let failed: { row: ClaimedRow; error: unknown }[];
+    let finishedRows: { row: ClaimedRow; status: 'done' | 'skipped' }[] = [];
     try {
       failed = await step(queue, () =>
         database.system(async (tx) => {
@@ -213,6 +222,11 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
             return outcome && outcome.status !== 'failed' ? [{ id: event.id, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason.slice(0, 2000) : null }] : [];
           });
           await finishInboxRows(tx, workerId, finished);
+          const statusOf = new Map(finished.map((entry) => [entry.id, entry.status]));
+          finishedRows = rows.flatMap((row) => {
+            const status = statusOf.get(row.id);
+            return status ? [{ row, status }] : [];
+          });
           return rows.flatMap((row) => {
             const outcome = outcomes.get(row.id);
             return outcome?.status === 'failed' ? [{ row, error: outcome.error }] : [];
@@ -224,6 +238,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
       await runWithConcurrency(rows, settings.concurrency, (row) => processClaimed(queue, row));
       return;
     }
+    for (const { row, status } of finishedRows) report(queue, row, status);
     for (const { row, error } of failed) await failRow(queue, row, error);
   };
 
@@ -250,6 +265,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         cursor = claimed.length < settings.batchSize ? '' : claimed.reduce((max, row) => (row.fairnessKey > max ? row.fairnessKey : max), '');
         const unhandled = claimed.filter((row) => deps.registry.find(row.eventType).length === 0);
         if (unhandled.length > 0) await step(queue, () => skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId));
+        for (const row of unhandled) report(queue, row, 'skipped');
         const handled = claimed.filter((row) => deps.registry.find(row.eventType).length > 0);
         // A batch may outlast one lease on a slow or busy machine: renew the leases of the rows still
         // waiting, so the reaper does not hand them to another worker (and count a failed attempt).

@@ -87,6 +87,7 @@ export interface ClaimedRow {
   receivedAt: string | Date;
   attempts: number;
   fairnessKey: string;
+  replayCount: number;
 }
 
 export interface ClaimOptions {
@@ -150,7 +151,7 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
     from locked l where e.id = l.id
     returning e.id::text as "id", e.provider, e.event_type as "eventType", e.delivery_id as "deliveryId", e.ghl_location_id as "ghlLocationId",
       e.ghl_company_id as "ghlCompanyId", e.ordering_key as "orderingKey", e.occurred_at as "occurredAt", e.payload, e.received_at as "receivedAt",
-      e.attempts, e.fairness_key as "fairnessKey"`,
+      e.attempts, e.fairness_key as "fairnessKey", e.replay_count as "replayCount"`,
   );
 }
 

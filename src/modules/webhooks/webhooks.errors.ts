@@ -2,6 +2,7 @@ import type { HttpErrorStatus } from '../../platform/http/index.js';
 import type { FailureCodeOf } from '../../platform/result/index.js';
 import type { ingestWebhook } from './ingest-webhook.js';
 import type { deleteWebhookEvent, getWebhookEvent, getWebhookStatus, listWebhookEvents, replayWebhookEvent, replayWebhookEvents } from './manage-webhook-events.js';
+import type { getWebhookOverview, getWebhookSeries } from './get-webhook-series.js';
 
 /** Every code the webhooks use cases (ingest, operations) return. */
 export type WebhooksErrorCode = FailureCodeOf<
@@ -12,6 +13,8 @@ export type WebhooksErrorCode = FailureCodeOf<
   | typeof deleteWebhookEvent
   | typeof replayWebhookEvent
   | typeof replayWebhookEvents
+  | typeof getWebhookOverview
+  | typeof getWebhookSeries
 >;
 
 /**

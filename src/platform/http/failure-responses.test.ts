@@ -68,6 +68,8 @@ describe('route failures', () => {
     expect(codes).toEqual({
       400: ['bad_request', 'bad_url', 'invalid_text', 'malformed_body', 'validation_failed'],
       401: ['unauthenticated'],
+      // An authenticated state-changing route: the browser session's CSRF guard may refuse it.
+      403: ['csrf_token_invalid'],
       404: ['thing_gone'],
       409: ['thing_clash'],
       413: ['payload_too_large'],

@@ -20,6 +20,8 @@ export const PLATFORM_ERROR_STATUS = {
   bad_request: 400,
   bad_url: 400,
   unauthenticated: 401,
+  /** A state-changing request authenticated by the browser session cookie without its CSRF token (the tenants module's guard). */
+  csrf_token_invalid: 403,
   route_not_found: 404,
   request_timeout: 408,
   payload_too_large: 413,
@@ -102,6 +104,7 @@ function platformCodesOf(route: RouteOptions): PlatformErrorCode[] {
   // Headers are checked for invalid text on every request.
   const codes: PlatformErrorCode[] = ['invalid_text'];
   if (!route.config?.isPublic) codes.push('unauthenticated');
+  if (!route.config?.isPublic && methods.some((method) => method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS')) codes.push('csrf_token_invalid');
   if (schema.params || schema.querystring || schema.body || schema.headers) codes.push('validation_failed');
   if (route.url.includes(':')) codes.push('bad_url', 'uri_too_long');
   if (methods.some((method) => BODY_METHODS.has(method))) codes.push('malformed_body', 'bad_request', 'payload_too_large', 'unsupported_media_type');

@@ -9,3 +9,7 @@ export type { ErrorResponseSchema, ErrorStatusTable, HttpErrorStatus, PlatformEr
 export type { ErrorBody } from './error-body.js';
 export { tenantScopeOf, canAccessLocation, isLocationAdmin, isPlatformAdmin, principalOf } from './principal.js';
 export type { Principal, Authenticator, UserRole, LocationRole } from './principal.js';
+export { streamSnapshots, wantsEventStream } from './event-stream.js';
+export type { SnapshotStreamOptions } from './event-stream.js';
+export { registerStaticSite } from './static-site.js';
+export type { StaticSiteOptions } from './static-site.js';

@@ -4,7 +4,7 @@ import { fail } from '../../../platform/result/index.js';
 import { CRM_ERROR_STATUS } from '../crm.errors.js';
 import { getReconciliation } from './get-reconciliation.js';
 import type { Reconciliation } from './reconcile.jobs.js';
-import { reconcileLocationParams, reconciliationRequestedSchema, reconciliationSchema } from './reconcile.schemas.js';
+import { reconcileLocationParams, reconcileRunsQuery, reconciliationRequestedSchema, reconciliationSchema } from './reconcile.schemas.js';
 import { requestReconciliation } from './request-reconciliation.js';
 
 const reconciliationFailures = routeFailures(CRM_ERROR_STATUS, ['not_found']);
@@ -28,13 +28,14 @@ export function registerReconciliationRoutes(app: HttpServer, deps: Reconciliati
         tags: ['ghl'],
         summary: 'Reconciliation runs of a location: changes GHL listed since the checkpoint, how many webhooks had missed (repaired), coverage',
         params: reconcileLocationParams,
+        querystring: reconcileRunsQuery,
         response: { 200: reconciliationSchema, ...reconciliationFailures.responses },
       },
     },
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
-      const result = await getReconciliation(deps, principal, request.params.locationId);
+      const result = await getReconciliation(deps, principal, request.params.locationId, request.query.limit);
       if (!result.ok) return sendFailure(reply, reconciliationFailures, result);
       return reply.send(result.value);
     },

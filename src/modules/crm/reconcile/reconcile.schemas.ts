@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 export const reconcileLocationParams = z.object({ locationId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/) });
+/** How many of the newest runs to return (coverage over time for the dashboard). */
+export const reconcileRunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(10) });
 
 const entitySchema = z.object({
   name: z.string(),

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { routeFailures, sendError, sendFailure, type HttpServer } from '../../../platform/http/index.js';
+import { routeFailures, sendError, sendFailure, streamSnapshots, wantsEventStream, type HttpServer } from '../../../platform/http/index.js';
 import { GHL_ERROR_STATUS } from '../ghl.errors.js';
 import { listInstallations } from './list-installations.js';
 import { buildInstallUrl, completeInstall, type InstallDeps } from './install-app.js';
@@ -84,16 +84,19 @@ export function registerOAuthRoutes(app: HttpServer, deps: InstallDeps): void {
   app.get(
     '/api/ghl/installations',
     {
+      config: { isEventStream: true },
       schema: {
         tags: ['ghl'],
-        summary: "GHL installations of the caller's agency with their token state (needs_reauth shows here with the reason)",
+        summary: "GHL installations of the caller's agency with their token state (needs_reauth shows here with the reason); with Accept: text/event-stream a live stream of the same",
         response: { 200: z.object({ items: z.array(installationSchema) }) },
       },
     },
     async (request, reply) => {
       const principal = request.principal;
       if (!principal) return sendError(reply, 401, 'unauthenticated', 'Missing or invalid credentials');
-      return reply.send({ items: await listInstallations(deps.database, principal) });
+      const items = await listInstallations(deps.database, principal);
+      if (!wantsEventStream(request)) return reply.send({ items });
+      return streamSnapshots(request, reply, { event: 'installations', initial: { items }, intervalMs: 5000, maxSeconds: 600, read: async () => ({ items: await listInstallations(deps.database, principal) }) });
     },
   );
 }
