@@ -17,6 +17,7 @@ import { createCrmModule, type CrmModule, type GhlGateway } from '../modules/crm
 import { createGhlModule, ghlInstallDirectory, type GhlConnection } from '../modules/ghl/index.js';
 import type { AppModule } from '../platform/module/index.js';
 import { JobRunner } from '../platform/jobs/index.js';
+import type { HttpExchange } from '../platform/http-client/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,6 +37,8 @@ export interface WireOptions {
   ghl?: { apiBaseUrl: string; authorizeUrl: string; clientId: string; clientSecret: string; redirectUri: string };
   /** Node process metrics (event loop, memory) on /metrics; once per process, so entry points only. */
   collectProcessMetrics?: boolean;
+  /** Observes every request sent to GHL and its answer (test wiring records them for contract checks). */
+  onGhlExchange?: (exchange: HttpExchange) => void;
   /** false: register no module's webhook processors (pipeline tests plug in their own). Default true. */
   withDefaultProcessors?: boolean;
 }
@@ -110,6 +113,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
       metrics.outboundRequests.inc({ service: 'ghl', endpoint: call.endpoint, status: String(call.status) });
       metrics.outboundRequestSeconds.observe({ service: 'ghl', endpoint: call.endpoint }, call.durationMs / 1000);
     },
+    onExchange: options.onGhlExchange,
     settings: options.ghl
       ? {
           ...options.ghl,
