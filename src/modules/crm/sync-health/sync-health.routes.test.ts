@@ -17,8 +17,8 @@ async function health(locationId: string, token: string = kit.agency.token) {
 }
 
 async function deliver(eventType: string, payload: Record<string, unknown>) {
-  const outcomes = await processGhlEvent(kit.app.database, kit.app.processors, buildGhlEvent(eventType, payload));
-  expect(outcomes.every((outcome) => outcome.status === 'done')).toBe(true);
+  const outcome = await processGhlEvent(kit.app.database, kit.app.processors, buildGhlEvent(eventType, payload));
+  expect(outcome).toMatchObject({ status: 'done' });
 }
 
 function installPayload(type: 'INSTALL' | 'UNINSTALL', timestamp: string) {
