@@ -354,3 +354,9 @@ describe('openapi', () => {
     }
   });
 });
+
+describe('end of run', () => {
+  it('leaves no dead event, no dead job and no error-level log line', async () => {
+    await kit.expectCleanEnd();
+  });
+});

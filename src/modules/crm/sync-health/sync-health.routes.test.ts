@@ -102,3 +102,9 @@ describe('GET /api/sync/health/:locationId', () => {
     expect((await health(kit.otherAgency.locationIds[0] as string, kit.otherAgency.token)).status).toBe(200);
   });
 });
+
+describe('end of run', () => {
+  it('leaves no dead event, no dead job and no error-level log line but the ones caused on purpose', async () => {
+    await kit.expectCleanEnd({ isExpectedDeadJob: (job) => job.kind === 'crm.push-invoice' && /GHL refused the invoice/.test(job.lastError ?? '') });
+  });
+});
