@@ -113,12 +113,6 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
   },
   {
     family: 'contacts',
-    summary: 'GET /contacts/{contactId}/notes/{id} does not document a 404 for an unknown (or deleted) note',
-    reason: 'As for GET /contacts/{contactId}: ghl-api.md §8 expects 404 {statusCode, message}; the product reads a deleted note back and gets it (crm-write-through test).',
-    correction: { kind: 'add-response', path: '/contacts/{contactId}/notes/{id}', method: 'get', status: '404', schema: { $ref: '#/components/schemas/NotFoundDTO' } },
-  },
-  {
-    family: 'contacts',
     summary: 'POST /contacts/search does not document its 422 answer',
     reason: 'GHL answers 422 with a message array when locationId or pageLimit is missing (highlevel-api-docs issue #31).',
     correction: { kind: 'add-response', path: '/contacts/search', method: 'post', status: '422', schema: { $ref: '#/components/schemas/UnprocessableDTO' } },
