@@ -183,6 +183,8 @@ describe('GHL token store', () => {
       expect(row).toEqual({ refreshCount: 1, status: 'active', leaseId: null });
     } finally {
       for (const child of processes) if (child.process.exitCode === null) child.process.kill();
+      // Its sandbox goes away: the token must not stay behind for the scheduled refresh of later tests.
+      await first.system((tx) => buildStack(first).store.revokeSubject(tx, subject, 'test finished'));
       await longLived.close();
     }
   });
