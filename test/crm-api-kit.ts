@@ -8,7 +8,8 @@ import { createLogger } from '../src/platform/log/index.js';
 import { createAuthenticator, ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { enqueueSetupSync } from '../src/modules/crm/index.js';
 import { registerCrmRoutes } from '../src/modules/crm/crm.routes.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, expectCleanEnd, type CleanEndExpectations, type TestApp } from './support/test-app.js';
+import { startBackgroundWork } from '../src/main/wire.js';
 import { createAgency } from './support/factories.js';
 import { waitFor } from './support/spawn-service.js';
 
@@ -29,6 +30,8 @@ export interface CrmApiKit {
   otherAgency: { token: string; companyId: string; locationIds: string[] };
   /** The agency's location linked to the sandbox location and synced. */
   installed: { companyId: string; locationId: string; ghlLocationId: string };
+  /** The end-of-test invariant: no dead events or jobs and no error-level log lines but the expected ones. */
+  expectCleanEnd(expectations?: CleanEndExpectations): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,12 +48,9 @@ export async function startCrmApiKit(options: { contacts?: number; withWebhooks?
   await serverWithoutGhl.ready();
 
   // Webhooks from the sandbox reach the app and are processed (write-through echoes, sandbox edits).
-  let stopWebhookWorkers = async () => {};
   if (options.withWebhooks) {
     const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
     sandbox.setWebhookUrl(`${address}/api/webhooks/ghl`);
-    const workers = app.webhooks.startWorkers();
-    stopWebhookWorkers = () => workers.stop();
   }
 
   const agency = await createAgency(app, 1);
@@ -69,9 +69,10 @@ export async function startCrmApiKit(options: { contacts?: number; withWebhooks?
   if (tenant.companyId !== agency.companyId) throw new Error('installed location did not join the agency');
   const installed = { companyId: tenant.companyId, locationId: tenant.locationId, ghlLocationId };
 
-  // The wired app's job runner, with the setup sync wire.ts registered on it.
+  // What a worker process runs (src/main/wire.ts): webhook workers, the job runner with the setup
+  // sync and pushes registered on it, and on PostgreSQL the LISTEN connections.
   const runner = app.jobs;
-  runner.start();
+  const background = startBackgroundWork(app, app.config);
   const run = await waitFor(async () => {
     const [row] = await queryRows<{ status: string }>(app.database.db, sql`select status from runs where kind = 'setup-sync' and location_id = ${installed.locationId} order by created_at desc limit 1`);
     return row && (row.status === 'done' || row.status === 'partial') ? row : undefined;
@@ -87,9 +88,9 @@ export async function startCrmApiKit(options: { contacts?: number; withWebhooks?
     agency,
     otherAgency,
     installed,
+    expectCleanEnd: (expectations) => expectCleanEnd(app, expectations),
     async close() {
-      await stopWebhookWorkers();
-      await runner.stop();
+      await background.stop();
       await serverWithoutGhl.close();
       await app.close();
       await sandbox.close();

@@ -5,6 +5,7 @@ import { recordCreatedGhlId } from '../src/modules/crm/index.js';
 import { startCrmApiKit, type CrmApiKit } from './crm-api-kit.js';
 import { bearer } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
+import { checkGhlExchanges } from './support/ghl-contract.js';
 
 /*
  * The CRM write API end to end: writes land in Postgres, the outbox pushes them to the GHL sandbox
@@ -90,6 +91,15 @@ async function waitForWebhooksIdle() {
     20_000,
     'webhook inbox to drain',
   );
+}
+
+/** How many requests the sandbox has served on one of its routes (e.g. `POST /contacts/`). */
+async function sandboxHits(method: string, path: string): Promise<number> {
+  const response = await fetch(`${kit.sandbox.baseUrl}/sandbox/routes`);
+  const { routes } = (await response.json()) as { routes: { method: string; path: string; hits: number }[] };
+  const route = routes.find((candidate) => candidate.method === method && candidate.path === path);
+  if (!route) throw new Error(`the sandbox has no route ${method} ${path}`);
+  return route.hits;
 }
 
 beforeAll(async () => {
@@ -211,6 +221,69 @@ describe('contacts', () => {
     expect(settledContact.sync).toMatchObject({ state: 'synced', pendingFields: [] });
     const found = await ghl().searchContacts(kit.installed.ghlLocationId, { pageLimit: 100, filters: [{ field: 'firstName', operator: 'eq', value: 'Crashy' }] });
     expect(found.ok && found.data.contacts.map((contact) => contact.id)).toEqual([createdGhlId]);
+  });
+
+  it('finds a create that reached GHL but whose GHL id was never recorded, and creates nothing twice (lookup by email)', async () => {
+    kit.sandbox.setFaults({ serverErrorRate: 1 }, kit.installed.ghlLocationId);
+    let localId: string;
+    try {
+      localId = (await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Lost', lastName: 'Answer', email: 'lost.answer@example.com' })).body.id;
+      await waitFor(async () => ((await rows<{ total: number }>(sql`select count(*)::int as total from jobs where ordering_key = ${`crm.push:${localId}`} and status = 'retry'`))[0]?.total ?? 0) > 0 || undefined, 20_000, 'the push to wait for a retry');
+    } finally {
+      kit.sandbox.setFaults({}, kit.installed.ghlLocationId);
+    }
+    // The crash window: an attempt's create reached GHL, and the process died before it wrote GHL's id
+    // anywhere (neither ghl_id nor created_ghl_id is set), so only a lookup can find the record.
+    const created = await ghl().createContact(kit.installed.ghlLocationId, { firstName: 'Lost', lastName: 'Answer', email: 'lost.answer@example.com' });
+    if (!created.ok) throw new Error(created.error.message);
+    const [before] = await rows<{ ghlId: string | null; createdGhlId: string | null }>(sql`select ghl_id as "ghlId", created_ghl_id as "createdGhlId" from contacts where id = ${localId}`);
+    expect(before).toEqual({ ghlId: null, createdGhlId: null });
+    const createsBefore = await sandboxHits('POST', '/contacts/');
+    await retryPushesNow();
+    const settledContact = await settled<ContactBody>(`${base}/contacts/${localId}`);
+    expect(settledContact.ghlId).toBe(created.data.contact.id);
+    expect(settledContact.sync).toMatchObject({ state: 'synced', pendingFields: [] });
+    // The retry looked the record up instead of creating it again.
+    expect(await sandboxHits('POST', '/contacts/')).toBe(createsBefore);
+    const found = await ghl().searchContacts(kit.installed.ghlLocationId, { pageLimit: 100, filters: [{ field: 'email', operator: 'eq', value: 'lost.answer@example.com' }] });
+    expect(found.ok && found.data.contacts.map((item) => item.id)).toEqual([created.data.contact.id]);
+  });
+
+  it('keeps a PATCH made while the previous push is in flight, and pushes it after', async () => {
+    const created = await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'In', lastName: 'Flight', email: 'in.flight@example.com' });
+    const record = await settled<ContactBody>(`${base}/contacts/${created.body.id}`);
+    const updatesBefore = await sandboxHits('PUT', '/contacts/:contactId');
+    // GHL holds every answer for this location for 3 s: the first push is in flight while we PATCH again.
+    kit.sandbox.setFaults({ latencyMs: 3000 }, kit.installed.ghlLocationId);
+    try {
+      expect((await call<ContactBody>('PATCH', `${base}/contacts/${record.id}`, { companyName: 'First Co' })).status).toBe(200);
+      await waitFor(async () => ((await sandboxHits('PUT', '/contacts/:contactId')) > updatesBefore ? true : undefined), 20_000, 'the first push to reach GHL');
+      const [job] = await rows<{ status: string }>(sql`select status from jobs where ordering_key = ${`crm.push:${record.id}`} order by id desc limit 1`);
+      expect(job?.status).toBe('running');
+      const second = await call<ContactBody>('PATCH', `${base}/contacts/${record.id}`, { companyName: 'Second Co', lastName: 'Landed' });
+      expect(second.status).toBe(200);
+      // fullName follows lastName.
+      expect(second.body.sync.pendingFields.sort()).toEqual(['companyName', 'fullName', 'lastName']);
+    } finally {
+      kit.sandbox.setFaults({}, kit.installed.ghlLocationId);
+    }
+    const final = await settled<ContactBody>(`${base}/contacts/${record.id}`);
+    expect(final).toMatchObject({ companyName: 'Second Co', lastName: 'Landed', sync: { state: 'synced', pendingFields: [] } });
+    expect(await sandboxContact(record.ghlId as string)).toMatchObject({ companyName: 'Second Co', lastName: 'Landed' });
+  });
+
+  it('applies two concurrent PATCHes of one record, each with its own field, here and in GHL', async () => {
+    const created = await call<ContactBody>('POST', `${base}/contacts`, { firstName: 'Two', lastName: 'Writers', email: 'two.writers@example.com' });
+    const record = await settled<ContactBody>(`${base}/contacts/${created.body.id}`);
+    // On PostgreSQL the two requests run in two transactions on two pool connections at once.
+    const [first, second] = await Promise.all([
+      call<ContactBody>('PATCH', `${base}/contacts/${record.id}`, { companyName: 'Concurrent Co' }),
+      call<ContactBody>('PATCH', `${base}/contacts/${record.id}`, { phone: '+15550003333' }),
+    ]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const final = await settled<ContactBody>(`${base}/contacts/${record.id}`);
+    expect(final).toMatchObject({ companyName: 'Concurrent Co', phone: '+15550003333', sync: { state: 'synced', pendingFields: [] } });
+    expect(await sandboxContact(record.ghlId as string)).toMatchObject({ companyName: 'Concurrent Co', phone: '+15550003333' });
   });
 
   it('refuses bad input with stable codes and stores nothing', async () => {
@@ -504,5 +577,22 @@ describe('openapi', () => {
       expect(operation?.responses[status], `${method} ${path}`).toBeDefined();
       if (method === 'post' || method === 'patch') expect(operation?.requestBody, `${method} ${path} body`).toBeDefined();
     }
+  });
+});
+
+describe('the requests the product sent to GHL', () => {
+  it('follow the official OpenAPI documents, and the run ends with no unexpected dead job or error log', async () => {
+    await waitForWebhooksIdle();
+    const report = await checkGhlExchanges(kit.app.ghlExchanges, kit.sandbox.baseUrl);
+    expect(report.failures).toEqual([]);
+    // Setup sync, pushes of every entity, messages, lookups, free slots and OAuth all went through the client.
+    expect(report.checked).toBeGreaterThan(100);
+    expect([...report.operations]).toEqual(
+      expect.arrayContaining(['contacts:create-contact', 'contacts:update-contact', 'contacts:search-contacts-advanced', 'opportunities:create-opportunity', 'calendars:create-appointment', 'conversations:send-a-new-message']),
+    );
+    await kit.expectCleanEnd({
+      // The refused booking of a taken slot ends its push job dead on purpose.
+      isExpectedDeadJob: (job) => job.kind === 'crm.push-appointment' && /GHL refused the push/.test(job.lastError ?? ''),
+    });
   });
 });

@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
 import { queryRows } from '../src/platform/db/index.js';
 import type { GhlClient } from '../src/modules/ghl/index.js';
-import { bearer, createTestApp, startLiveApp, type TestApp } from './support/test-app.js';
+import { bearer, createTestApp, expectCleanEnd, startLiveApp, type TestApp } from './support/test-app.js';
+import { checkGhlExchanges } from './support/ghl-contract.js';
 import { createAgency } from './support/factories.js';
 import { waitFor } from './support/spawn-service.js';
 
@@ -287,4 +288,16 @@ describe('two-way sync with GHL, end to end', () => {
     const remote = await client().getContact(second?.ghlLocationId as string, stored?.ghlId as string);
     expect(remote.ok && (remote.data.contact as unknown as Record<string, unknown>)['companyName']).toBe('After uninstall');
   }, 60_000);
+
+  it('sent GHL only requests the official OpenAPI documents allow, and ends with no dead event, dead job or error log', async () => {
+    await webhooksProcessed();
+    const report = await checkGhlExchanges(app.ghlExchanges, sandbox.baseUrl);
+    expect(report.failures).toEqual([]);
+    expect(report.checked).toBeGreaterThan(50);
+    // OAuth (code exchange, location tokens), setup sync, reconciliation and write-through all went through the product's clients.
+    expect([...report.operations]).toEqual(
+      expect.arrayContaining(['oauth:get-access-token', 'oauth:get-location-access-token', 'contacts:search-contacts-advanced', 'contacts:update-contact', 'opportunities:search-opportunity', 'calendars:get-calendars']),
+    );
+    await expectCleanEnd(app);
+  });
 });

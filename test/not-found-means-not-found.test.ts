@@ -171,7 +171,8 @@ beforeAll(async () => {
   const locationInvite = await app.app.inject({ method: 'POST', url: '/api/invites', headers: ownerHeaders, payload: { role: 'location_member', locationId: L } });
   const agencyInvite = await app.app.inject({ method: 'POST', url: '/api/invites', headers: ownerHeaders, payload: { role: 'member' } });
   for (const created of [note, task, send, apiKey, locationInvite, agencyInvite]) if (created.statusCode >= 300) throw new Error(`fixture: ${created.body}`);
-  await processGhlEvent(app.database, app.processors, buildGhlEvent('InvoiceCreate', { ...loadGhlExample('InvoiceCreate'), altId: home.ghlLocationId, _id: 'inv-isolation-1' }));
+  const invoice = await processGhlEvent(app.database, app.processors, buildGhlEvent('InvoiceCreate', { ...loadGhlExample('InvoiceCreate'), altId: home.ghlLocationId, _id: 'inv-isolation-1' }));
+  if (invoice.status !== 'done') throw new Error(`fixture: the invoice event ended ${invoice.status}`);
   // Our write reaches GHL through the outbox and comes back as a signed webhook: a stored event of L.
   const webhookEvent = await waitFor(async () => {
     const [row] = await queryRows<{ id: string }>(app.database.db, sql`select id::text as id from webhook_events where ghl_location_id = ${home.ghlLocationId} and status in ('done', 'skipped', 'dead') order by id limit 1`);

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/platform/db/index.js';
 import { generateId } from '../src/platform/ids/ids.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, expectCleanEnd, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
 import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
 
@@ -23,24 +23,30 @@ afterAll(async () => {
   await app.close();
 });
 
-async function deliver(payload: Record<string, unknown>) {
+async function deliver(payload: Record<string, unknown>): Promise<string> {
   const request = signedRequest(keys, payload);
   const response = await app.app.inject({ method: 'POST', url: '/api/webhooks/ghl', headers: request.headers, payload: request.body });
   expect(response.statusCode).toBe(200);
+  return payload['webhookId'] as string;
 }
 
-async function allFinished(): Promise<true | undefined> {
-  const [row] = await queryRows<{ open: number }>(app.database.db, sql`select count(*)::int as open from webhook_events where status not in ('done', 'skipped', 'dead')`);
-  return row?.open === 0 ? true : undefined;
+/** Waits until every named delivery is finished, then requires each to have ended as expected (a dead or retrying event fails). */
+async function finishedAs(expected: Record<string, 'done' | 'skipped'>): Promise<void> {
+  const ids = Object.keys(expected);
+  const statuses = await waitFor(async () => {
+    const rows = await queryRows<{ deliveryId: string; status: string }>(app.database.db, sql`select delivery_id as "deliveryId", status from webhook_events where delivery_id = any(${sql.param(ids)}::text[])`);
+    return rows.length === ids.length && rows.every((row) => row.status === 'done' || row.status === 'skipped' || row.status === 'dead') ? rows : undefined;
+  }, 20_000, `deliveries ${ids.join(', ')} to finish`);
+  expect(Object.fromEntries(statuses.map((row) => [row.deliveryId, row.status]))).toEqual(expected);
 }
 
 describe('webhooks through the real CRM processors', () => {
   it('applies a delete that carries an older time than the update already applied', async () => {
-    await deliver(ghlEvent('ContactCreate', { locationId: 'ghl_loc_crm', id: 'ct_1', firstName: 'Ann', dateAdded: '2026-01-01T00:00:00Z', dateUpdated: '2026-01-01T00:00:00Z' }));
-    await deliver(ghlEvent('ContactUpdate', { locationId: 'ghl_loc_crm', id: 'ct_1', firstName: 'Anna', dateUpdated: '2026-01-03T00:00:00Z' }));
-    await waitFor(allFinished, 20_000, 'create and update processed');
-    await deliver(ghlEvent('ContactDelete', { locationId: 'ghl_loc_crm', id: 'ct_1', dateUpdated: '2026-01-02T00:00:00Z' }));
-    await waitFor(allFinished, 20_000, 'delete processed');
+    const create = await deliver(ghlEvent('ContactCreate', { locationId: 'ghl_loc_crm', id: 'ct_1', firstName: 'Ann', dateAdded: '2026-01-01T00:00:00Z', dateUpdated: '2026-01-01T00:00:00Z' }));
+    const update = await deliver(ghlEvent('ContactUpdate', { locationId: 'ghl_loc_crm', id: 'ct_1', firstName: 'Anna', dateUpdated: '2026-01-03T00:00:00Z' }));
+    await finishedAs({ [create]: 'done', [update]: 'done' });
+    const remove = await deliver(ghlEvent('ContactDelete', { locationId: 'ghl_loc_crm', id: 'ct_1', dateUpdated: '2026-01-02T00:00:00Z' }));
+    await finishedAs({ [remove]: 'done' });
     const [contact] = await queryRows<{ firstName: string; isDeleted: boolean }>(app.database.db, sql`select first_name as "firstName", deleted_at is not null as "isDeleted" from contacts where ghl_id = 'ct_1'`);
     expect(contact).toEqual({ firstName: 'Anna', isDeleted: true });
     const statuses = await queryRows<{ type: string; status: string }>(app.database.db, sql`select event_type as type, status from webhook_events order by received_at`);
@@ -48,11 +54,18 @@ describe('webhooks through the real CRM processors', () => {
   });
 
   it('a reordered stale update does not overwrite newer state', async () => {
-    await deliver(ghlEvent('ContactUpdate', { locationId: 'ghl_loc_crm', id: 'ct_2', firstName: 'New', dateUpdated: '2026-02-02T00:00:00Z' }));
-    await waitFor(allFinished, 20_000, 'newer update processed');
-    await deliver(ghlEvent('ContactUpdate', { locationId: 'ghl_loc_crm', id: 'ct_2', firstName: 'Old', dateUpdated: '2026-02-01T00:00:00Z' }));
-    await waitFor(allFinished, 20_000, 'older update processed');
+    const newer = await deliver(ghlEvent('ContactUpdate', { locationId: 'ghl_loc_crm', id: 'ct_2', firstName: 'New', dateUpdated: '2026-02-02T00:00:00Z' }));
+    await finishedAs({ [newer]: 'done' });
+    const older = await deliver(ghlEvent('ContactUpdate', { locationId: 'ghl_loc_crm', id: 'ct_2', firstName: 'Old', dateUpdated: '2026-02-01T00:00:00Z' }));
+    // The stale rule skips it before any processor runs.
+    await finishedAs({ [older]: 'skipped' });
+    const [row] = await queryRows<{ lastError: string }>(app.database.db, sql`select last_error as "lastError" from webhook_events where delivery_id = ${older}`);
+    expect(row?.lastError).toMatch(/stale/);
     const [contact] = await queryRows<{ firstName: string }>(app.database.db, sql`select first_name as "firstName" from contacts where ghl_id = 'ct_2'`);
     expect(contact?.firstName).toBe('New');
+  });
+
+  it('ends with no dead event, no dead job and no error-level log line', async () => {
+    await expectCleanEnd(app);
   });
 });

@@ -1,9 +1,8 @@
 import { bootstrap, dataRootOf, onShutdown } from './bootstrap.js';
 import { GhlRuntimeConflictError, resolveGhlRuntime, type GhlRuntime } from './ghl-runtime.js';
-import { wireApp } from './wire.js';
+import { startBackgroundWork, wireApp } from './wire.js';
 import { Scheduler } from '../platform/scheduler/index.js';
 import { systemClock } from '../platform/clock/clock.js';
-import { listenForJobs } from '../platform/jobs/index.js';
 
 /**
  * API server entry shared by `npm run api` and `npm start` (which also runs the webhook workers and
@@ -46,9 +45,7 @@ export async function startApi(processName: string, options: { withWorkers?: boo
           },
         }),
   });
-  const workers = options.withWorkers ? wired.webhooks.startWorkers() : undefined;
-  if (options.withWorkers) wired.jobs.start();
-  const jobListener = options.withWorkers && config.database.engine === 'postgres' ? listenForJobs(wired.jobs, { url: config.database.url }) : undefined;
+  const background = options.withWorkers ? startBackgroundWork(wired, config) : undefined;
   const scheduler = options.withScheduler ? new Scheduler({ database, logger, clock: systemClock }) : undefined;
   scheduler?.start(wired.scheduledJobs);
   const address = await wired.app.listen({ host: config.http.host, port: config.http.port });
@@ -78,9 +75,7 @@ export async function startApi(processName: string, options: { withWorkers?: boo
   // Stop accepting first, then let workers and jobs finish their current work, then close the database.
   onShutdown(logger, config.http.shutdownGraceMs, [
     () => wired.app.close(),
-    async () => workers?.stop(),
-    async () => (options.withWorkers ? wired.jobs.stop() : undefined),
-    async () => jobListener?.stop(),
+    async () => background?.stop(),
     async () => scheduler?.stop(),
     () => ghlRuntime.close(),
     () => database.close(),

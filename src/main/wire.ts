@@ -16,7 +16,8 @@ import { createWebhooksModule, type ProcessorRegistry, type WebhooksModule } fro
 import { createCrmModule, type CrmModule, type GhlGateway } from '../modules/crm/index.js';
 import { createGhlModule, ghlInstallDirectory, type GhlConnection } from '../modules/ghl/index.js';
 import type { AppModule } from '../platform/module/index.js';
-import { JobRunner } from '../platform/jobs/index.js';
+import { JobRunner, listenForJobs } from '../platform/jobs/index.js';
+import type { HttpExchange } from '../platform/http-client/index.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,6 +41,8 @@ export interface WireOptions {
   collectProcessMetrics?: boolean;
   /** The built dashboard served at /dashboard; default DASHBOARD_DIST. */
   dashboardDir?: string;
+  /** Observes every request sent to GHL and its answer (test wiring records them for contract checks). */
+  onGhlExchange?: (exchange: HttpExchange) => void;
   /** false: register no module's webhook processors (pipeline tests plug in their own). Default true. */
   withDefaultProcessors?: boolean;
 }
@@ -116,6 +119,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
       metrics.outboundRequests.inc({ service: 'ghl', endpoint: call.endpoint, status: String(call.status) });
       metrics.outboundRequestSeconds.observe({ service: 'ghl', endpoint: call.endpoint }, call.durationMs / 1000);
     },
+    onExchange: options.onGhlExchange,
     settings: options.ghl
       ? {
           ...options.ghl,
@@ -169,6 +173,28 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     if (close) app.addHook('onClose', () => close.call(module));
   }
   return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl: ghl.connection, crm, modules, scheduledJobs, metrics, jobs };
+}
+
+/**
+ * The background work of a worker process (`npm run worker`, and `npm start`): webhook workers, the
+ * job runner, and on PostgreSQL the LISTEN connection that wakes the runner when any process commits
+ * a job. Stops in the order shutdown needs: webhook workers, jobs (letting running ones finish), listener.
+ */
+export function startBackgroundWork(wired: Wired, config: AppConfig): { workerId: string; stop(): Promise<void> } {
+  const workers = wired.webhooks.startWorkers();
+  wired.jobs.start();
+  const jobListener =
+    config.database.engine === 'postgres'
+      ? listenForJobs(wired.jobs, { url: config.database.url, onError: (error) => wired.logger.warn({ err: error }, 'jobs LISTEN connection failed; the runner falls back to its idle timer') })
+      : undefined;
+  return {
+    workerId: workers.workerId,
+    async stop() {
+      await workers.stop();
+      await wired.jobs.stop();
+      await jobListener?.stop();
+    },
+  };
 }
 
 function requireModule<T>(module: T | undefined): T {

@@ -1,7 +1,6 @@
 import { bootstrap, onShutdown, readConfigOrExit } from './bootstrap.js';
-import { wireApp } from './wire.js';
+import { startBackgroundWork, wireApp } from './wire.js';
 import { ghlFromCredentials } from './ghl-runtime.js';
-import { listenForJobs } from '../platform/jobs/index.js';
 
 // A PGlite data dir can be opened by one process only, so separate workers need a PostgreSQL server.
 if (readConfigOrExit().database.engine !== 'postgres') {
@@ -15,8 +14,6 @@ if (readConfigOrExit().database.engine !== 'postgres') {
 const booted = await bootstrap('worker');
 const ghl = ghlFromCredentials(booted.config);
 const wired = await wireApp({ ...booted, ...(ghl ? { ghl } : {}) });
-const workers = wired.webhooks.startWorkers();
-wired.jobs.start();
-const jobListener = booted.config.database.engine === 'postgres' ? listenForJobs(wired.jobs, { url: booted.config.database.url }) : undefined;
-process.stdout.write(`Switchboard webhook worker ${workers.workerId} is running (PostgreSQL).\n`);
-onShutdown(booted.logger, booted.config.http.shutdownGraceMs, [() => workers.stop(), () => wired.jobs.stop(), async () => jobListener?.stop(), () => wired.webhooks.close(), () => booted.database.close()]);
+const background = startBackgroundWork(wired, booted.config);
+process.stdout.write(`Switchboard webhook worker ${background.workerId} is running (PostgreSQL).\n`);
+onShutdown(booted.logger, booted.config.http.shutdownGraceMs, [() => background.stop(), () => wired.webhooks.close(), () => booted.database.close()]);

@@ -65,7 +65,7 @@ function simulateInboundMessage(runtime: SandboxRuntime, context: RequestContext
       const input: Record<string, unknown> = { locationId, source: channel === 'Email' ? 'inbound email' : channel === 'Call' ? 'inbound call' : 'inbound sms' };
       if (channel === 'Email') input['email'] = email ?? fake['email'];
       else input['phone'] = phone ?? fake['phone'];
-      contact = insertContact(runtime, data, locationId, input, Date.now());
+      contact = insertContact(runtime, data, locationId, input, runtime.now());
     }
   }
   const isCall = channel === 'Call';
@@ -85,7 +85,7 @@ function simulateInboundMessage(runtime: SandboxRuntime, context: RequestContext
       userId: '',
       contentType: isEmail ? 'text/html' : 'text/plain',
     },
-    Date.now(),
+    runtime.now(),
   );
   return ok({ contactId: contact.id, conversationId: message.conversationId, messageId: message.id });
 }
@@ -104,7 +104,7 @@ function simulateMoveOpportunity(runtime: SandboxRuntime, context: RequestContex
   const status = readString(body, 'status');
   const changes: Parameters<typeof changeOpportunity>[3] = { pipelineStageId: nextStageId };
   if (status === 'open' || status === 'won' || status === 'lost' || status === 'abandoned') changes.status = status;
-  changeOpportunity(runtime, data, opportunity, changes, Date.now());
+  changeOpportunity(runtime, data, opportunity, changes, runtime.now());
   return ok({ opportunityId: opportunity.id, pipelineStageId: opportunity.pipelineStageId, status: opportunity.status });
 }
 
@@ -114,7 +114,7 @@ function simulateBulkImport(runtime: SandboxRuntime, context: RequestContext): A
   const { locationId, data } = requireLocationData(runtime, readString(body, 'locationId'));
   const count = readNumber(body, 'count') ?? 100;
   if (!Number.isInteger(count) || count < 1 || count > MAX_BULK_IMPORT) failValidation([`count must be an integer between 1 and ${MAX_BULK_IMPORT}`]);
-  const nowMs = Date.now();
+  const nowMs = runtime.now();
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const contact = insertContact(runtime, data, locationId, createFakeContactInput(runtime.random, locationId, data.contacts.size + 1), nowMs + i);
@@ -131,7 +131,7 @@ function simulateContactEdit(runtime: SandboxRuntime, context: RequestContext): 
   const contact = data.contacts.get(contactId);
   if (!contact) fail(404, 'Contact not found');
   const changes = asRecord(body['changes']);
-  const updated = updateContact(runtime, data, contact, Object.keys(changes).length > 0 ? changes : { companyName: `Edited ${Date.now()}` }, Date.now());
+  const updated = updateContact(runtime, data, contact, Object.keys(changes).length > 0 ? changes : { companyName: `Edited ${runtime.now()}` }, runtime.now());
   return ok({ contactId: updated.id, dateUpdated: updated.dateUpdated });
 }
 
@@ -213,7 +213,7 @@ export function createControlRoutes(dependencies: ControlDependencies): RouteDef
         const requested = readStringArray(body, 'locationIds') ?? [];
         const locationIds = requested.length > 0 ? requested : [...runtime.store.locations.keys()];
         for (const id of locationIds) if (!runtime.store.locations.has(id)) fail(404, `Location ${id} not found`);
-        installApp(runtime, userType, locationIds, Date.now());
+        installApp(runtime, userType, locationIds, runtime.now());
         return ok({ installed: locationIds, userType });
       },
     },

@@ -141,12 +141,14 @@ describe('sandbox OAuth and access rules', () => {
   });
 
   it('expires access tokens after the configured TTL', async () => {
-    const shortLived = await startSandbox({ seed: 7, locations: 1, contacts: 5, accessTokenTtlSeconds: 1 });
+    // The sandbox's own clock moves; nothing sleeps.
+    let offsetMs = 0;
+    const shortLived = await startSandbox({ seed: 7, locations: 1, contacts: 5, accessTokenTtlSeconds: 60, now: () => Date.now() + offsetMs });
     try {
       const tokens = await authorizeApp(shortLived);
-      expect(tokens.expires_in).toBe(1);
+      expect(tokens.expires_in).toBe(60);
       expect((await callGhl(shortLived, tokens.access_token, 'GET', `/locations/${shortLived.locationIds[0]}`)).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      offsetMs += 60_001;
       const expired = await callGhl(shortLived, tokens.access_token, 'GET', `/locations/${shortLived.locationIds[0]}`);
       expect(expired.status).toBe(401);
     } finally {

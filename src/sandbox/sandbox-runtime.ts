@@ -50,12 +50,18 @@ export interface SandboxRuntime {
   appId: string;
   versionId: string;
   baseUrl: string;
-  counters: { requests: number; rateLimited: number };
+  /** Events not sent because the app is not installed on their location. */
+  counters: { requests: number; rateLimited: number; suppressedEvents: number };
+  /** The sandbox's clock (ms since epoch): token expiry, rate windows, timestamps. */
+  now: () => number;
 }
 
 /** Publishes an event if the app is installed on the event's location, adding the app envelope fields. */
 export function emitEvent(runtime: SandboxRuntime, locationId: string, payload: WebhookPayload): void {
-  if (!runtime.installations.isInstalled(locationId)) return;
+  if (!runtime.installations.isInstalled(locationId)) {
+    runtime.counters.suppressedEvents++;
+    return;
+  }
   runtime.dispatcher.publish({ ...payload, appId: runtime.appId, versionId: runtime.versionId }, locationId);
 }
 

@@ -63,6 +63,7 @@ function checkVersion(route: RouteDefinition, header: string | string[] | undefi
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const seed = options.seed ?? 42;
+  const now = options.now ?? Date.now;
   const contacts = options.contacts ?? 50;
   const store = generateSandboxData(seed, {
     locations: Math.max(1, options.locations ?? 2),
@@ -86,12 +87,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     concurrency: options.webhookConcurrency ?? 64,
     sendLegacyRsaSignature: quirks.sendLegacyRsaSignature,
     retryKeepsWebhookId: quirks.retryKeepsWebhookId,
+    now,
   });
   dispatcher.setUrl(options.webhookUrl);
   const vault = new TokenVault(options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS, appId);
   const rateLimiter = new RateLimiter({ ...GHL_RATE_LIMITS, ...options.rateLimits });
   const installations = new InstallationRegistry();
-  if (options.preinstalled === true) for (const locationId of store.locations.keys()) installations.install(locationId, Date.now());
+  if (options.preinstalled === true) for (const locationId of store.locations.keys()) installations.install(locationId, now());
   const runtime: SandboxRuntime = {
     store,
     vault,
@@ -105,12 +107,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     appId,
     versionId: appId,
     baseUrl: '',
-    counters: { requests: 0, rateLimited: 0 },
+    counters: { requests: 0, rateLimited: 0, suppressedEvents: 0 },
+    now,
   };
   const readStats = (): SandboxStats => ({
     requests: runtime.counters.requests,
     webhooksDelivered: dispatcher.delivered,
     webhooksFailed: dispatcher.failed,
+    webhooksRetried: dispatcher.retried,
+    webhooksDropped: dispatcher.dropped,
+    webhooksSuppressed: runtime.counters.suppressedEvents,
     rateLimited: runtime.counters.rateLimited,
   });
   const setFaults = (config: FaultConfig, locationId?: string): void => {
@@ -139,7 +145,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   controlRouter.addAll(createControlRoutes({ runtime, publicKeys, setFaults, readStats, listRoutes }));
 
   async function handleApi(request: IncomingMessage, url: URL, route: RouteDefinition, params: Record<string, string>): Promise<{ result: ApiResult; headers: Record<string, string> }> {
-    const nowMs = Date.now();
+    const nowMs = now();
     let headers = rateLimiter.createFullHeaders();
     const isConsent = route.path.includes('chooselocation');
     const context: RequestContext = { method: route.method, path: url.pathname, query: url.searchParams, params, headers: request.headers, body: undefined, token: undefined, nowMs };
@@ -190,7 +196,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function handleControl(request: IncomingMessage, url: URL, route: RouteDefinition, params: Record<string, string>): Promise<ApiResult> {
     const raw = request.method === 'GET' ? '' : await readBody(request);
-    const context: RequestContext = { method: route.method, path: url.pathname, query: url.searchParams, params, headers: request.headers, body: undefined, token: undefined, nowMs: Date.now() };
+    const context: RequestContext = { method: route.method, path: url.pathname, query: url.searchParams, params, headers: request.headers, body: undefined, token: undefined, nowMs: now() };
     try {
       context.body = parseBody(raw, request.headers['content-type']);
       return await route.handle(context);
@@ -245,7 +251,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const baseUrl = `http://${host}:${address.port}`;
   runtime.baseUrl = baseUrl;
-  const sweepTimer = setInterval(() => vault.sweep(Date.now()), 60_000);
+  const sweepTimer = setInterval(() => vault.sweep(now()), 60_000);
   sweepTimer.unref();
 
   return {

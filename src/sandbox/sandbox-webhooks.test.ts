@@ -7,6 +7,15 @@ function typesOf(received: ReceivedWebhook[]): string[] {
   return received.map((webhook) => String(webhook.body['type']));
 }
 
+/** Waits until one of the sandbox's delivery counters reaches a value: a positive sign that a delivery has ended. */
+async function waitForStat(sandbox: SandboxHandle, key: 'webhooksFailed' | 'webhooksDropped' | 'webhooksSuppressed', atLeast: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (sandbox.stats()[key] < atLeast) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${key} >= ${atLeast} (is ${sandbox.stats()[key]})`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function postJson(sandbox: SandboxHandle, path: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${sandbox.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return (await response.json()) as Record<string, unknown>;
@@ -71,18 +80,21 @@ describe('sandbox webhooks', () => {
 
   it('retries only on 429, six times, spaced by the configured interval', async () => {
     receiver.respondWith = 429;
+    const before = sandbox.stats();
     await postJson(sandbox, '/sandbox/simulate/edit-contact', { contactId: (await firstContactId()) });
-    await receiver.waitFor((all) => all.length >= 7);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The delivery has ended (its last 429 counts as failed): nothing more can arrive for it.
+    await waitForStat(sandbox, 'webhooksFailed', before.webhooksFailed + 1);
     expect(receiver.received).toHaveLength(7);
+    expect(sandbox.stats().webhooksRetried - before.webhooksRetried).toBe(6);
     const ids = new Set(receiver.received.map((webhook) => webhook.body['webhookId']));
     expect(ids.size).toBe(1);
     receiver.received.length = 0;
     receiver.respondWith = 500;
+    const beforeServerError = sandbox.stats();
     await postJson(sandbox, '/sandbox/simulate/edit-contact', { contactId: (await firstContactId()) });
-    await receiver.waitFor((all) => all.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitForStat(sandbox, 'webhooksFailed', beforeServerError.webhooksFailed + 1);
     expect(receiver.received).toHaveLength(1);
+    expect(sandbox.stats().webhooksRetried).toBe(beforeServerError.webhooksRetried);
   });
 
   it('delivers simulation events: inbound text, opportunity move, bulk import', async () => {
@@ -108,8 +120,9 @@ describe('sandbox webhooks', () => {
     expect(new Set(receiver.received.map((webhook) => webhook.body['webhookId'])).size).toBe(3);
     receiver.received.length = 0;
     sandbox.setFaults({ webhookDropRate: 1 });
+    const dropped = sandbox.stats().webhooksDropped;
     await postJson(sandbox, '/sandbox/simulate/bulk-import', { locationId, count: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitForStat(sandbox, 'webhooksDropped', dropped + 3);
     expect(receiver.received).toHaveLength(0);
   });
 
@@ -128,8 +141,9 @@ describe('sandbox webhooks', () => {
     await receiver.waitFor((all) => typesOf(all).includes('UNINSTALL'));
     expect(receiver.received[0]?.body).toMatchObject({ type: 'UNINSTALL', appId: 'sandbox', locationId: sandbox.locationIds[1] });
     receiver.received.length = 0;
+    const suppressed = sandbox.stats().webhooksSuppressed;
     await postJson(sandbox, '/sandbox/simulate/bulk-import', { locationId: sandbox.locationIds[1], count: 2 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitForStat(sandbox, 'webhooksSuppressed', suppressed + 2);
     expect(receiver.received).toHaveLength(0);
   });
 

@@ -95,12 +95,24 @@ export interface SandboxOptions {
   webhookSigningKeys?: WebhookSigningKeys;
   /** Extension: install the app on every location at start (no consent needed; no INSTALL webhook is sent). */
   preinstalled?: boolean;
+  /**
+   * Extension: the sandbox's clock in ms since epoch (token expiry, rate-limit windows, codes, webhook
+   * timestamps). Tests move it forward instead of sleeping until a token expires. Default `Date.now`.
+   */
+  now?: () => number;
 }
 
 export interface SandboxStats {
   requests: number;
   webhooksDelivered: number;
+  /** Deliveries that ended without a 2xx (a non-429 answer, a network error, or the last 429 retry). */
   webhooksFailed: number;
+  /** 429 answers that were retried. */
+  webhooksRetried: number;
+  /** Deliveries dropped by the `webhookDropRate` fault. */
+  webhooksDropped: number;
+  /** Events not sent because the app is not installed on their location (uninstalled, or never installed). */
+  webhooksSuppressed: number;
   rateLimited: number;
 }
 

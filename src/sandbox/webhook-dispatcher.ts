@@ -46,6 +46,8 @@ export interface WebhookDispatcherOptions {
   sendLegacyRsaSignature: boolean;
   retryKeepsWebhookId: boolean;
   requestTimeoutMs?: number;
+  /** The sandbox's clock (ms since epoch) for envelope timestamps and the delivery log. */
+  now?: () => number;
 }
 
 export interface DeliveryLogEntry {
@@ -97,7 +99,10 @@ export class WebhookDispatcher {
   dropped = 0;
   retried = 0;
 
+  private readonly now: () => number;
+
   constructor(private readonly options: WebhookDispatcherOptions) {
+    this.now = options.now ?? Date.now;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: options.concurrency });
   }
@@ -167,7 +172,7 @@ export class WebhookDispatcher {
 
   private createJob(url: string, payload: Record<string, unknown>, locationId: string | undefined, attempt: number): DeliveryJob {
     const webhookId = randomUUID();
-    const body = Buffer.from(JSON.stringify({ ...payload, timestamp: new Date().toISOString(), webhookId }));
+    const body = Buffer.from(JSON.stringify({ ...payload, timestamp: new Date(this.now()).toISOString(), webhookId }));
     const ed25519Signature = sign(null, body, this.options.keys.ed25519PrivateKey).toString('base64');
     return { url, payload, body, ed25519Signature, rsaSignature: undefined, webhookId, locationId, attempt };
   }
@@ -283,7 +288,7 @@ export class WebhookDispatcher {
       attempt: job.attempt,
       outcome,
       status,
-      atMs: Date.now(),
+      atMs: this.now(),
     });
     if (this.log.length > LOG_SIZE * 2) this.log.splice(0, this.log.length - LOG_SIZE);
   }

@@ -29,7 +29,8 @@ export function spawnEntry(entry: string, env: Record<string, string>): SpawnedS
 export function spawnScript(path: string, env: Record<string, string>, options: { stdin?: 'ignore' | 'pipe' } = {}): SpawnedService {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, path)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', LOG_LEVEL: 'warn', HTTP_CLIENT_TRANSACTION_GUARD: 'on', ...env },
+    // SANDBOX_PORT 0: a service that starts the GHL sandbox (no GHL credentials) binds a port the OS picks, never 4010.
+    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', LOG_LEVEL: 'warn', HTTP_CLIENT_TRANSACTION_GUARD: 'on', SANDBOX_PORT: '0', ...env },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   let output = '';

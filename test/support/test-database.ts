@@ -4,24 +4,35 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../src/platform/db/index.js';
 
+/** A new PostgreSQL database copied from this run's migrated template; `drop` removes it. */
+export async function createTestPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const target = inject('testDatabase');
+  if (target.engine !== 'postgres') throw new Error('the suite runs on PGlite: no PostgreSQL server to create a database on');
+  const name = `${target.runPrefix}_${randomBytes(6).toString('hex')}`;
+  await withAdminClient(target.adminUrl, (client) => client.query(`create database ${name} template ${target.templateName}`));
+  const parsed = new URL(target.adminUrl);
+  parsed.pathname = `/${name}`;
+  return {
+    url: parsed.toString(),
+    drop: () => withAdminClient(target.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
+
 /** A migrated database of this test file's own: a PGlite copy of the template, or a new PostgreSQL database. */
-export async function createTestDatabase(): Promise<Database> {
+export async function createTestDatabase(options: { poolMax?: number; applicationName?: string } = {}): Promise<Database> {
   const target = inject('testDatabase');
   if (target.engine === 'pglite') {
     const blob = new Blob([readFileSync(target.templatePath)]);
     return openDatabase({ engine: 'pglite-memory', loadDataDir: blob });
   }
-  const name = `${target.runPrefix}_${randomBytes(6).toString('hex')}`;
-  await withAdminClient(target.adminUrl, (client) => client.query(`create database ${name} template ${target.templateName}`));
-  const parsed = new URL(target.adminUrl);
-  parsed.pathname = `/${name}`;
-  const database = await openDatabase({ engine: 'postgres', url: parsed.toString(), poolMax: 10 });
+  const created = await createTestPostgresDatabase();
+  const database = await openDatabase({ engine: 'postgres', url: created.url, poolMax: options.poolMax ?? 10, ...(options.applicationName ? { applicationName: options.applicationName } : {}) });
   const handle: Database & { url: string } = {
     ...database,
-    url: parsed.toString(),
+    url: created.url,
     async close() {
       await database.close();
-      await withAdminClient(target.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+      await created.drop();
     },
   };
   return handle;
@@ -43,6 +54,11 @@ export async function createEmptyTestDatabase(): Promise<Database> {
       await withAdminClient(target.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
     },
   };
+}
+
+/** The PostgreSQL URL of a handle made by createTestDatabase (undefined on PGlite). */
+export function testDatabaseUrl(database: Database): string | undefined {
+  return (database as Database & { url?: string }).url;
 }
 
 /**

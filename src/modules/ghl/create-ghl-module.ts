@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock/clock.js';
 import { refuseInsideTransaction, type Database } from '../../platform/db/index.js';
 import type { HttpServer } from '../../platform/http/index.js';
-import { createHttpClient, type CallRecord, type HttpClient } from '../../platform/http-client/index.js';
+import { createHttpClient, type CallRecord, type HttpClient, type HttpExchange } from '../../platform/http-client/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import type { Logger } from '../../platform/log/index.js';
 import type { AppModule } from '../../platform/module/index.js';
@@ -49,6 +49,8 @@ export interface GhlModuleDeps {
   /** Where GHL is (the real API or the sandbox); without it GHL calls are disabled but lifecycle webhooks still apply. */
   settings?: GhlSettings | undefined;
   onCall?: (record: CallRecord) => void;
+  /** Every request sent to GHL with its answer (observation only; test wiring records them for contract checks). */
+  onExchange?: ((exchange: HttpExchange) => void) | undefined;
   /** Told of every installed location, inside the install's transaction (the crm module's setup sync). */
   installListener?: LocationInstallListener | undefined;
 }
@@ -92,6 +94,7 @@ function connect(deps: GhlModuleDeps, settings: GhlSettings): GhlConnection {
     rateBudget: { ...GHL_RATE_BUDGET },
     readRateHeaders: readRateLimitHeaders,
     ...(deps.onCall ? { onCall: deps.onCall } : {}),
+    ...(deps.onExchange ? { onExchange: deps.onExchange } : {}),
     ...(settings.refuseCallsInTransaction ? { guard: refuseInsideTransaction } : {}),
   });
   const oauth = new GhlOAuthClient({ http, apiBaseUrl: settings.apiBaseUrl, clientId: settings.clientId, clientSecret: settings.clientSecret });

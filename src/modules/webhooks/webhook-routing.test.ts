@@ -32,6 +32,12 @@ describe('webhook routing', () => {
     expect(deleted.occurredAt).toBeNull();
   });
 
+  it('gives an event without location or company a fairness key the claim can reach', () => {
+    expect(routeWebhookEvent('ghl', 'NoteCreate', { id: 'n' }).fairnessKey).toBe('-');
+    expect(routeWebhookEvent('integration', 'lead', {}).fairnessKey).toBe('-');
+    expect(routeWebhookEvent('ghl', 'NoteCreate', { id: 'n', locationId: 'L' }).fairnessKey).toBe('L');
+  });
+
   it('refuses two different routes for one event type', () => {
     const conflicting = new ProcessorRegistry();
     conflicting.subscribe({ eventTypes: ['ContactUpdate'], route: { queue: 'contacts', priority: 20, entity: { family: 'contact', idPaths: [['id']], isVersioned: true } }, process: async () => ({ status: 'done' }) });

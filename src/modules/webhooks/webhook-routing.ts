@@ -78,6 +78,9 @@ export interface RoutedEvent {
 }
 
 /** Files one event by the route its owner declared (ProcessorRegistry.routeOf). */
+/** The fairness key of an event that names no location or company (workflow and integration webhooks, malformed ones). */
+export const UNSCOPED_FAIRNESS_KEY = '-';
+
 export function routeWebhookEvent(provider: string, eventType: string, payload: Record<string, unknown>, route: WebhookRouteSpec): RoutedEvent {
   const ghlLocationId = extractGhlLocationId(payload) ?? null;
   const ghlCompanyId = extractGhlCompanyId(payload) ?? null;
@@ -99,7 +102,8 @@ export function routeWebhookEvent(provider: string, eventType: string, payload: 
         readDate(payload, ['timestamp']) ??
         null)
       : null;
-  return { queue: route.queue, priority: route.priority, ghlLocationId, ghlCompanyId, fairnessKey: ghlLocationId ?? ghlCompanyId ?? '', orderingKey, occurredAt };
+  // Never empty: the claim's round-robin starts after the empty cursor, so a row keyed '' would never be claimed.
+  return { queue: route.queue, priority: route.priority, ghlLocationId, ghlCompanyId, fairnessKey: ghlLocationId ?? ghlCompanyId ?? UNSCOPED_FAIRNESS_KEY, orderingKey, occurredAt };
 }
 
 const PROVIDER_CHANNEL_TYPES = new Set(['SMS', 'Email']);

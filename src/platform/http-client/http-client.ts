@@ -33,6 +33,14 @@ export interface CallRecord {
   attempt: number;
 }
 
+/** One request as sent and the answer to it (every attempt, including retries). */
+export interface HttpExchange {
+  request: HttpRequest;
+  attempt: number;
+  /** Undefined when no answer came (network error or timeout). */
+  response: HttpResponse | undefined;
+}
+
 export class HttpTimeoutError extends Error {
   constructor(readonly endpoint: string, readonly timeoutMs: number) {
     super(`${endpoint} timed out after ${timeoutMs} ms`);
@@ -62,6 +70,11 @@ export interface HttpClientOptions {
   /** Reads X-RateLimit-* style headers into the governor's terms. */
   readRateHeaders?: (headers: Headers) => ServerRateState;
   onCall?: (record: CallRecord) => void;
+  /**
+   * Told of every attempt with the request as sent and its answer. Observes only (contract checks of
+   * what the product really sends); it cannot change either.
+   */
+  onExchange?: (exchange: HttpExchange) => void;
   /**
    * Asked before every request; a reason refuses the call with HttpCallRefusedError. Wiring uses it to
    * refuse calls made while a database transaction is open (a slow far side would hold the transaction).
@@ -112,10 +125,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const response = await fetch(request.url, init);
       const text = await response.text();
       record({ endpoint: request.endpoint, status: response.status, durationMs: performance.now() - startedAt, attempt });
-      return { status: response.status, headers: response.headers, text };
+      const answer = { status: response.status, headers: response.headers, text };
+      options.onExchange?.({ request, attempt, response: answer });
+      return answer;
     } catch (error) {
       const isTimeout = controller.signal.aborted;
       record({ endpoint: request.endpoint, status: isTimeout ? 'timeout' : 'network_error', durationMs: performance.now() - startedAt, attempt });
+      options.onExchange?.({ request, attempt, response: undefined });
       throw isTimeout ? new HttpTimeoutError(request.endpoint, timeoutMs) : new HttpNetworkError(request.endpoint, error);
     } finally {
       clearTimeout(timer);

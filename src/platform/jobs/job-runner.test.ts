@@ -79,7 +79,10 @@ describe('jobs (transactional outbox)', () => {
     const [claimed] = await claimJobs(database.db, { kinds: ['test.crash-once'], workerId: 'dead-worker', limit: 1, leaseSeconds: 1 });
     expect(claimed?.id).toBe(job.id);
     let runs = 0;
-    startRunner({ 'test.crash-once': async () => void (runs += 1) }, { leaseSeconds: 1 });
+    // The live runner's own lease is long (a loaded machine must not lose it); its reaper pass is
+    // called here as soon as the dead worker's 1 s lease is over instead of waiting for its timer.
+    const runner = startRunner({ 'test.crash-once': async () => void (runs += 1) }, { leaseSeconds: 60 });
+    await waitFor(async () => ((await runner.reapExpiredLeases()) === 1 ? true : undefined), 15_000, 'the dead worker\'s lease to be released');
     const done = await waitForStatus(job.id, 'done');
     expect(runs).toBe(1);
     expect(done.attempts).toBe(2);
@@ -89,14 +92,31 @@ describe('jobs (transactional outbox)', () => {
   it('keeps a long job leased while it runs (no double run)', async () => {
     const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.slow' }));
     let runs = 0;
+    const leaseOf = async () => {
+      const [row] = await queryRows<{ leaseUntil: string | Date; isPast: boolean; lockedBy: string }>(
+        database.db,
+        sql`select lease_until as "leaseUntil", lease_until < now() as "isPast", locked_by as "lockedBy" from jobs where id = ${job.id}::bigint`,
+      );
+      return row;
+    };
+    let firstLeaseUntil: number | undefined;
+    // The handler runs until the job has outlived its first lease (checked against the database's
+    // clock, not by sleeping), so only the renewals can have kept it.
     const first = startRunner({ 'test.slow': async () => {
       runs += 1;
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-    } }, { leaseSeconds: 1 });
-    const second = startRunner({ 'test.slow': async () => void (runs += 1) }, { leaseSeconds: 1 });
-    await waitForStatus(job.id, 'done');
+      firstLeaseUntil = new Date((await leaseOf())?.leaseUntil ?? 0).getTime();
+      await waitFor(async () => {
+        const [row] = await queryRows<{ isOutlived: boolean }>(database.db, sql`select now() > ${new Date(firstLeaseUntil ?? 0).toISOString()}::timestamptz + interval '1 second' as "isOutlived"`);
+        return row?.isOutlived ? true : undefined;
+      }, 30_000, 'the job to outlive its first lease');
+    } }, { leaseSeconds: 4 });
+    const second = startRunner({ 'test.slow': async () => void (runs += 1) }, { leaseSeconds: 4 });
+    await waitFor(async () => (firstLeaseUntil !== undefined ? true : undefined), 15_000, 'the slow job to start');
+    await waitForStatus(job.id, 'done', 40_000);
     expect(runs).toBe(1);
     expect(first.workerId).not.toBe(second.workerId);
+    const [finished] = await queryRows<{ attempts: number; lockedBy: string; errors: unknown[] }>(database.db, sql`select attempts, locked_by as "lockedBy", errors from jobs where id = ${job.id}::bigint`);
+    expect(finished).toEqual({ attempts: 1, lockedBy: first.workerId, errors: [] });
   });
 
   it('runs jobs sharing an ordering key one at a time in enqueue order, others in parallel', async () => {
@@ -145,11 +165,20 @@ describe('jobs (transactional outbox)', () => {
   it.skipIf(testDatabaseEngine() !== 'postgres')('wakes on the NOTIFY of a committed enqueue from another connection (PostgreSQL)', async () => {
     const url = (database as Database & { url?: string }).url as string;
     let ran = false;
-    const runner = startRunner({ 'test.notified': async () => void (ran = true) }, { idleMs: 60_000 });
+    const warmUp = await database.system((tx) => enqueueJob(tx, { kind: 'test.notified-warm-up' }));
+    const runner = startRunner({ 'test.notified': async () => void (ran = true), 'test.notified-warm-up': async () => undefined }, { idleMs: 60_000 });
     const listener = listenForJobs(runner, { url });
     try {
-      // Let the first idle claim pass and the listener connect, so only the notification can wake the runner.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The runner has made its first claims (and idles for a minute) and the listener is connected,
+      // so only the notification can wake the runner in time.
+      await waitForStatus(warmUp.id, 'done', 10_000);
+      await waitFor(async () => {
+        const [row] = await queryRows<{ total: number }>(
+          database.db,
+          sql`select count(*)::int as total from pg_stat_activity where datname = current_database() and application_name = 'switchboard-listener' and query ilike 'listen%' and state = 'idle'`,
+        );
+        return (row?.total ?? 0) > 0 ? true : undefined;
+      }, 10_000, 'the LISTEN connection');
       const startedAt = Date.now();
       const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.notified' }));
       await waitForStatus(job.id, 'done', 10_000);

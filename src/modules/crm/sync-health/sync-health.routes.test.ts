@@ -17,8 +17,8 @@ async function health(locationId: string, token: string = kit.agency.token) {
 }
 
 async function deliver(eventType: string, payload: Record<string, unknown>) {
-  const outcomes = await processGhlEvent(kit.app.database, kit.app.processors, buildGhlEvent(eventType, payload));
-  expect(outcomes.every((outcome) => outcome.status === 'done')).toBe(true);
+  const outcome = await processGhlEvent(kit.app.database, kit.app.processors, buildGhlEvent(eventType, payload));
+  expect(outcome).toMatchObject({ status: 'done' });
 }
 
 function installPayload(type: 'INSTALL' | 'UNINSTALL', timestamp: string) {
@@ -100,5 +100,11 @@ describe('GET /api/sync/health/:locationId', () => {
     expect((await health('x'.repeat(101))).status).toBe(414);
     // The other agency sees its own location.
     expect((await health(kit.otherAgency.locationIds[0] as string, kit.otherAgency.token)).status).toBe(200);
+  });
+});
+
+describe('end of run', () => {
+  it('leaves no dead event, no dead job and no error-level log line but the ones caused on purpose', async () => {
+    await kit.expectCleanEnd({ isExpectedDeadJob: (job) => job.kind === 'crm.push-invoice' && /GHL refused the invoice/.test(job.lastError ?? '') });
   });
 });

@@ -1,33 +1,65 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createTestDatabase } from '../../../../test/support/test-database.js';
-import { buildGhlEvent, loadGhlExample, processGhlEvent } from '../../../../test/support/ghl-webhook-examples.js';
-import { queryRows, type Database, type Executor } from '../../../platform/db/index.js';
-import { generateId } from '../../../platform/ids/ids.js';
-import { systemClock } from '../../../platform/clock/clock.js';
-import { createCrmWebhookSubscriptions } from '../../crm/index.js';
-import { ProcessorRegistry, type WebhookEvent } from '../../webhooks/index.js';
-import { createGhlLifecycleSubscriptions, GhlInstallTargetUnknownError, GhlInstallationNotFoundError } from '../index.js';
+import { createTestApp, type TestApp } from '../../../../test/support/test-app.js';
+import { buildGhlEvent, loadGhlExample, processGhlEventOrThrow } from '../../../../test/support/ghl-webhook-examples.js';
+import { authorizeApp, startSandbox, type SandboxHandle } from '../../../sandbox/index.js';
+import { queryRows } from '../../../platform/db/index.js';
+import type { WebhookEvent } from '../../webhooks/index.js';
+import { GhlReauthRequiredError } from '../index.js';
 
-let database: Database;
-const revokedSubjects: string[] = [];
-const registry = new ProcessorRegistry();
-registry.subscribeAll(createGhlLifecycleSubscriptions({
-  generateId,
-  clock: systemClock,
-  tokens: {
-    async revokeSubject(_tx: Executor, subjectKey: string) {
-      revokedSubjects.push(subjectKey);
-      return true;
-    },
-  },
-}));
-registry.subscribeAll(createCrmWebhookSubscriptions({ generateId, clock: systemClock }));
+/*
+ * The lifecycle processors as the app wires them: the real token store (vault secrets, GHL tokens),
+ * the crm processors beside them, and every event through the real dispatcher step.
+ */
+let sandbox: SandboxHandle;
+let app: TestApp;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  sandbox = await startSandbox({ port: 0, seed: 23, locations: 1, contacts: 1 });
+  app = await createTestApp({ sandbox });
 });
-afterAll(async () => database.close());
+afterAll(async () => {
+  await app.close();
+  await sandbox.close();
+});
+
+const tokens = () => {
+  if (!app.ghl) throw new Error('the sandbox-wired app has no GHL');
+  return app.ghl.tokens;
+};
+
+/** Real tokens (minted by the sandbox) stored for one of our subjects, as the OAuth callback stores them. */
+async function storeTokens(subject: { userType: 'Location'; ghlLocationId: string; ghlCompanyId: string } | { userType: 'Company'; ghlCompanyId: string }) {
+  const token = await authorizeApp(sandbox, { userType: subject.userType });
+  await app.database.system(async (tx) => {
+    const [tenant] = await queryRows<{ companyId: string; locationId: string | null }>(
+      tx,
+      subject.userType === 'Location'
+        ? sql`select l.company_id as "companyId", l.id as "locationId" from locations l where l.ghl_location_id = ${subject.ghlLocationId}`
+        : sql`select c.id as "companyId", null as "locationId" from companies c where c.ghl_company_id = ${subject.ghlCompanyId}`,
+    );
+    if (!tenant) throw new Error(`fixture: no tenant for ${JSON.stringify(subject)}`);
+    await tokens().saveTokens(tx, {
+      companyId: tenant.companyId,
+      locationId: tenant.locationId,
+      userType: subject.userType,
+      ghlCompanyId: subject.ghlCompanyId,
+      ghlLocationId: subject.userType === 'Location' ? subject.ghlLocationId : null,
+      token,
+    });
+  });
+}
+
+/** The token row of a subject and whether its vault secrets still exist. */
+async function tokenState(subjectKey: string) {
+  const [row] = await queryRows<{ status: string; reason: string | null; hasAccess: boolean; hasRefresh: boolean; secrets: number }>(
+    app.database.db,
+    sql`select t.status, t.status_reason as reason, t.access_secret_id is not null as "hasAccess", t.refresh_secret_id is not null as "hasRefresh",
+          (select count(*)::int from vault_secrets v where v.id in (t.access_secret_id, t.refresh_secret_id)) as secrets
+        from ghl_tokens t where t.subject_key = ${subjectKey}`,
+  );
+  return row;
+}
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
 const iso = (value: unknown) => (value === null ? null : new Date(value as string | Date).toISOString());
@@ -36,14 +68,14 @@ function delivered(eventType: string, payload: Record<string, unknown>, minute: 
   return buildGhlEvent(eventType, { ...payload, timestamp: at(minute) });
 }
 
+/** Through the real dispatcher step (stale rule, lease, every subscribed processor, skip rule). */
 async function process(event: WebhookEvent) {
-  const [outcome] = await processGhlEvent(database, registry, event);
-  return outcome;
+  return processGhlEventOrThrow(app.database, app.processors, event);
 }
 
 async function installation(ghlTargetId: string) {
   const [row] = await queryRows<Record<string, unknown>>(
-    database.db,
+    app.database.db,
     sql`select i.*, c.name as company_name, c.ghl_company_id as company_ghl_id, l.ghl_location_id as location_ghl_id
       from ghl_installations i join companies c on c.id = i.company_id left join locations l on l.id = i.location_id
       where i.ghl_target_id = ${ghlTargetId}`,
@@ -84,7 +116,7 @@ describe('INSTALL', () => {
   it('retries a location install that names no company when the location is unknown', async () => {
     const payload = { ...loadGhlExample('AppInstall', 'non whitelabeled'), locationId: 'future-location' } as Record<string, unknown>;
     delete payload['companyId'];
-    await expect(process(delivered('INSTALL', payload, 1))).rejects.toBeInstanceOf(GhlInstallTargetUnknownError);
+    await expect(process(delivered('INSTALL', payload, 1))).rejects.toThrow(/^GhlInstallTargetUnknownError: /);
   });
 
   it('skips an INSTALL without appId as malformed', async () => {
@@ -97,14 +129,22 @@ describe('UNINSTALL and reinstall', () => {
     const install = { ...loadGhlExample('AppInstall', 'non whitelabeled'), locationId: 'loc-lifecycle', companyId: 'agency-lifecycle' };
     await process(delivered('INSTALL', install, 1));
     await process(delivered('ContactCreate', { ...loadGhlExample('ContactCreate'), locationId: 'loc-lifecycle' }, 2));
+    await storeTokens({ userType: 'Location', ghlLocationId: 'loc-lifecycle', ghlCompanyId: 'agency-lifecycle' });
+    expect(await tokenState('location:loc-lifecycle')).toMatchObject({ status: 'active', hasAccess: true, hasRefresh: true, secrets: 2 });
+    const secretIds = (await queryRows<{ id: string }>(app.database.db, sql`select unnest(array[access_secret_id, refresh_secret_id]) as id from ghl_tokens where subject_key = 'location:loc-lifecycle'`)).map((secret) => secret.id);
 
     const uninstall = { ...loadGhlExample('AppUninstall', 'Location Level'), locationId: 'loc-lifecycle' };
     expect(await process(delivered('UNINSTALL', uninstall, 3))).toEqual({ status: 'done' });
     const row = await installation('loc-lifecycle');
     expect(row).toMatchObject({ status: 'uninstalled', plan_id: '66a0419a0dffa47fb5f8b22f' });
     expect(iso(row?.['uninstalled_at'])).toBe(at(3));
-    expect(revokedSubjects).toContain('location:loc-lifecycle');
-    const contacts = await queryRows(database.db, sql`select c.id from contacts c join locations l on l.id = c.location_id where l.ghl_location_id = 'loc-lifecycle'`);
+    // The real token store deleted both secrets in the uninstall's transaction, and refuses calls now.
+    expect(secretIds).toHaveLength(2);
+    const [secretCount] = await queryRows<{ total: number }>(app.database.db, sql`select count(*)::int as total from vault_secrets where id = any(${sql.param(secretIds)}::text[])`);
+    expect(secretCount?.total).toBe(0);
+    expect(await tokenState('location:loc-lifecycle')).toMatchObject({ status: 'revoked', reason: expect.stringContaining('UNINSTALL') as unknown, hasAccess: false, hasRefresh: false });
+    await expect(tokens().getAccessToken({ kind: 'location', ghlLocationId: 'loc-lifecycle' })).rejects.toBeInstanceOf(GhlReauthRequiredError);
+    const contacts = await queryRows(app.database.db, sql`select c.id from contacts c join locations l on l.id = c.location_id where l.ghl_location_id = 'loc-lifecycle'`);
     expect(contacts).toHaveLength(1);
 
     // Replayed or late INSTALL older than the uninstall: stays uninstalled.
@@ -123,10 +163,12 @@ describe('UNINSTALL and reinstall', () => {
     const appId = 've9EPM428h8vShlRW1KT';
     await process(delivered('INSTALL', { ...loadGhlExample('AppInstall', 'Agency Level'), companyId: 'agency-cascade' }, 1));
     await process(delivered('INSTALL', { ...loadGhlExample('AppInstall', 'non whitelabeled'), companyId: 'agency-cascade', locationId: 'loc-cascade' }, 1));
+    await storeTokens({ userType: 'Company', ghlCompanyId: 'agency-cascade' });
+    await storeTokens({ userType: 'Location', ghlLocationId: 'loc-cascade', ghlCompanyId: 'agency-cascade' });
     expect(await process(delivered('UNINSTALL', { ...loadGhlExample('AppUninstall', 'Agency Level'), appId, companyId: 'agency-cascade' }, 5))).toEqual({ status: 'done' });
     expect((await installation('agency-cascade'))?.['status']).toBe('uninstalled');
     expect((await installation('loc-cascade'))?.['status']).toBe('uninstalled');
-    expect(revokedSubjects).toEqual(expect.arrayContaining(['company:agency-cascade', 'location:loc-cascade']));
+    for (const subject of ['company:agency-cascade', 'location:loc-cascade']) expect(await tokenState(subject), subject).toMatchObject({ status: 'revoked', secrets: 0 });
   });
 
   it('skips an UNINSTALL for a target never seen here', async () => {
@@ -137,7 +179,7 @@ describe('UNINSTALL and reinstall', () => {
 describe('PLAN_CHANGE', () => {
   it('moves the plan forward only, and retries when the installation is not there yet', async () => {
     const plan = { ...loadGhlExample('PlanChange'), locationId: 'loc-plan', companyId: 'agency-plan' };
-    await expect(process(delivered('PLAN_CHANGE', { ...plan, newPlanId: 'plan-2' }, 2))).rejects.toBeInstanceOf(GhlInstallationNotFoundError);
+    await expect(process(delivered('PLAN_CHANGE', { ...plan, newPlanId: 'plan-2' }, 2))).rejects.toThrow(/^GhlInstallationNotFoundError: /);
 
     await process(delivered('INSTALL', { ...loadGhlExample('AppInstall', 'non whitelabeled'), locationId: 'loc-plan', companyId: 'agency-plan' }, 1));
     expect(await process(delivered('PLAN_CHANGE', { ...plan, newPlanId: 'plan-2' }, 3))).toEqual({ status: 'done' });
@@ -153,7 +195,7 @@ describe('PLAN_CHANGE', () => {
 describe('LocationCreate / LocationUpdate', () => {
   const locationRow = async (ghlLocationId: string) =>
     (await queryRows<{ name: string; timezone: string | null; company_ghl_id: string }>(
-      database.db,
+      app.database.db,
       sql`select l.name, l.timezone, c.ghl_company_id as company_ghl_id from locations l join companies c on c.id = l.company_id where l.ghl_location_id = ${ghlLocationId}`,
     ))[0];
 
@@ -178,10 +220,10 @@ describe('LocationCreate / LocationUpdate', () => {
 
 describe('tenant isolation', () => {
   it('shows an agency only its own installations', async () => {
-    const [own] = await queryRows<{ company_id: string }>(database.db, sql`select company_id from ghl_installations where ghl_target_id = 'loc-plan'`);
-    const [other] = await queryRows<{ company_id: string }>(database.db, sql`select company_id from ghl_installations where ghl_target_id = 'agency-cascade'`);
+    const [own] = await queryRows<{ company_id: string }>(app.database.db, sql`select company_id from ghl_installations where ghl_target_id = 'loc-plan'`);
+    const [other] = await queryRows<{ company_id: string }>(app.database.db, sql`select company_id from ghl_installations where ghl_target_id = 'agency-cascade'`);
     const visible = (companyId: string) =>
-      database.tenant({ companyId, locationIds: '*' }, async (tx) => queryRows<{ ghl_target_id: string }>(tx, sql`select ghl_target_id from ghl_installations`));
+      app.database.tenant({ companyId, locationIds: '*' }, async (tx) => queryRows<{ ghl_target_id: string }>(tx, sql`select ghl_target_id from ghl_installations`));
     expect((await visible(own?.company_id as string)).map((row) => row.ghl_target_id)).toEqual(['loc-plan']);
     expect((await visible(other?.company_id as string)).map((row) => row.ghl_target_id).sort()).toEqual(['agency-cascade', 'loc-cascade']);
   });

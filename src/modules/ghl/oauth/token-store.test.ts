@@ -7,7 +7,6 @@ import { KeyRing, generateVaultKey } from '../../../platform/crypto/index.js';
 import { queryRows, refuseInsideTransaction, type Database } from '../../../platform/db/index.js';
 import { createHttpClient } from '../../../platform/http-client/index.js';
 import { generateId } from '../../../platform/ids/ids.js';
-import { systemClock } from '../../../platform/clock/clock.js';
 import { createLogger } from '../../../platform/log/index.js';
 import { createVault } from '../../vault/index.js';
 import { ensureGhlLocation } from '../../tenants/index.js';
@@ -20,6 +19,14 @@ let sandbox: SandboxHandle;
 let first: Database;
 let second: Database;
 let closeDatabases: () => Promise<void>;
+/** One clock for the sandbox and our token stores: moving it expires tokens at once, no sleeping. */
+let clockOffsetMs = 0;
+const testClock = { now: () => new Date(Date.now() + clockOffsetMs) };
+/** Moves both clocks past the access tokens' lifetime (an hour, so no token ever expires by itself mid-test). */
+const expireAccessTokens = () => {
+  clockOffsetMs += ACCESS_TOKEN_TTL_SECONDS * 1000 + 1000;
+};
+const ACCESS_TOKEN_TTL_SECONDS = 3600;
 const vaultKey = generateVaultKey();
 const keyRing = new KeyRing(new Map([['k1', Buffer.from(vaultKey, 'base64')]]), 'k1');
 
@@ -31,15 +38,15 @@ function buildStack(database: Database) {
     readRateHeaders: readRateLimitHeaders,
     guard: refuseInsideTransaction,
   });
-  const vault = createVault({ keyRing, generateId, clock: systemClock });
+  const vault = createVault({ keyRing, generateId, clock: testClock });
   const oauth = new GhlOAuthClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret });
-  const store = new GhlTokenStore({ database, vault, oauth, clock: systemClock, generateId, logger: createLogger({ level: 'silent' }), refreshWindowSeconds: 0, leasePollMs: 20 });
+  const store = new GhlTokenStore({ database, vault, oauth, clock: testClock, generateId, logger: createLogger({ level: 'silent' }), refreshWindowSeconds: 0, leasePollMs: 20 });
   const client = new GhlClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, tokens: store });
   return { store, client, vault };
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, seed: 7, locations: 2, contacts: 5, accessTokenTtlSeconds: 2 });
+  sandbox = await startSandbox({ port: 0, seed: 7, locations: 2, contacts: 5, accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS, now: () => testClock.now().getTime() });
   [first, second, closeDatabases] = await createTestDatabasePair();
 });
 
@@ -77,8 +84,8 @@ describe('GHL token store', () => {
     const a = buildStack(first);
     const b = buildStack(second);
     await installLocation(first, a.store, ghlLocationId);
-    // Let the sandbox-issued access token (2 s) expire for real, then make our own record agree.
-    await new Promise((resolve) => setTimeout(resolve, 2200));
+    // The sandbox-issued access token expires, and our own record agrees (one clock).
+    expireAccessTokens();
 
     const calls = Array.from({ length: 50 }, (_, index) => (index % 2 === 0 ? a : b).client.getLocation(ghlLocationId));
     const results = await Promise.all(calls);
@@ -121,13 +128,13 @@ describe('GHL token store', () => {
     await installLocation(first, a.store, ghlLocationId);
     const [before] = await queryRows<{ refreshCount: number }>(first.db, sql`select refresh_count as "refreshCount" from ghl_tokens where subject_key = ${subject}`);
     // A process took the lease and died before storing anything.
-    const deadLeaseUntil = new Date(Date.now() + 1200);
+    const deadLeaseUntil = new Date(testClock.now().getTime() + 1200);
     await first.system((tx) =>
       tx.execute(sql`update ghl_tokens set access_expires_at = now() - interval '1 minute', refresh_lease_id = 'lease_of_a_dead_process', refresh_lease_until = ${deadLeaseUntil.toISOString()}::timestamptz where subject_key = ${subject}`),
     );
     const token = await a.store.getAccessToken({ kind: 'location', ghlLocationId });
     expect(token.length).toBeGreaterThan(0);
-    expect(Date.now()).toBeGreaterThanOrEqual(deadLeaseUntil.getTime());
+    expect(testClock.now().getTime()).toBeGreaterThanOrEqual(deadLeaseUntil.getTime());
     expect(a.store.refreshGrantsSent).toBe(1);
     const [after] = await queryRows<{ refreshCount: number; leaseId: string | null }>(first.db, sql`select refresh_count as "refreshCount", refresh_lease_id as "leaseId" from ghl_tokens where subject_key = ${subject}`);
     expect(after).toEqual({ refreshCount: (before?.refreshCount ?? 0) + 1, leaseId: null });
@@ -176,6 +183,8 @@ describe('GHL token store', () => {
       expect(row).toEqual({ refreshCount: 1, status: 'active', leaseId: null });
     } finally {
       for (const child of processes) if (child.process.exitCode === null) child.process.kill();
+      // Its sandbox goes away: the token must not stay behind for the scheduled refresh of later tests.
+      await first.system((tx) => buildStack(first).store.revokeSubject(tx, subject, 'test finished'));
       await longLived.close();
     }
   });
@@ -191,7 +200,7 @@ describe('GHL token store', () => {
       body: new URLSearchParams({ client_id: sandbox.clientId, client_secret: sandbox.clientSecret, grant_type: 'refresh_token', refresh_token: token.refresh_token, user_type: 'Location' }),
     });
     expect(spent.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2200));
+    expireAccessTokens();
     await expect(a.store.getAccessToken({ kind: 'location', ghlLocationId })).rejects.toThrow(GhlReauthRequiredError);
     const [row] = await queryRows<{ status: string; reason: string }>(first.db, sql`select status, status_reason as reason from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
     expect(row?.status).toBe('needs_reauth');
@@ -207,12 +216,12 @@ describe('GHL token store', () => {
     const ghlLocationId = sandbox.locationIds[0] as string;
     const a = buildStack(first);
     await installLocation(first, a.store, ghlLocationId);
-    await new Promise((resolve) => setTimeout(resolve, 2200));
+    expireAccessTokens();
     const summary = await a.store.refreshExpiring();
     expect(summary.refreshed).toBeGreaterThanOrEqual(1);
     expect(summary.failed).toBe(0);
     const [row] = await queryRows<{ expiresAt: Date }>(first.db, sql`select access_expires_at as "expiresAt" from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
-    expect(new Date(row?.expiresAt ?? 0).getTime()).toBeGreaterThan(Date.now());
+    expect(new Date(row?.expiresAt ?? 0).getTime()).toBeGreaterThan(testClock.now().getTime());
     expect((await a.client.getLocation(ghlLocationId)).ok).toBe(true);
   });
 
