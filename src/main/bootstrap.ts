@@ -76,7 +76,7 @@ export async function bootstrap(processName: string): Promise<Bootstrapped> {
   try {
     database =
       config.database.engine === 'pglite'
-        ? await openDatabase({ engine: 'pglite', dataDir: config.database.dataDir })
+        ? await openDatabase({ engine: 'pglite', dataDir: config.database.dataDir, thread: config.database.thread })
         : await openDatabase({ engine: 'postgres', url: config.database.url, poolMax: config.database.poolMax, applicationName: `switchboard-${processName}` });
   } catch (error) {
     if (error instanceof DataDirLockedError) {

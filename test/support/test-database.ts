@@ -2,14 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Database } from '../../src/platform/db/index.js';
+import { openDatabase, type Database, type PgliteThread } from '../../src/platform/db/index.js';
 
-/** A migrated database of this test file's own: a PGlite copy of the template, or a new PostgreSQL database. */
-export async function createTestDatabase(): Promise<Database> {
+/**
+ * A migrated database of this test file's own: a PGlite copy of the template, or a new PostgreSQL
+ * database. PGlite runs on the test's thread unless `pgliteThread` (or TEST_PGLITE_THREAD=worker for
+ * the whole run) puts it on a worker thread, as `npm start` does.
+ */
+export async function createTestDatabase(options: { pgliteThread?: PgliteThread } = {}): Promise<Database> {
   const target = inject('testDatabase');
   if (target.engine === 'pglite') {
     const blob = new Blob([readFileSync(target.templatePath)]);
-    return openDatabase({ engine: 'pglite-memory', loadDataDir: blob });
+    return openDatabase({ engine: 'pglite-memory', loadDataDir: blob, thread: options.pgliteThread ?? target.pgliteThread });
   }
   const name = `${target.runPrefix}_${randomBytes(6).toString('hex')}`;
   await withAdminClient(target.adminUrl, (client) => client.query(`create database ${name} template ${target.templateName}`));
