@@ -189,6 +189,16 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
+/**
+ * With `--cpu-prof` in BENCH_SERVICE_NODE_ARGS, each phase's span on the monotonic clock V8's
+ * profiles use (µs), for `bench/cpu-profile-top.ts --window`.
+ */
+const isProfiling = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').includes('--cpu-prof');
+const monotonicMicros = () => process.hrtime.bigint() / 1000n;
+function printPhaseClock(phase: string, fromMicros: bigint): void {
+  if (isProfiling) console.log(`  (profile window of ${phase}: --window=${fromMicros}..${monotonicMicros()})`);
+}
+
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 
 async function runClosedLoop(seconds: number, work: () => Promise<boolean>): Promise<{ count: number; elapsedSeconds: number }> {
@@ -320,7 +330,9 @@ async function main() {
     await runOpenLoop(1000, warmup, [], new Map());
     await waitForDrain(token, 120_000);
 
+    const noopFrom = monotonicMicros();
     const noop = await runClosedLoop(SECONDS, async () => (await pool.send(noopRequest)) === 200);
+    printPhaseClock('no-op', noopFrom);
     const noopPerSecond = noop.count / noop.elapsedSeconds;
     console.log(`no-op route (GET /api/health/live) at max rate: ${fmt(noopPerSecond, 0)} req/s`);
 
@@ -330,7 +342,9 @@ async function main() {
       events.forEach((event) => phaseOf.set(event.webhookId, `${rate}/s`));
       const latencies: number[] = [];
       const statuses = new Map<number, number>();
+      const rateFrom = monotonicMicros();
       await runOpenLoop(rate, events, latencies, statuses);
+      printPhaseClock(`${rate}/s`, rateFrom);
       const drainSeconds = await waitForDrain(token, 300_000);
       const line = `offered ${rate}/s for ${SECONDS} s: time to 200 p50 ${fmt(percentile(latencies, 50), 2)} ms, p99 ${fmt(percentile(latencies, 99), 2)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; backlog drained ${fmt(drainSeconds, 1)} s after the phase`;
       console.log(line);
@@ -343,6 +357,7 @@ async function main() {
     const maxLatencies: number[] = [];
     const maxStatuses = new Map<number, number>();
     let accepted = 0;
+    const maxFrom = monotonicMicros();
     const max = await runClosedLoop(SECONDS, async () => {
       const event = maxEvents[next];
       if (!event) return false;
@@ -352,6 +367,7 @@ async function main() {
       if (acknowledged.size > before) accepted += 1;
       return true;
     });
+    printPhaseClock('max rate', maxFrom);
     const acceptedPerSecond = accepted / max.elapsedSeconds;
     console.log(
       `max rate: ${fmt(acceptedPerSecond, 0)} verified webhooks/s accepted (${accepted} in ${fmt(max.elapsedSeconds, 1)} s); time to 200 p50 ${fmt(percentile(maxLatencies, 50), 2)} ms, p99 ${fmt(percentile(maxLatencies, 99), 2)} ms; statuses ${JSON.stringify(Object.fromEntries(maxStatuses))}`,
