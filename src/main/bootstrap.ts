@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { KeyRing, generateToken, generateVaultKey } from '../platform/crypto/index.js';
-import { DataDirLockedError, openDatabase, runMigrations, type Database } from '../platform/db/index.js';
+import { DataDirLockedError, openDatabase, runMigrations, setTransactionTracking, type Database } from '../platform/db/index.js';
 import { createLogger, type Logger } from '../platform/log/index.js';
 import { MIGRATIONS_FOLDER } from './wire.js';
 
@@ -72,6 +72,7 @@ export async function bootstrap(processName: string): Promise<Bootstrapped> {
   const config = readConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: `switchboard-${processName}` });
   const { jwtSecret, keyRing } = resolveSecrets(config, dataRootOf(config));
+  setTransactionTracking(config.httpClient.refuseCallsInTransaction);
   let database: Database;
   try {
     database =

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, testDatabaseEngine } from '../../../test/support/test-database.js';
-import { isTransactionOpen, queryRows, refuseInsideTransaction, runMigrations, type Database } from './index.js';
+import { isTransactionOpen, queryRows, refuseInsideTransaction, runMigrations, setTransactionTracking, type Database } from './index.js';
 import { MIGRATIONS_FOLDER } from '../../main/wire.js';
 
 // Every shape below runs on this run's engine and, on PGlite, also on a PGlite worker thread (the
@@ -261,5 +261,23 @@ describe.runIf(testDatabaseEngine() === 'pglite')('PGlite on a worker thread', (
     await database.close();
     const error = await database.db.execute(sql`select 1`).catch((failure: unknown) => failure);
     expect((error as { cause?: Error }).cause?.message).toBe('PGlite is closed');
+  });
+});
+
+describe('transaction tracking', () => {
+  it('is off where the HTTP guard is off: no async context is tracked, and transactions work the same', async () => {
+    const database = await createTestDatabase();
+    setTransactionTracking(false);
+    try {
+      const seen = await database.system(async (tx) => {
+        await tx.execute(sql`select 1`);
+        return isTransactionOpen();
+      });
+      expect(seen).toBe(false);
+    } finally {
+      setTransactionTracking(true);
+    }
+    expect(await database.system(async () => isTransactionOpen())).toBe(true);
+    await database.close();
   });
 });
