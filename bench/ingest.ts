@@ -5,8 +5,10 @@
  * the ratio of ingest throughput to a no-op route measured in the same run.
  *
  * Engine: PGlite in a temp dir by default; BENCH_DATABASE_URL (or DATABASE_URL) = a PostgreSQL server
- * on which a fresh database is created and dropped. Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (64),
- * BENCH_RATES ("1000,500"), BENCH_MAX_EVENTS (80000).
+ * on which a fresh database is created and dropped. PGlite runs on its own worker thread unless
+ * PGLITE_THREAD=main (the service reads it from this environment). Knobs: BENCH_SECONDS (10),
+ * BENCH_CONCURRENCY (64), BENCH_RATES ("1000,500"), BENCH_MAX_EVENTS (80000); BENCH_SERVICE_NODE_ARGS
+ * are node options for the service (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
@@ -373,8 +375,21 @@ async function main() {
       `max rate: ${fmt(acceptedPerSecond, 0)} verified webhooks/s accepted (${accepted} in ${fmt(max.elapsedSeconds, 1)} s); time to 200 p50 ${fmt(percentile(maxLatencies, 50), 2)} ms, p99 ${fmt(percentile(maxLatencies, 99), 2)} ms; statuses ${JSON.stringify(Object.fromEntries(maxStatuses))}`,
     );
     console.log(`ingest / no-op ratio: ${fmt(acceptedPerSecond / noopPerSecond, 3)}`);
+    // The API while workers write: one GET /api/health/live at a time until the backlog is gone.
+    const liveLatencies: number[] = [];
+    let isDraining = true;
+    const prober = (async () => {
+      while (isDraining && !INGEST_ONLY) {
+        const started = performance.now();
+        if ((await pool.send(noopRequest)) === 200) liveLatencies.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
     const drainSeconds = await waitForDrain(token, 600_000);
+    isDraining = false;
+    await prober;
     console.log(`max-rate backlog drained ${fmt(drainSeconds, 1)} s after the phase`);
+    if (!INGEST_ONLY) console.log(`GET /api/health/live while the workers drained it: p50 ${fmt(percentile(liveLatencies, 50), 2)} ms, p99 ${fmt(percentile(liveLatencies, 99), 2)} ms (n=${liveLatencies.length})`);
 
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
