@@ -5,8 +5,10 @@
  * the ratio of ingest throughput to a no-op route measured in the same run.
  *
  * Engine: PGlite in a temp dir by default; BENCH_DATABASE_URL (or DATABASE_URL) = a PostgreSQL server
- * on which a fresh database is created and dropped. Knobs: BENCH_SECONDS (10), BENCH_CONCURRENCY (64),
- * BENCH_RATES ("1000,500"), BENCH_MAX_EVENTS (80000).
+ * on which a fresh database is created and dropped. PGlite runs on its own worker thread unless
+ * PGLITE_THREAD=main (the service reads it from this environment). Knobs: BENCH_SECONDS (10),
+ * BENCH_CONCURRENCY (64), BENCH_RATES ("1000,500"), BENCH_MAX_EVENTS (80000); BENCH_SERVICE_NODE_ARGS
+ * are node options for the service (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
@@ -189,6 +191,16 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
+/**
+ * With `--cpu-prof` in BENCH_SERVICE_NODE_ARGS, each phase's span on the monotonic clock V8's
+ * profiles use (µs), for `bench/cpu-profile-top.ts --window`.
+ */
+const isProfiling = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').includes('--cpu-prof');
+const monotonicMicros = () => process.hrtime.bigint() / 1000n;
+function printPhaseClock(phase: string, fromMicros: bigint): void {
+  if (isProfiling) console.log(`  (profile window of ${phase}: --window=${fromMicros}..${monotonicMicros()})`);
+}
+
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 
 async function runClosedLoop(seconds: number, work: () => Promise<boolean>): Promise<{ count: number; elapsedSeconds: number }> {
@@ -320,7 +332,9 @@ async function main() {
     await runOpenLoop(1000, warmup, [], new Map());
     await waitForDrain(token, 120_000);
 
+    const noopFrom = monotonicMicros();
     const noop = await runClosedLoop(SECONDS, async () => (await pool.send(noopRequest)) === 200);
+    printPhaseClock('no-op', noopFrom);
     const noopPerSecond = noop.count / noop.elapsedSeconds;
     console.log(`no-op route (GET /api/health/live) at max rate: ${fmt(noopPerSecond, 0)} req/s`);
 
@@ -330,7 +344,9 @@ async function main() {
       events.forEach((event) => phaseOf.set(event.webhookId, `${rate}/s`));
       const latencies: number[] = [];
       const statuses = new Map<number, number>();
+      const rateFrom = monotonicMicros();
       await runOpenLoop(rate, events, latencies, statuses);
+      printPhaseClock(`${rate}/s`, rateFrom);
       const drainSeconds = await waitForDrain(token, 300_000);
       const line = `offered ${rate}/s for ${SECONDS} s: time to 200 p50 ${fmt(percentile(latencies, 50), 2)} ms, p99 ${fmt(percentile(latencies, 99), 2)} ms; statuses ${JSON.stringify(Object.fromEntries(statuses))}; backlog drained ${fmt(drainSeconds, 1)} s after the phase`;
       console.log(line);
@@ -343,6 +359,7 @@ async function main() {
     const maxLatencies: number[] = [];
     const maxStatuses = new Map<number, number>();
     let accepted = 0;
+    const maxFrom = monotonicMicros();
     const max = await runClosedLoop(SECONDS, async () => {
       const event = maxEvents[next];
       if (!event) return false;
@@ -352,13 +369,27 @@ async function main() {
       if (acknowledged.size > before) accepted += 1;
       return true;
     });
+    printPhaseClock('max rate', maxFrom);
     const acceptedPerSecond = accepted / max.elapsedSeconds;
     console.log(
       `max rate: ${fmt(acceptedPerSecond, 0)} verified webhooks/s accepted (${accepted} in ${fmt(max.elapsedSeconds, 1)} s); time to 200 p50 ${fmt(percentile(maxLatencies, 50), 2)} ms, p99 ${fmt(percentile(maxLatencies, 99), 2)} ms; statuses ${JSON.stringify(Object.fromEntries(maxStatuses))}`,
     );
     console.log(`ingest / no-op ratio: ${fmt(acceptedPerSecond / noopPerSecond, 3)}`);
+    // The API while workers write: one GET /api/health/live at a time until the backlog is gone.
+    const liveLatencies: number[] = [];
+    let isDraining = true;
+    const prober = (async () => {
+      while (isDraining && !INGEST_ONLY) {
+        const started = performance.now();
+        if ((await pool.send(noopRequest)) === 200) liveLatencies.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
     const drainSeconds = await waitForDrain(token, 600_000);
+    isDraining = false;
+    await prober;
     console.log(`max-rate backlog drained ${fmt(drainSeconds, 1)} s after the phase`);
+    if (!INGEST_ONLY) console.log(`GET /api/health/live while the workers drained it: p50 ${fmt(percentile(liveLatencies, 50), 2)} ms, p99 ${fmt(percentile(liveLatencies, 99), 2)} ms (n=${liveLatencies.length})`);
 
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));

@@ -9,7 +9,7 @@ import { MIGRATIONS_FOLDER } from '../src/main/wire.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    testDatabase: { engine: 'pglite'; templatePath: string } | { engine: 'postgres'; adminUrl: string; templateName: string; runPrefix: string };
+    testDatabase: { engine: 'pglite'; templatePath: string; pgliteThread: 'main' | 'worker' } | { engine: 'postgres'; adminUrl: string; templateName: string; runPrefix: string };
   }
 }
 
@@ -49,7 +49,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   await database.close();
   const templatePath = join(dir, 'template.tar.gz');
   writeFileSync(templatePath, Buffer.from(await dump.arrayBuffer()));
-  project.provide('testDatabase', { engine: 'pglite', templatePath });
+  // TEST_PGLITE_THREAD=worker runs every test database on a PGlite worker thread (as `npm start` does).
+  project.provide('testDatabase', { engine: 'pglite', templatePath, pgliteThread: process.env.TEST_PGLITE_THREAD === 'worker' ? 'worker' : 'main' });
   return async () => rmSync(dir, { recursive: true, force: true });
 }
 

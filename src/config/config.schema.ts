@@ -30,6 +30,7 @@ export const envSchema = z
       .optional(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+    PGLITE_THREAD: z.enum(['worker', 'main']).default('worker'),
 
     JWT_SECRET: z.string().min(1).optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
   it('defaults to PGlite on port 3000 in development', () => {
     const config = loadConfig({});
     expect(config.http.port).toBe(3000);
-    expect(config.database).toEqual({ engine: 'pglite', dataDir: './data/pglite' });
+    expect(config.database).toEqual({ engine: 'pglite', dataDir: './data/pglite', thread: 'worker' });
     expect(config.auth.jwtTtlSeconds).toBe(7 * 24 * 3600);
   });
 

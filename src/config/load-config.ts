@@ -14,7 +14,8 @@ export interface HttpConfig {
 }
 
 export type DatabaseConfig =
-  | { engine: 'pglite'; dataDir: string }
+  /** `thread`: where PGlite runs — its own worker thread (default) or the main thread. */
+  | { engine: 'pglite'; dataDir: string; thread: 'worker' | 'main' }
   | { engine: 'postgres'; url: string; poolMax: number };
 
 export interface AuthConfig {
@@ -125,7 +126,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     httpClient: { refuseCallsInTransaction: env.HTTP_CLIENT_TRANSACTION_GUARD === 'on' },
     database: env.DATABASE_URL
       ? { engine: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
-      : { engine: 'pglite', dataDir: env.PGLITE_DATA_DIR },
+      : { engine: 'pglite', dataDir: env.PGLITE_DATA_DIR, thread: env.PGLITE_THREAD },
     auth: {
       jwtSecret: env.JWT_SECRET,
       jwtTtlSeconds: env.JWT_TTL_SECONDS,

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { KeyRing, generateToken, generateVaultKey } from '../platform/crypto/index.js';
-import { DataDirLockedError, openDatabase, runMigrations, type Database } from '../platform/db/index.js';
+import { DataDirLockedError, openDatabase, runMigrations, setTransactionTracking, type Database } from '../platform/db/index.js';
 import { createLogger, type Logger } from '../platform/log/index.js';
 import { MIGRATIONS_FOLDER } from './wire.js';
 
@@ -72,11 +72,12 @@ export async function bootstrap(processName: string): Promise<Bootstrapped> {
   const config = readConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: `switchboard-${processName}` });
   const { jwtSecret, keyRing } = resolveSecrets(config, dataRootOf(config));
+  setTransactionTracking(config.httpClient.refuseCallsInTransaction);
   let database: Database;
   try {
     database =
       config.database.engine === 'pglite'
-        ? await openDatabase({ engine: 'pglite', dataDir: config.database.dataDir })
+        ? await openDatabase({ engine: 'pglite', dataDir: config.database.dataDir, thread: config.database.thread })
         : await openDatabase({ engine: 'postgres', url: config.database.url, poolMax: config.database.poolMax, applicationName: `switchboard-${processName}` });
   } catch (error) {
     if (error instanceof DataDirLockedError) {

@@ -50,7 +50,7 @@ export async function startApi(processName: string, options: { withWorkers?: boo
   scheduler?.start(wired.scheduledJobs);
   const address = await wired.app.listen({ host: config.http.host, port: config.http.port });
   const base = config.http.publicUrl ?? address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-  const engine = database.engine === 'pglite' && config.database.engine === 'pglite' ? `PGlite (embedded, ${config.database.dataDir})` : 'PostgreSQL (DATABASE_URL)';
+  const engine = database.engine === 'pglite' && config.database.engine === 'pglite' ? `PGlite (embedded, ${config.database.dataDir}, ${config.database.thread === 'worker' ? 'on its own worker thread' : 'on the main thread'})` : 'PostgreSQL (DATABASE_URL)';
   const ghlLine =
     ghlRuntime.mode === 'sandbox'
       ? `  GHL:      sandbox at ${ghlRuntime.apiBaseUrl} (no GHL_CLIENT_ID set) — install: ${base}/api/oauth/install`

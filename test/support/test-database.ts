@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Database } from '../../src/platform/db/index.js';
+import { openDatabase, type Database, type PgliteThread } from '../../src/platform/db/index.js';
 
 /** A new PostgreSQL database copied from this run's migrated template; `drop` removes it. */
 export async function createTestPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -18,12 +18,16 @@ export async function createTestPostgresDatabase(): Promise<{ url: string; drop(
   };
 }
 
-/** A migrated database of this test file's own: a PGlite copy of the template, or a new PostgreSQL database. */
-export async function createTestDatabase(options: { poolMax?: number; applicationName?: string } = {}): Promise<Database> {
+/**
+ * A migrated database of this test file's own: a PGlite copy of the template, or a new PostgreSQL
+ * database. PGlite runs on the test's thread unless `pgliteThread` (or TEST_PGLITE_THREAD=worker for
+ * the whole run) puts it on a worker thread, as `npm start` does.
+ */
+export async function createTestDatabase(options: { poolMax?: number; applicationName?: string; pgliteThread?: PgliteThread } = {}): Promise<Database> {
   const target = inject('testDatabase');
   if (target.engine === 'pglite') {
     const blob = new Blob([readFileSync(target.templatePath)]);
-    return openDatabase({ engine: 'pglite-memory', loadDataDir: blob });
+    return openDatabase({ engine: 'pglite-memory', loadDataDir: blob, thread: options.pgliteThread ?? target.pgliteThread });
   }
   const created = await createTestPostgresDatabase();
   const database = await openDatabase({ engine: 'postgres', url: created.url, poolMax: options.poolMax ?? 10, ...(options.applicationName ? { applicationName: options.applicationName } : {}) });

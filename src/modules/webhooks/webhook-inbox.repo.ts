@@ -27,24 +27,35 @@ export interface InsertedRow {
   deliveryId: string;
 }
 
-/** One statement for the whole batch (no BEGIN/COMMIT round trips): arrays in, unnest, insert in input order, skip duplicates. */
+/**
+ * One JSON document for the whole batch, spliced by hand: `payloadJson` is the verified body text,
+ * already known to be one JSON object, so it goes in verbatim (no re-serialising, no per-character
+ * escaping into twelve array literals) and PostgreSQL parses it once, into the jsonb column.
+ */
+function inboxBatchJson(rows: readonly NewInboxRow[]): string {
+  const text = (value: string | null) => (value === null ? 'null' : JSON.stringify(value));
+  const parts = rows.map(
+    (row, index) =>
+      `{"o":${index},"p":${text(row.provider)},"d":${text(row.deliveryId)},"t":${text(row.eventType)},"q":${text(row.queue)},"r":${Math.trunc(row.priority)},` +
+      `"l":${text(row.ghlLocationId)},"c":${text(row.ghlCompanyId)},"f":${text(row.fairnessKey)},"k":${text(row.orderingKey)},` +
+      `"a":${text(row.occurredAt?.toISOString() ?? null)},"h":${text(row.bodySha256)},"j":${row.payloadJson}}`,
+  );
+  return `[${parts.join(',')}]`;
+}
+
+/** One statement for the whole batch (no BEGIN/COMMIT round trips): a JSON array in, insert in input order, skip duplicates. */
 export async function insertInboxRows(executor: Executor, rows: readonly NewInboxRow[]): Promise<InsertedRow[]> {
   if (rows.length === 0) return [];
-  const column = <T>(pick: (row: NewInboxRow) => T) => sql.param(rows.map(pick));
   return queryRows<InsertedRow & Record<string, unknown>>(
     executor,
     sql`with input as (
-      select * from unnest(
-        ${column((row) => row.provider)}::text[], ${column((row) => row.deliveryId)}::text[], ${column((row) => row.eventType)}::text[],
-        ${column((row) => row.queue)}::text[], ${column((row) => row.priority)}::int2[], ${column((row) => row.ghlLocationId)}::text[],
-        ${column((row) => row.ghlCompanyId)}::text[], ${column((row) => row.fairnessKey)}::text[], ${column((row) => row.orderingKey)}::text[],
-        ${column((row) => row.occurredAt?.toISOString() ?? null)}::text[], ${column((row) => row.payloadJson)}::text[], ${column((row) => row.bodySha256)}::text[]
-      ) with ordinality as t(provider, delivery_id, event_type, queue, priority, ghl_location_id, ghl_company_id, fairness_key, ordering_key, occurred_at, payload, body_sha256, ord)
+      select * from json_to_recordset(${inboxBatchJson(rows)}::json)
+        as t(o int, p text, d text, t text, q text, r int2, l text, c text, f text, k text, a timestamptz, h text, j jsonb)
     ),
     inserted as (
       insert into webhook_events (provider, delivery_id, event_type, queue, priority, ghl_location_id, ghl_company_id, fairness_key, ordering_key, occurred_at, payload, body_sha256)
-      select provider, delivery_id, event_type, queue, priority, ghl_location_id, ghl_company_id, fairness_key, ordering_key, occurred_at::timestamptz, payload::jsonb, body_sha256
-      from input order by ord
+      select p, d, t, q, r, l, c, f, k, a, j, h
+      from input order by o
       on conflict (provider, delivery_id) do nothing
       returning id, provider, delivery_id
     )

@@ -76,14 +76,29 @@ export function decodeUtf8Strictly(bytes: Buffer): string | undefined {
 }
 
 /**
+ * One signature check on libuv's thread pool (crypto.verify with a callback): an Ed25519 or RSA
+ * verify is the largest single cost of a webhook, and off the event loop it runs beside the HTTP
+ * work of other requests instead of in front of it. Any error is a failed check (fail closed).
+ */
+function verifyOnThreadPool(algorithm: 'sha256' | null, bytes: Buffer, key: KeyObject, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      verify(algorithm, bytes, key, signature, (error, isValid) => resolve(!error && isValid === true));
+    } catch {
+      resolve(false);
+    }
+  });
+}
+
+/**
  * GHL signs the body only (no timestamp prefix). Docs and SDK sign `JSON.stringify(parsed body)`
  * while deliveries are compact JSON, so we verify the raw bytes and, only if that fails, the
  * re-serialised body once (ghl-api.md §5.3 "What bytes are signed"). Answers the bytes that
  * verified: when only the re-serialised form does, that form is what was signed, so it is what
  * must be stored (a pretty-printed or re-spaced copy of a signed body is the signed body).
  */
-function verifyOverBody(rawBody: Buffer, check: (bytes: Buffer) => boolean): Buffer | undefined {
-  if (check(rawBody)) return rawBody;
+async function verifyOverBody(rawBody: Buffer, check: (bytes: Buffer) => Promise<boolean>): Promise<Buffer | undefined> {
+  if (await check(rawBody)) return rawBody;
   const text = decodeUtf8Strictly(rawBody);
   if (text === undefined) return undefined;
   let reserialised: string;
@@ -93,27 +108,27 @@ function verifyOverBody(rawBody: Buffer, check: (bytes: Buffer) => boolean): Buf
     return undefined;
   }
   const bytes = Buffer.from(reserialised, 'utf8');
-  return !bytes.equals(rawBody) && check(bytes) ? bytes : undefined;
+  return !bytes.equals(rawBody) && (await check(bytes)) ? bytes : undefined;
 }
 
 /**
  * Ed25519 `x-ghl-signature` first; RSA `x-wh-signature` only when the Ed25519 header is absent (an
  * invalid Ed25519 signature is final, like GHL's SDK). Fails closed on anything unexpected.
  */
-export function verifyGhlSignature(keys: GhlWebhookKeys, rawBody: Buffer, headers: Record<string, HeaderValue>): SignatureCheck {
+export async function verifyGhlSignature(keys: GhlWebhookKeys, rawBody: Buffer, headers: Record<string, HeaderValue>): Promise<SignatureCheck> {
   try {
     const ed25519Header = singleHeader(headers['x-ghl-signature']);
     if (ed25519Header !== undefined) {
       const signature = decodeBase64(ed25519Header);
       if (!signature || signature.length !== 64) return { isValid: false, reason: 'malformed x-ghl-signature' };
-      const signedBody = verifyOverBody(rawBody, (bytes) => verify(null, bytes, keys.ed25519, signature));
+      const signedBody = await verifyOverBody(rawBody, (bytes) => verifyOnThreadPool(null, bytes, keys.ed25519, signature));
       return signedBody ? { isValid: true, scheme: 'ed25519', signedBody } : { isValid: false, reason: 'x-ghl-signature does not match' };
     }
     const rsaHeader = singleHeader(headers['x-wh-signature']);
     if (rsaHeader !== undefined) {
       const signature = decodeBase64(rsaHeader);
       if (!signature) return { isValid: false, reason: 'malformed x-wh-signature' };
-      const signedBody = verifyOverBody(rawBody, (bytes) => verify('sha256', bytes, keys.rsa, signature));
+      const signedBody = await verifyOverBody(rawBody, (bytes) => verifyOnThreadPool('sha256', bytes, keys.rsa, signature));
       return signedBody ? { isValid: true, scheme: 'rsa', signedBody } : { isValid: false, reason: 'x-wh-signature does not match' };
     }
     return { isValid: false, reason: 'no x-ghl-signature or x-wh-signature header' };

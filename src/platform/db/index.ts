@@ -1,7 +1,7 @@
-export { createDatabase, applyTenantScope, queryRows, commitAsynchronously, isTransactionOpen, refuseInsideTransaction, APP_ROLE } from './database.js';
+export { createDatabase, applyTenantScope, queryRows, commitAsynchronously, isTransactionOpen, refuseInsideTransaction, setTransactionTracking, APP_ROLE } from './database.js';
 export type { Database, Db, Tx, Executor, DatabaseEngine, TenantScope } from './database.js';
 export { openDatabase } from './open-database.js';
-export type { OpenDatabaseOptions } from './open-database.js';
+export type { OpenDatabaseOptions, PgliteThread } from './open-database.js';
 export { acquireDataDirLock, DataDirLockedError } from './data-dir-lock.js';
 export { runMigrations, readMigrationStatus } from './migrate.js';
 export type { MigrationStatus } from './migrate.js';

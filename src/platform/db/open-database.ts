@@ -4,11 +4,19 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { createDatabase, type Database, type Db } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { startPgliteWorker } from './pglite-worker-client.js';
+
+/**
+ * Where PGlite runs: `main` = in this thread (each query blocks the event loop while it runs);
+ * `worker` = in a worker thread of its own, so HTTP, signature checks and API reads go on while it
+ * works (results cross by structured clone). Same single session either way.
+ */
+export type PgliteThread = 'main' | 'worker';
 
 export type OpenDatabaseOptions =
-  | { engine: 'pglite'; dataDir: string }
+  | { engine: 'pglite'; dataDir: string; thread?: PgliteThread }
   /** In-memory PGlite, optionally starting from a dumped data dir (tests use a migrated template). */
-  | { engine: 'pglite-memory'; loadDataDir?: Blob | File }
+  | { engine: 'pglite-memory'; loadDataDir?: Blob | File; thread?: PgliteThread }
   | { engine: 'postgres'; url: string; poolMax: number; applicationName?: string };
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -16,8 +24,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     case 'pglite': {
       const lock = acquireDataDirLock(options.dataDir);
       try {
-        const client = await PGlite.create(options.dataDir);
-        const db = drizzlePglite(client) as unknown as Db;
+        const client = options.thread === 'worker' ? await startPgliteWorker({ kind: 'data-dir', dataDir: options.dataDir }) : await PGlite.create(options.dataDir);
+        const db = drizzlePglite(client as PGlite) as unknown as Db;
         return createDatabase('pglite', db, async () => {
           try {
             await client.close();
@@ -31,6 +39,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       }
     }
     case 'pglite-memory': {
+      if (options.thread === 'worker') {
+        const loadDataDir = options.loadDataDir ? new Uint8Array(await options.loadDataDir.arrayBuffer()) : undefined;
+        const client = await startPgliteWorker({ kind: 'memory', loadDataDir });
+        return createDatabase('pglite', drizzlePglite(client as unknown as PGlite) as unknown as Db, () => client.close());
+      }
       const client = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
       const db = drizzlePglite(client) as unknown as Db;
       return createDatabase('pglite', db, () => client.close());

@@ -22,26 +22,40 @@ function describeString(value: string): string | undefined {
 }
 
 /** The first string (or object key) in `value` PostgreSQL could not store faithfully, if any. */
-export function findInvalidText(value: unknown, path: string, depth = 0): InvalidText | undefined {
+export function findInvalidText(value: unknown, path: string): InvalidText | undefined {
+  const found = findInvalidTextAt(value, 0);
+  return found ? { path: `${path}${found.segments.map((segment) => `/${segment}`).join('')}`, message: found.message } : undefined;
+}
+
+// Runs on every request's headers, query and body: the path is built only for a string that fails,
+// on the way back up, so clean input allocates nothing per key.
+function findInvalidTextAt(value: unknown, depth: number): { segments: string[]; message: string } | undefined {
   if (typeof value === 'string') {
     const message = describeString(value);
-    return message ? { path, message } : undefined;
+    return message ? { segments: [], message } : undefined;
   }
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
   // Raw bodies (webhooks verify bytes) are checked by their own routes.
   if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return undefined;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const found = findInvalidText(value[index], `${path}/${index}`, depth + 1);
-      if (found) return found;
+      const found = findInvalidTextAt(value[index], depth + 1);
+      if (found) {
+        found.segments.unshift(String(index));
+        return found;
+      }
     }
     return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const keyMessage = describeString(key);
-    if (keyMessage) return { path: `${path}/${escapePointer(key)}`, message: `property name ${keyMessage}` };
-    const found = findInvalidText(item, `${path}/${escapePointer(key)}`, depth + 1);
-    if (found) return found;
+    if (keyMessage) return { segments: [escapePointer(key)], message: `property name ${keyMessage}` };
+    const found = findInvalidTextAt((value as Record<string, unknown>)[key], depth + 1);
+    if (found) {
+      found.segments.unshift(escapePointer(key));
+      return found;
+    }
   }
   return undefined;
 }
