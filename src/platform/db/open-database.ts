@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -11,12 +12,18 @@ export type OpenDatabaseOptions =
   | { engine: 'pglite-memory'; loadDataDir?: Blob | File }
   | { engine: 'postgres'; url: string; poolMax: number; applicationName?: string };
 
+/**
+ * Contrib extensions the migrations create. PGlite ships each as a separate bundle that must be loaded
+ * at start, also to open a data directory (or dump) in which the extension already exists.
+ */
+const PGLITE_EXTENSIONS = { pg_trgm };
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   switch (options.engine) {
     case 'pglite': {
       const lock = acquireDataDirLock(options.dataDir);
       try {
-        const client = await PGlite.create(options.dataDir);
+        const client = await PGlite.create(options.dataDir, { extensions: PGLITE_EXTENSIONS });
         const db = drizzlePglite(client) as unknown as Db;
         return createDatabase('pglite', db, async () => {
           try {
@@ -31,7 +38,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       }
     }
     case 'pglite-memory': {
-      const client = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+      const client = await PGlite.create({ extensions: PGLITE_EXTENSIONS, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
       const db = drizzlePglite(client) as unknown as Db;
       return createDatabase('pglite', db, () => client.close());
     }
