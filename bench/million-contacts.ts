@@ -227,7 +227,8 @@ function createQueryKinds(contacts: readonly Contact[]): QueryKind[] {
       },
     },
     { name: 'no match', input: (i) => ({ q: `zqx${i}k` }) },
-    { name: 'two letters (no trigram)', input: (i) => ({ q: at(picks, i).firstName.slice(0, 2) }) },
+    { name: 'two letters (word start)', input: (i) => ({ q: at(picks, i).firstName.slice(0, 2) }) },
+    { name: 'two letters, rare', input: (i) => ({ q: at(['qz', 'xq', 'zx', 'vq', 'jq'], i) }) },
   ];
 }
 

@@ -157,6 +157,21 @@ describe('contact search through the API', () => {
     expect(ghlIdsOf((await search(`q=${encodeURIComponent(typed)}`)).body)).toEqual([sample.ghlId]);
   });
 
+  it('matches one or two characters at the start of a word of the name or of the email', async () => {
+    const [sample] = await rows<{ lastName: string }>(
+      sql`select last_name as "lastName" from contacts where location_id = ${kit.installed.locationId} and deleted_at is null order by ghl_id desc limit 1`,
+    );
+    if (!sample) throw new Error('no contacts synced');
+    for (const short of [sample.lastName.slice(0, 2), sample.lastName.slice(0, 1)]) {
+      const found = await search(`q=${encodeURIComponent(short.toLowerCase())}`);
+      const wanted = await expected(sql`(full_name ilike ${`${short}%`} or full_name ilike ${`% ${short}%`} or first_name || ' ' || last_name ilike ${`${short}%`} or first_name || ' ' || last_name ilike ${`% ${short}%`} or email ilike ${`${short}%`})`);
+      expect(wanted.length).toBeGreaterThan(0);
+      expect(ghlIdsOf(found.body)).toEqual(wanted);
+    }
+    // Inside a word is no match for two letters ("mi" in "Smith"), as it is for three.
+    expect((await search('q=zq')).body.total).toBe(0);
+  });
+
   it('combines the search with the tag filter and sorts matches like the list', async () => {
     const [tagged] = await rows<{ tag: string }>(
       sql`select tag from contacts, unnest(tags) as tag where location_id = ${kit.installed.locationId} and deleted_at is null group by tag order by count(*) desc, tag limit 1`,
@@ -239,6 +254,8 @@ describe('query plans', () => {
     expect(await explain(scope(), pageStatement(phone))).toContain('contacts_phone_trgm_idx');
     const name = buildContactListQueries(kit.app.database.db, kit.installed.locationId, { ...page, q: 'first13 last8' });
     expect(await explain(scope(), pageStatement(name))).toMatch(/contacts_(full_name|first_last_name)_trgm_idx/);
+    const short = buildContactListQueries(kit.app.database.db, kit.installed.locationId, { ...page, q: 'zq' });
+    expect(await explain(scope(), short.count)).toMatch(/contacts_(full_name|first_last_name|email)_trgm_idx/);
     const tag = buildContactListQueries(kit.app.database.db, kit.installed.locationId, { ...page, tag: 'plan-tag-7', q: 'person1234' });
     expect(await explain(scope(), pageStatement(tag))).toMatch(/contacts_(tags|email_trgm)_idx/);
     // Why the view exists: the same condition on contacts under the policy leaves the index unused.

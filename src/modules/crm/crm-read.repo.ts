@@ -25,8 +25,12 @@ export type MessageRow = typeof messages.$inferSelect;
 export type InvoiceRow = typeof invoices.$inferSelect;
 
 /** `%` and `_` in user input are literals, not wildcards. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
 function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  return `%${escapeLike(text)}%`;
 }
 
 function notDeleted(column: PgColumn, includeDeleted: boolean): SQL | undefined {
@@ -55,6 +59,14 @@ function byEitherId(idColumn: PgColumn, ghlIdColumn: PgColumn, id: string): SQL 
  */
 export const CONTACT_COUNT_CAP = 10_000;
 
+/**
+ * A trigram index finds a substring of three characters or more. Shorter searches match the start of
+ * a word of the name, or the start of the email ("jo": John Smith, Mary Jones, jo.doe@…), which the
+ * same indexes find (an anchored pattern has trigrams); a one- or two-letter substring anywhere would
+ * read every contact of the location.
+ */
+const MIN_SUBSTRING_LENGTH = 3;
+
 /** Characters a typed phone number may contain ("+1 (512) 555-0199"); its digits are matched too. */
 const PHONE_LIKE = /^[\d\s()+.-]+$/;
 
@@ -64,10 +76,14 @@ const PHONE_LIKE = /^[\d\s()+.-]+$/;
  */
 function contactMatch(input: { q?: string | undefined; tag?: string | undefined }): SQL | undefined {
   const conditions: SQL[] = [];
-  if (input.q !== undefined) {
+  if (input.q !== undefined && input.q.length < MIN_SUBSTRING_LENGTH) {
+    const prefix = `${escapeLike(input.q)}%`;
+    const wordStart = `% ${escapeLike(input.q)}%`;
+    conditions.push(sql`(s.full_name ilike ${prefix} or s.full_name ilike ${wordStart} or s.first_last_name ilike ${prefix} or s.first_last_name ilike ${wordStart} or s.email ilike ${prefix})`);
+  } else if (input.q !== undefined) {
     const pattern = containsPattern(input.q);
     const digits = input.q.replace(/\D/g, '');
-    const phoneByDigits = PHONE_LIKE.test(input.q) && digits.length >= 3 && digits !== input.q ? sql` or s.phone ilike ${containsPattern(digits)}` : sql``;
+    const phoneByDigits = PHONE_LIKE.test(input.q) && digits.length >= MIN_SUBSTRING_LENGTH && digits !== input.q ? sql` or s.phone ilike ${containsPattern(digits)}` : sql``;
     conditions.push(sql`(s.full_name ilike ${pattern} or s.first_last_name ilike ${pattern} or s.email ilike ${pattern} or s.phone ilike ${pattern}${phoneByDigits})`);
   }
   if (input.tag !== undefined) conditions.push(sql`s.tags @> array[${input.tag}]::text[]`);
