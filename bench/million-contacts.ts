@@ -5,7 +5,7 @@
  * loaded through the CRM's batch applier (the mapping and rules setup sync uses, one multi-row upsert
  * per 1,000 contacts, two transactions at a time on PostgreSQL), then VACUUM ANALYZE. List and search
  * are timed through the real HTTP API (the wired app, `app.inject`, a JWT of the agency admin):
- *   before — migration 0015's indexes dropped (this code, no new indexes), plus main's statements
+ *   before — the contact_search migration's indexes dropped (this code, no new indexes), plus main's statements
  *            (ILIKE on contacts under RLS, exact count) timed in a tenant transaction;
  *   after  — the indexes rebuilt with the migration's own statements (each build timed), ANALYZE.
  * It prints p50/p95/p99 per query kind and the plans (EXPLAIN ANALYZE) of the statements behind them.
@@ -27,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,8 @@ const RECONCILE_CHANGED = Number(env.BENCH_RECONCILE_CHANGED ?? 10_000);
 const LATENCY_MS = Number(env.BENCH_LATENCY_MS ?? 50);
 const SEED = 42;
 const LOAD_CHUNK = 1_000;
-const MIGRATION_0015 = join(MIGRATIONS_FOLDER, '0015_contact_search.sql');
+/** The migration with the search indexes, found by name (the lead renumbers migrations on merge). */
+const SEARCH_MIGRATION = join(MIGRATIONS_FOLDER, readdirSync(MIGRATIONS_FOLDER).find((file) => file.endsWith('_contact_search.sql')) ?? 'contact_search.sql');
 /** GHL's documented burst budget per app per location, and the page sizes setup sync uses. */
 const GHL_BUDGET = { requests: 100, windowSeconds: 10 };
 const TARGET_CONTACTS = 1_000_000;
@@ -322,7 +323,7 @@ async function printPlans(database: Database, scope: TenantScope, locationId: st
 // ---------- part "search" ----------
 
 function readIndexStatements(): { name: string; statement: string }[] {
-  return readFileSync(MIGRATION_0015, 'utf8')
+  return readFileSync(SEARCH_MIGRATION, 'utf8')
     .split('--> statement-breakpoint')
     .map((part) => part.split('\n').filter((line) => !line.startsWith('--')).join('\n').trim())
     .filter((statement) => statement.startsWith('CREATE INDEX'))
@@ -385,7 +386,7 @@ async function runSearchPart(engine: Engine): Promise<void> {
     const scope: TenantScope = { companyId: tenant.companyId, locationIds: [tenant.locationId] };
     const indexes = readIndexStatements();
 
-    // Before: without migration 0015's indexes (loading without them is faster, too).
+    // Before: without the contact_search migration's indexes (loading without them is faster, too).
     for (const index of indexes) await bench.database.db.execute(sql.raw(`drop index "${index.name}"`));
     const loadSeconds = await loadContacts(bench, ghlLocationId, contacts);
     log(`  loaded through the batch applier in ${loadSeconds.toFixed(0)} s (${Math.round(contacts.length / loadSeconds).toLocaleString('en-US')} contacts/s, without the new indexes)`);
@@ -401,7 +402,7 @@ async function runSearchPart(engine: Engine): Promise<void> {
     const before = await timeKinds(wired, agency.token, tenant.locationId, kinds, 'before');
     const main = await timeMainStatements(bench.database, scope, tenant.locationId, kinds);
 
-    // After: migration 0015's index statements, each timed (what the migration costs an existing 1 M location).
+    // After: the migration's index statements, each timed (what the migration costs an existing 1 M location).
     const builds: string[] = [];
     for (const index of indexes) {
       began = performance.now();

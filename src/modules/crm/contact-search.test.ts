@@ -7,7 +7,7 @@ import { queryRows, type TenantScope } from '../../platform/db/index.js';
 import { buildContactListQueries, CONTACT_COUNT_CAP } from './crm-read.repo.js';
 
 /*
- * Contact search on the indexes of migration 0015 (issue 14 point 7): what it finds through the API,
+ * Contact search on the indexes of the contact_search migration (issue 14 point 7): what it finds through the API,
  * that the view it searches on shows each tenant exactly what RLS shows, and that PostgreSQL and PGlite
  * plan the list and the search on the new indexes.
  */
@@ -83,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => kit?.close());
 
-describe('migration 0015 (contact search)', () => {
+describe('the contact_search migration', () => {
   it('created pg_trgm, the trigram, tag and sort indexes and the search view on this engine', async () => {
     const [extension] = await rows<{ name: string }>(sql`select extname as name from pg_extension where extname = 'pg_trgm'`);
     expect(extension?.name).toBe('pg_trgm');

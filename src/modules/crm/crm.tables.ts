@@ -45,7 +45,7 @@ export const contacts = pgTable(
      */
     index('contacts_location_date_added_idx').on(table.locationId, table.dateAdded.desc().nullsLast(), table.id.desc().nullsFirst(), table.companyId, table.deletedAt),
     index('contacts_location_source_updated_idx').on(table.locationId, table.sourceUpdatedAt.desc().nullsLast(), table.id.desc().nullsFirst(), table.companyId, table.deletedAt),
-    // Search (`q`): substring ILIKE by trigram (pg_trgm, created by migration 0015); the tag filter.
+    // Search (`q`): substring ILIKE by trigram (pg_trgm, created by the contact_search migration); the tag filter.
     index('contacts_full_name_trgm_idx').using('gin', table.fullName.op('gin_trgm_ops')),
     index('contacts_first_last_name_trgm_idx').using('gin', sql`(coalesce(${table.firstName} || ' ' || ${table.lastName}, ${table.firstName}, ${table.lastName})) gin_trgm_ops`),
     index('contacts_email_trgm_idx').using('gin', table.email.op('gin_trgm_ops')),
@@ -56,7 +56,7 @@ export const contacts = pgTable(
 ).enableRLS();
 
 /**
- * What contact search matches on, for the tenant of the transaction (migration 0015 creates it).
+ * What contact search matches on, for the tenant of the transaction (the contact_search migration creates it).
  * Under RLS PostgreSQL will not use an index for a condition whose operator is not leakproof (ILIKE,
  * `@>`), so a search on `contacts` itself reads every row of the location. This view is the way round:
  * it is owned by the migrator, so reading it applies no policy, and its WHERE is the contacts policy
