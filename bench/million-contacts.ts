@@ -501,7 +501,7 @@ async function runSyncPart(): Promise<void> {
     const statsBefore = await readSandboxStats(sandbox);
     wired.jobs.start();
     const report = await pollUntil('setup sync', 4 * 3600_000, async () => {
-      const [row] = await queryRows<{ status: string; report: InstallReport | null }>(bench.database.db, sql`select status, report from sync_runs where location_id = ${tenant.locationId} order by created_at desc limit 1`);
+      const [row] = await queryRows<{ status: string; report: InstallReport | null }>(bench.database.db, sql`select status, summary as report from runs where kind = 'setup-sync' and location_id = ${tenant.locationId} order by created_at desc limit 1`);
       return row && (row.status === 'done' || row.status === 'partial') ? (row.report ?? undefined) : undefined;
     });
     const statsAfterSync = await readSandboxStats(sandbox);
