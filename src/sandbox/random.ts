@@ -21,8 +21,13 @@ export class SeededRandom {
     return minInclusive + Math.floor(this.nextFloat() * (maxExclusive - minInclusive));
   }
 
+  /** An index into a list of `length` items; one draw, the same one `pick` makes. */
+  pickIndex(length: number): number {
+    return Math.floor(this.nextFloat() * length);
+  }
+
   pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.nextFloat() * items.length)];
+    const item = items[this.pickIndex(items.length)];
     if (item === undefined) throw new Error('pick from an empty list');
     return item;
   }

@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, gt, gte, ilike, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { queryRows, type Executor } from '../../platform/db/index.js';
-import { appointments, contacts, conversations, invoices, messages, notes, opportunities, tasks } from './crm.tables.js';
+import { appointments, contacts, contactsSearch, conversations, invoices, messages, notes, opportunities, tasks } from './crm.tables.js';
 
 /*
  * All SQL of the CRM read API. Callers run it in a tenant transaction, so RLS limits every row to the
@@ -25,8 +25,12 @@ export type MessageRow = typeof messages.$inferSelect;
 export type InvoiceRow = typeof invoices.$inferSelect;
 
 /** `%` and `_` in user input are literals, not wildcards. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
 function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+  return `%${escapeLike(text)}%`;
 }
 
 function notDeleted(column: PgColumn, includeDeleted: boolean): SQL | undefined {
@@ -49,36 +53,93 @@ function byEitherId(idColumn: PgColumn, ghlIdColumn: PgColumn, id: string): SQL 
   return or(eq(idColumn, id), eq(ghlIdColumn, id)) as SQL;
 }
 
-export async function selectContacts(
-  tx: Executor,
-  locationId: string,
-  input: PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc' },
-): Promise<{ rows: ContactRow[]; total: number }> {
-  const pattern = input.q === undefined ? undefined : containsPattern(input.q);
-  const where = and(
-    eq(contacts.locationId, locationId),
-    notDeleted(contacts.deletedAt, input.includeDeleted),
-    pattern === undefined
-      ? undefined
-      : or(
-          ilike(contacts.fullName, pattern),
-          ilike(sql`concat_ws(' ', ${contacts.firstName}, ${contacts.lastName})`, pattern),
-          ilike(contacts.email, pattern),
-          ilike(contacts.phone, pattern),
-        ),
-    input.tag === undefined ? undefined : sql`${input.tag} = any(${contacts.tags})`,
-  );
+/**
+ * Up to this many matches a contact list counts them exactly; beyond, counting a million rows on every
+ * page would cost more than the page (seconds on PostgreSQL, more on PGlite), so the count stops.
+ */
+export const CONTACT_COUNT_CAP = 10_000;
+
+/**
+ * A trigram index finds a substring of three characters or more. Shorter searches match the start of
+ * a word of the name, or the start of the email ("jo": John Smith, Mary Jones, jo.doe@…), which the
+ * same indexes find (an anchored pattern has trigrams); a one- or two-letter substring anywhere would
+ * read every contact of the location.
+ */
+const MIN_SUBSTRING_LENGTH = 3;
+
+/** Characters a typed phone number may contain ("+1 (512) 555-0199"); its digits are matched too. */
+const PHONE_LIKE = /^[\d\s()+.-]+$/;
+
+/**
+ * The search and tag conditions on `contacts_search` (`s`), or undefined for a plain list. They go
+ * through the view because under RLS ILIKE and `@>` could use no index (crm.tables.ts).
+ */
+function contactMatch(input: { q?: string | undefined; tag?: string | undefined }): SQL | undefined {
+  const conditions: SQL[] = [];
+  if (input.q !== undefined && input.q.length < MIN_SUBSTRING_LENGTH) {
+    const prefix = `${escapeLike(input.q)}%`;
+    const wordStart = `% ${escapeLike(input.q)}%`;
+    conditions.push(sql`(s.full_name ilike ${prefix} or s.full_name ilike ${wordStart} or s.first_last_name ilike ${prefix} or s.first_last_name ilike ${wordStart} or s.email ilike ${prefix})`);
+  } else if (input.q !== undefined) {
+    const pattern = containsPattern(input.q);
+    const digits = input.q.replace(/\D/g, '');
+    const phoneByDigits = PHONE_LIKE.test(input.q) && digits.length >= MIN_SUBSTRING_LENGTH && digits !== input.q ? sql` or s.phone ilike ${containsPattern(digits)}` : sql``;
+    conditions.push(sql`(s.full_name ilike ${pattern} or s.first_last_name ilike ${pattern} or s.email ilike ${pattern} or s.phone ilike ${pattern}${phoneByDigits})`);
+  }
+  if (input.tag !== undefined) conditions.push(sql`s.tags @> array[${input.tag}]::text[]`);
+  return conditions.length === 0 ? undefined : sql.join(conditions, sql` and `);
+}
+
+type ContactListInput = PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc' };
+
+/**
+ * The statements of a contact list. A plain list reads its page from `contacts` (under RLS) on the
+ * sort index. A search first takes the ids of its page from the view (there the planner may use the
+ * trigram and tag indexes, or walk the sort index when most rows match), then reads those rows from
+ * `contacts` under RLS. (One statement with `id in (select … from contacts_search)` would be a
+ * self-join that PostgreSQL 18, i.e. PGlite, eliminates, putting the conditions back under the
+ * policy.) The count stops at the cap, or at the end of this page if that is further: past it the
+ * total is a lower bound that still exceeds offset + limit whenever another page exists. Exported so a
+ * test can EXPLAIN exactly these statements.
+ */
+export function buildContactListQueries(tx: Executor, locationId: string, input: ContactListInput) {
+  const match = contactMatch(input);
+  const isAscending = input.order === 'asc';
   const sortColumn = input.sort === 'dateAdded' ? contacts.dateAdded : contacts.sourceUpdatedAt;
-  const direction = input.order === 'asc' ? sql`asc nulls first` : sql`desc nulls last`;
-  const rows = await tx
-    .select()
-    .from(contacts)
-    .where(where)
-    .orderBy(sql`${sortColumn} ${direction}`, input.order === 'asc' ? asc(contacts.id) : desc(contacts.id))
-    .limit(input.limit)
-    .offset(input.offset);
-  const [counted] = await tx.select({ total: count() }).from(contacts).where(where);
-  return { rows, total: counted?.total ?? 0 };
+  // Both orders walk contacts_location_{date_added,source_updated}_idx (asc is the index backwards).
+  const orderBy = [sql`${sortColumn} ${isAscending ? sql`asc nulls first` : sql`desc nulls last`}`, isAscending ? asc(contacts.id) : desc(contacts.id)];
+  const bound = Math.max(CONTACT_COUNT_CAP, input.offset + input.limit);
+  if (match === undefined) {
+    const where = and(eq(contacts.locationId, locationId), notDeleted(contacts.deletedAt, input.includeDeleted));
+    return {
+      page: tx.select().from(contacts).where(where).orderBy(...orderBy).limit(input.limit).offset(input.offset),
+      ids: undefined,
+      count: sql`select count(*) as total from (select 1 from ${contacts} where ${where} limit ${bound + 1}) counted`,
+      bound,
+    };
+  }
+  const matching = sql`s.location_id = ${locationId}${input.includeDeleted ? sql`` : sql` and s.deleted_at is null`} and ${match}`;
+  const viewSort = input.sort === 'dateAdded' ? sql`s.date_added` : sql`s.source_updated_at`;
+  const viewOrder = isAscending ? sql`${viewSort} asc nulls first, s.id asc` : sql`${viewSort} desc nulls last, s.id desc`;
+  return {
+    page: (ids: string[]) => tx.select().from(contacts).where(and(eq(contacts.locationId, locationId), inArray(contacts.id, ids))).orderBy(...orderBy),
+    ids: sql`select s.id from ${contactsSearch} s where ${matching} order by ${viewOrder} limit ${input.limit} offset ${input.offset}`,
+    count: sql`select count(*) as total from (select 1 from ${contactsSearch} s where ${matching} limit ${bound + 1}) counted`,
+    bound,
+  };
+}
+
+export async function selectContacts(tx: Executor, locationId: string, input: ContactListInput): Promise<{ rows: ContactRow[]; total: number; isTotalExact: boolean }> {
+  const queries = buildContactListQueries(tx, locationId, input);
+  let rows: ContactRow[];
+  if (queries.ids === undefined) rows = await queries.page;
+  else {
+    const ids = (await queryRows<{ id: string }>(tx, queries.ids)).map((row) => row.id);
+    rows = ids.length === 0 ? [] : await queries.page(ids);
+  }
+  const [counted] = await queryRows<{ total: number | string }>(tx, queries.count);
+  const total = Number(counted?.total ?? 0);
+  return { rows, total, isTotalExact: total <= queries.bound };
 }
 
 export async function findContact(tx: Executor, locationId: string, contactId: string, includeDeleted: boolean): Promise<ContactRow | undefined> {

@@ -34,7 +34,15 @@ export const includeDeletedQuerySchema = z.object({ includeDeleted: pageQuery.in
 
 export const listContactsQuerySchema = z.object({
   ...pageQuery,
-  q: z.string().trim().min(1).max(200).optional().describe('Matches name, email or phone (case-insensitive substring)'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'Case-insensitive. Three characters or more: a substring of the name, email or phone (a phone typed with spaces, dashes or brackets also matches by its digits). One or two characters: the start of a word of the name, or of the email.',
+    ),
   tag: z.string().min(1).max(200).optional(),
   sort: z.enum(['dateAdded', 'updatedAt']).default('dateAdded'),
   order: z.enum(['asc', 'desc']).default('desc'),

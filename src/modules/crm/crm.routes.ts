@@ -32,7 +32,7 @@ import {
   projectParamsSchema,
   projectViewSchema,
 } from './crm-read.schemas.js';
-import { getContact, listContacts } from './list-contacts.js';
+import { CONTACT_COUNT_CAP, getContact, listContacts } from './list-contacts.js';
 import { getProject, listPipelines, listProjects } from './list-projects.js';
 import { getAppointment, listAppointments, listCalendars, listCustomFields } from './list-appointments.js';
 import { getFreeSlots } from './get-free-slots.js';
@@ -61,6 +61,8 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
       schema: {
         tags,
         summary: 'Contacts of a location: search by name/email/phone, filter by tag, sort by dateAdded or updatedAt',
+        description:
+          `\`total\` is exact up to ${CONTACT_COUNT_CAP.toLocaleString('en-US')} matches (or up to offset + limit if that is further). Beyond, the response has the header \`X-Total-Exact: false\` and \`total\` is a lower bound greater than offset + limit, so "another page exists while offset + limit < total" holds either way.`,
         params: locationParamsSchema,
         querystring: listContactsQuerySchema,
         response: { 200: pageOf(contactViewSchema), ...notFound.responses },
@@ -68,7 +70,8 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
     },
     async (request, reply) => {
       const result = await listContacts(deps, principalOf(request), request.params.locationId, request.query);
-      return result.ok ? reply.send(result.value) : sendFailure(reply, notFound, result);
+      if (!result.ok) return sendFailure(reply, notFound, result);
+      return reply.header('x-total-exact', String(result.value.isTotalExact)).send(result.value.page);
     },
   );
 

@@ -1,4 +1,5 @@
-import { bigint, boolean, date, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, date, index, integer, jsonb, pgTable, pgView, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { companyTenantPolicy, localFirstMirrorKeys, locationTenantPolicy, mirrorKeys, mirrorSourceColumns, timestamptz, writeThroughColumns } from '../../platform/db/index.js';
 
 /*
@@ -38,9 +39,42 @@ export const contacts = pgTable(
   (table) => [
     uniqueIndex('contacts_location_ghl_id_key').on(table.locationId, table.ghlId),
     index('contacts_location_email_idx').on(table.locationId, table.email),
+    /*
+     * The contact list's two sorts, walked in either direction (asc nulls first is this backwards).
+     * company_id and deleted_at ride along so the capped count (RLS reads company_id) is index-only.
+     */
+    index('contacts_location_date_added_idx').on(table.locationId, table.dateAdded.desc().nullsLast(), table.id.desc().nullsFirst(), table.companyId, table.deletedAt),
+    index('contacts_location_source_updated_idx').on(table.locationId, table.sourceUpdatedAt.desc().nullsLast(), table.id.desc().nullsFirst(), table.companyId, table.deletedAt),
+    // Search (`q`): substring ILIKE by trigram (pg_trgm, created by the contact_search migration); the tag filter.
+    index('contacts_full_name_trgm_idx').using('gin', table.fullName.op('gin_trgm_ops')),
+    index('contacts_first_last_name_trgm_idx').using('gin', sql`(coalesce(${table.firstName} || ' ' || ${table.lastName}, ${table.firstName}, ${table.lastName})) gin_trgm_ops`),
+    index('contacts_email_trgm_idx').using('gin', table.email.op('gin_trgm_ops')),
+    index('contacts_phone_trgm_idx').using('gin', table.phone.op('gin_trgm_ops')),
+    index('contacts_tags_idx').using('gin', table.tags),
     locationTenantPolicy('contacts'),
   ],
 ).enableRLS();
+
+/**
+ * What contact search matches on, for the tenant of the transaction (the contact_search migration creates it).
+ * Under RLS PostgreSQL will not use an index for a condition whose operator is not leakproof (ILIKE,
+ * `@>`), so a search on `contacts` itself reads every row of the location. This view is the way round:
+ * it is owned by the migrator, so reading it applies no policy, and its WHERE is the contacts policy
+ * written as a plain condition, which lets the planner use the trigram and tag indexes. A search takes
+ * the ids of its page and its count from here; the rows are then read from `contacts`, under RLS.
+ */
+export const contactsSearch = pgView('contacts_search', {
+  id: text('id').notNull(),
+  locationId: text('location_id').notNull(),
+  fullName: text('full_name'),
+  firstLastName: text('first_last_name'),
+  email: text('email'),
+  phone: text('phone'),
+  tags: text('tags').array().notNull(),
+  dateAdded: timestamptz('date_added'),
+  sourceUpdatedAt: timestamptz('source_updated_at').notNull(),
+  deletedAt: timestamptz('deleted_at'),
+}).existing();
 
 export const notes = pgTable(
   'notes',

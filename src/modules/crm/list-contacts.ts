@@ -3,7 +3,7 @@ import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { apiNamesOf, CONTACT_FIELDS, NOTE_FIELDS, TASK_FIELDS } from './crm-write.fields.js';
 import { toSyncStateView } from './write-through.js';
 import { toIso, toSourceTime, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
-import { findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
+import { CONTACT_COUNT_CAP, findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
 import type { ContactDetail, ContactView, NoteView, Page, TaskView } from './crm-read.schemas.js';
 
 const CONTACT_FIELDS_NAMES = apiNamesOf(CONTACT_FIELDS);
@@ -72,12 +72,24 @@ function readCustomFields(value: unknown): { id: string | null; key: string | nu
   });
 }
 
+export { CONTACT_COUNT_CAP };
+
 export type ListContactsInput = PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc' };
 
-export async function listContacts(deps: CrmReadDeps, principal: Principal, locationId: string, input: ListContactsInput): Promise<Result<Page<ContactView>, 'not_found'>> {
+/**
+ * `isTotalExact` false: more contacts match than were counted (CONTACT_COUNT_CAP, or the end of this
+ * page if further), and `total` is a lower bound that exceeds offset + limit, so "another page exists
+ * while offset + limit < total" still holds. The route sends it as the `X-Total-Exact` header.
+ */
+export async function listContacts(
+  deps: CrmReadDeps,
+  principal: Principal,
+  locationId: string,
+  input: ListContactsInput,
+): Promise<Result<{ page: Page<ContactView>; isTotalExact: boolean }, 'not_found'>> {
   return withVisibleLocation(deps, principal, locationId, async (tx) => {
-    const { rows, total } = await selectContacts(tx, locationId, input);
-    return succeed({ items: rows.map(toContactView), total, limit: input.limit, offset: input.offset });
+    const { rows, total, isTotalExact } = await selectContacts(tx, locationId, input);
+    return succeed({ page: { items: rows.map(toContactView), total, limit: input.limit, offset: input.offset }, isTotalExact });
   });
 }
 

@@ -4,6 +4,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { createDatabase, type Database, type Db } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
 import { startPgliteWorker } from './pglite-worker-client.js';
 
 /**
@@ -24,7 +25,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     case 'pglite': {
       const lock = acquireDataDirLock(options.dataDir);
       try {
-        const client = options.thread === 'worker' ? await startPgliteWorker({ kind: 'data-dir', dataDir: options.dataDir }) : await PGlite.create(options.dataDir);
+        const client = options.thread === 'worker' ? await startPgliteWorker({ kind: 'data-dir', dataDir: options.dataDir }) : await PGlite.create(options.dataDir, { extensions: PGLITE_EXTENSIONS });
         const db = drizzlePglite(client as PGlite) as unknown as Db;
         return createDatabase('pglite', db, async () => {
           try {
@@ -44,7 +45,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         const client = await startPgliteWorker({ kind: 'memory', loadDataDir });
         return createDatabase('pglite', drizzlePglite(client as unknown as PGlite) as unknown as Db, () => client.close());
       }
-      const client = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+      const client = await PGlite.create({ extensions: PGLITE_EXTENSIONS, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
       const db = drizzlePglite(client) as unknown as Db;
       return createDatabase('pglite', db, () => client.close());
     }

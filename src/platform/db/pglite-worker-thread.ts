@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, TransactionAbortedError, messages, type Transaction } from '@electric-sql/pglite';
+import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
 import { serializeError as serializeAnyError, type PgliteWorkerData, type PgliteWorkerReply, type PgliteWorkerRequest } from './pglite-worker-protocol.js';
 
 /*
@@ -43,8 +44,8 @@ let client: PGlite;
 try {
   client =
     source.kind === 'data-dir'
-      ? await PGlite.create(source.dataDir)
-      : await PGlite.create(source.loadDataDir ? { loadDataDir: new Blob([source.loadDataDir]) } : {});
+      ? await PGlite.create(source.dataDir, { extensions: PGLITE_EXTENSIONS })
+      : await PGlite.create({ extensions: PGLITE_EXTENSIONS, ...(source.loadDataDir ? { loadDataDir: new Blob([source.loadDataDir]) } : {}) });
 } catch (error) {
   send({ kind: 'failed-to-open', error: serializeError(error) });
   process.exit(1);
