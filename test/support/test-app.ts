@@ -6,6 +6,8 @@ import { createLogger } from '../../src/platform/log/index.js';
 import { wireApp, type Wired } from '../../src/main/wire.js';
 import { createTestDatabase } from './test-database.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
+import type { ProviderFakes } from '../../src/sandbox/providers/index.js';
+import { capturedSourceOf, withProviderFakes } from '../../src/main/notifications-runtime.js';
 
 export interface TestApp extends Wired {
   /** Every log line the app wrote, for asserting that secrets never appear. */
@@ -21,14 +23,25 @@ export const TEST_GHL_REDIRECT_URI = 'http://127.0.0.1:9/api/oauth/callback';
  * With `sandbox`, the app is wired to that GHL sandbox (OAuth, REST, its webhook signing keys), the
  * way `npm start` wires itself when no GHL credentials are set.
  */
-export async function createTestApp(options: { env?: Record<string, string>; database?: Database; sandbox?: SandboxHandle; withDefaultProcessors?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: {
+    env?: Record<string, string>;
+    database?: Database;
+    sandbox?: SandboxHandle;
+    withDefaultProcessors?: boolean;
+    /** The notification provider fakes the app sends to (as `npm start` does in sandbox mode), with the default email provider. */
+    providerFakes?: ProviderFakes;
+    emailProvider?: 'smtp' | 'sendgrid' | 'resend';
+  } = {},
+): Promise<TestApp> {
   // Tests run with the guard that fails any GHL call made inside a database transaction; factories
   // register many agencies from one address, so the sign-up limit is out of their way unless a test sets it.
   const loaded = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', HTTP_CLIENT_TRANSACTION_GUARD: 'on', REGISTER_MAX_ATTEMPTS_PER_IP: '1000000', ...options.env });
   const sandbox = options.sandbox;
-  const config = sandbox
+  const withGhl = sandbox
     ? { ...loaded, webhooks: { ...loaded.webhooks, ghlEd25519PublicKeyPem: sandbox.webhookPublicKeys.ed25519Pem, ghlRsaPublicKeyPem: sandbox.webhookPublicKeys.rsaPem } }
     : loaded;
+  const config = options.providerFakes ? withProviderFakes(withGhl, options.providerFakes, options.emailProvider) : withGhl;
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -46,6 +59,7 @@ export async function createTestApp(options: { env?: Record<string, string>; dat
     jwtSecret: 'test-secret-that-is-at-least-32-characters-long',
     keyRing,
     ...(options.withDefaultProcessors === false ? { withDefaultProcessors: false } : {}),
+    ...(options.providerFakes ? { capturedMessages: capturedSourceOf(options.providerFakes) } : {}),
     ...(sandbox
       ? { ghl: { apiBaseUrl: sandbox.baseUrl, authorizeUrl: sandbox.authorizeUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, redirectUri: TEST_GHL_REDIRECT_URI } }
       : {}),
