@@ -274,7 +274,7 @@ export function registerNotificationsRoutes(app: HttpServer, deps: Notifications
   });
   app.post(
     '/api/notifications/webhook-endpoints/:endpointId/rotate-secret',
-    { schema: { tags, summary: 'New signing secret (shown once); the old one also signs during the overlap', params: endpointParamsSchema, body: rotateBodySchema.optional(), response: { 200: endpointWithSecretSchema, ...errorResponses(400, 401, 403, 404) } } },
+    { schema: { tags, summary: 'New signing secret (shown once); the old one also signs during the overlap', params: endpointParamsSchema, body: rotateBodySchema.nullish(), response: { 200: endpointWithSecretSchema, ...errorResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
       const result = await rotateEndpointSecret(deps, principalOf(request), request.params.endpointId, request.body?.overlapSeconds);
       return result.ok ? reply.send(result.value) : sendFailure(reply, result);

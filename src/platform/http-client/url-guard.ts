@@ -101,7 +101,9 @@ export interface UrlGuard {
 
 export function createUrlGuard(options: UrlGuardOptions): UrlGuard {
   const allowedHosts = new Set<string>();
-  const allowed = new BlockList();
+  // Per family, like the refused lists: an IPv4 entry must not let its IPv4-mapped IPv6 form through.
+  const allowedV4 = new BlockList();
+  const allowedV6 = new BlockList();
   for (const entry of options.allowList) {
     const [network, prefixText] = entry.split('/');
     const family = isIP(network ?? '');
@@ -109,12 +111,13 @@ export function createUrlGuard(options: UrlGuardOptions): UrlGuard {
       allowedHosts.add(entry.toLowerCase());
       continue;
     }
+    const list = family === 4 ? allowedV4 : allowedV6;
     const type = family === 4 ? 'ipv4' : 'ipv6';
-    if (prefixText === undefined) allowed.addAddress(network as string, type);
-    else allowed.addSubnet(network as string, Number(prefixText), type);
+    if (prefixText === undefined) list.addAddress(network as string, type);
+    else list.addSubnet(network as string, Number(prefixText), type);
   }
   const resolve = options.resolve ?? defaultResolve;
-  const isAllowedAddress = (address: ResolvedAddress) => allowed.check(address.address, address.family === 4 ? 'ipv4' : 'ipv6');
+  const isAllowedAddress = (address: ResolvedAddress) => (address.family === 4 ? allowedV4.check(address.address, 'ipv4') : allowedV6.check(address.address, 'ipv6'));
 
   return {
     async check(rawUrl) {
