@@ -36,6 +36,8 @@ export interface HttpClientConfig {
 export interface JobsConfig {
   /** Outbox jobs (pushes, setup sync, notifications) one process runs at once. */
   workerConcurrency: number;
+  /** A claimed job whose worker stops renewing it (crashed) runs again after this. */
+  leaseSeconds: number;
 }
 
 export interface VaultConfig {
@@ -131,7 +133,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       metricsScrapeToken: env.METRICS_SCRAPE_TOKEN,
     },
     httpClient: { refuseCallsInTransaction: env.HTTP_CLIENT_TRANSACTION_GUARD === 'on' },
-    jobs: { workerConcurrency: env.JOB_WORKER_CONCURRENCY },
+    jobs: { workerConcurrency: env.JOB_WORKER_CONCURRENCY, leaseSeconds: env.JOB_LEASE_SECONDS },
     database: env.DATABASE_URL
       ? { engine: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
       : { engine: 'pglite', dataDir: env.PGLITE_DATA_DIR },

@@ -96,7 +96,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     authenticator: tenantsModule.authenticator,
   });
   const metrics = createMetrics({ collectProcessMetrics: options.collectProcessMetrics ?? false });
-  const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: options.config.jobs.workerConcurrency, leaseSeconds: 60 } });
+  const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: options.config.jobs.workerConcurrency, leaseSeconds: options.config.jobs.leaseSeconds } });
   const webhooks = createWebhooksModule({
     database: options.database,
     logger: options.logger,
