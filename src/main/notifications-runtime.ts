@@ -133,7 +133,14 @@ export async function resolveNotificationsRuntime(config: AppConfig, logger: Log
     if (!isConfigured) logger.warn('no notification provider configured (NOTIFY_EMAIL_PROVIDER, NOTIFY_TWILIO_*): agencies must configure their own');
     return { config, fakes: undefined, close: async () => undefined };
   }
-  const fakes = await startProviderFakes({ httpPort: settings.sandbox.httpPort, smtpPort: settings.sandbox.smtpPort, seed: 'switchboard-sandbox' });
+  let fakes: ProviderFakes;
+  try {
+    fakes = await startProviderFakes({ httpPort: settings.sandbox.httpPort, smtpPort: settings.sandbox.smtpPort, seed: 'switchboard-sandbox' });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    logger.warn({ httpPort: settings.sandbox.httpPort, smtpPort: settings.sandbox.smtpPort }, 'a provider fake port is taken; the fakes listen on free ports instead');
+    fakes = await startProviderFakes({ seed: 'switchboard-sandbox' });
+  }
   const base = (config.http.publicUrl ?? `http://127.0.0.1:${config.http.port}`).replace(/\/$/, '');
   fakes.setTwilioInboundUrl(`${base}/api/notifications/providers/twilio/inbound`);
   fakes.setResendEventsUrl(`${base}/api/notifications/providers/resend/events`);
