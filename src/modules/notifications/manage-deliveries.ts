@@ -7,7 +7,7 @@ import { withAgency, type AccessError } from './agency-access.js';
 import { countDeliveries, findDelivery, insertDeliveries, listCompanyDeliveryIds, listEndpoints, selectDeliveries, type DeliveryRow } from './notifications.repo.js';
 import type { capturedMessageSchema, deliveryPageSchema, deliverySummarySchema, deliveryViewSchema, listDeliveriesQuerySchema, sendBodySchema } from './notifications.schemas.js';
 import { JOB_KINDS, type Channel, type DeliveryStatus, type NotificationsDeps } from './notifications.types.js';
-import { notify } from './notify.js';
+import { notifyDeliveries } from './notify.js';
 
 export type DeliveryView = z.infer<typeof deliveryViewSchema>;
 type DeliveryDeps = Pick<NotificationsDeps, 'database' | 'clock' | 'generateId' | 'settings' | 'wakeJobs' | 'captured'>;
@@ -41,17 +41,12 @@ type SendError = AccessError | 'not_found';
 export async function sendNotification(deps: DeliveryDeps, principal: Principal, input: z.infer<typeof sendBodySchema>): Promise<Result<{ deliveries: DeliveryView[] }, SendError>> {
   const result = await withAgency(deps, principal, async (tx, companyId): Promise<Result<{ deliveries: DeliveryView[] }, SendError>> => {
     if (input.locationId !== undefined && !(await findLocationGhlLink(tx, input.locationId))) return fail('not_found', 'Location not found');
-    const receipt = await notify(deps, tx, { companyId, locationId: input.locationId ?? null }, input.event, input.recipients, input.data, {
+    const rows = await notifyDeliveries(deps, tx, { companyId, locationId: input.locationId ?? null }, input.event, input.recipients, input.data, {
       isTransactional: input.isTransactional,
       sourceKey: input.sourceKey,
       includeWebhooks: input.includeWebhooks,
     });
-    const views: DeliveryView[] = [];
-    for (const entry of receipt.deliveries) {
-      const row = await findDelivery(tx, entry.id);
-      if (row) views.push(toDeliveryView(row));
-    }
-    return succeed({ deliveries: views });
+    return succeed({ deliveries: rows.map(toDeliveryView) });
   });
   if (result.ok) deps.wakeJobs();
   return result;

@@ -273,12 +273,28 @@ export async function deleteEndpoint(tx: Executor, companyId: string, id: string
   return row;
 }
 
-/** The provider accepted the message. A status callback that already moved it on (delivered) is kept. */
-export async function markDeliverySent(tx: Executor, id: string, input: { providerMessageId: string; at: Date }): Promise<void> {
-  await tx.execute(sql`update notification_deliveries set
-      status = case when status in ('delivered', 'bounced', 'failed') then status else 'sent' end,
-      provider_message_id = ${input.providerMessageId}, sent_at = coalesce(sent_at, ${input.at.toISOString()}::timestamptz),
-      reason = case when status in ('delivered', 'bounced', 'failed') then reason else null end,
-      in_flight_attempt = 0, updated_at = ${input.at.toISOString()}::timestamptz
-    where id = ${id}`);
+/**
+ * The provider accepted the message: one statement marks the delivery sent and writes its usage row
+ * (so neither exists without the other). A status callback that already moved it on (delivered) is kept.
+ */
+export async function recordDeliverySent(
+  executor: Executor,
+  input: { id: string; providerMessageId: string; provider: string; attempts: number; at: Date; usage: { channel: string; units: number; unitCostMillicents: number; markupBps: number } },
+): Promise<void> {
+  const at = input.at.toISOString();
+  await executor.execute(sql`with updated as (
+      update notification_deliveries set
+        status = case when status in ('delivered', 'bounced', 'failed') then status else 'sent' end,
+        provider_message_id = ${input.providerMessageId}, provider = ${input.provider}, attempts = greatest(attempts, ${input.attempts}::int),
+        sent_at = coalesce(sent_at, ${at}::timestamptz),
+        reason = case when status in ('delivered', 'bounced', 'failed') then reason else null end,
+        in_flight_attempt = 0, updated_at = ${at}::timestamptz
+      where id = ${input.id}
+      returning id, company_id, location_id
+    )
+    insert into notification_usage (company_id, location_id, delivery_id, channel, provider, units, unit_cost_millicents, base_cost_millicents, markup_bps, occurred_at)
+    select company_id, location_id, id, ${input.usage.channel}, ${input.provider}, ${input.usage.units}::int, ${input.usage.unitCostMillicents}::int,
+      ${input.usage.units * input.usage.unitCostMillicents}::bigint, ${input.usage.markupBps}::int, ${at}::timestamptz
+    from updated
+    on conflict do nothing`);
 }

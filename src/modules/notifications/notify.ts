@@ -1,6 +1,6 @@
 import type { Executor } from '../../platform/db/index.js';
-import { enqueueJob } from '../../platform/jobs/index.js';
-import { findPreferences, insertDeliveries, listSubscribedEndpoints, type DeliveryInsert } from './notifications.repo.js';
+import { enqueueJobs } from '../../platform/jobs/index.js';
+import { findPreferences, insertDeliveries, listSubscribedEndpoints, type DeliveryInsert, type DeliveryRow } from './notifications.repo.js';
 import { JOB_KINDS, type Channel, type DeliveryStatus, type NotificationRecipient, type NotificationsDeps, type NotifyOptions, type NotifyReceipt, type NotifyScope } from './notifications.types.js';
 import { normalizePhoneNumber } from './phone-numbers.js';
 import { findQuietHoursEnd } from './quiet-hours.js';
@@ -24,7 +24,7 @@ type NotifyDeps = Pick<NotificationsDeps, 'generateId' | 'clock' | 'settings'>;
  * webhook endpoint), written in the caller's transaction. Addresses that cannot be sent to are
  * recorded as failed at once; recipients in quiet hours get a job that runs when the window ends.
  */
-export async function notify(
+export async function notifyDeliveries(
   deps: NotifyDeps,
   tx: Executor,
   scope: NotifyScope,
@@ -32,7 +32,7 @@ export async function notify(
   recipients: readonly NotificationRecipient[],
   data: Record<string, unknown>,
   options: NotifyOptions = {},
-): Promise<NotifyReceipt> {
+): Promise<DeliveryRow[]> {
   if (!isValidEventName(event)) throw new Error(`notify: invalid event name ${JSON.stringify(event)} (lowercase, dots, dashes)`);
   const now = deps.clock.now();
   const locationId = scope.locationId ?? null;
@@ -57,22 +57,30 @@ export async function notify(
     };
   };
 
+  // Addresses first, then every recipient's preferences in one query.
+  const planned: { recipient: NotificationRecipient; channel: 'email' | 'sms'; raw: string | undefined; address: string | undefined; keys: string[] }[] = [];
   for (const recipient of recipients) {
     const channels = recipient.channels ?? [...(recipient.email ? ['email' as const] : []), ...(recipient.phone ? ['sms' as const] : [])];
     for (const channel of channels) {
       const raw = channel === 'email' ? recipient.email : recipient.phone;
+      const normalized = raw === undefined ? undefined : channel === 'email' ? raw.trim() : normalizePhoneNumber(raw, deps.settings.defaultCountry);
+      const address = normalized !== undefined && (channel === 'sms' || isValidEmail(normalized)) ? normalized : undefined;
+      planned.push({ recipient, channel, raw, address, keys: address ? preferenceKeysOf(channel, address, recipient.userId) : [] });
+    }
+  }
+  const preferenceRows = await findPreferences(tx, scope.companyId, [...new Set(planned.flatMap((entry) => entry.keys))]);
+  for (const { recipient, channel, raw, address, keys } of planned) {
+    {
       const common = { recipientName: recipient.name ?? null, userId: recipient.userId ?? null, timeZone: recipient.timeZone ?? null };
       if (!raw) {
         rows.push({ ...base(channel, ''), ...common, status: 'failed', reason: `no ${channel === 'email' ? 'email address' : 'phone number'} for this recipient` });
         continue;
       }
-      const address = channel === 'email' ? raw.trim() : normalizePhoneNumber(raw, deps.settings.defaultCountry);
-      if (address === undefined || (channel === 'email' && !isValidEmail(address))) {
+      if (address === undefined) {
         rows.push({ ...base(channel, raw.slice(0, 320)), ...common, status: 'failed', reason: channel === 'email' ? 'invalid_email' : 'invalid_phone: not a valid phone number' });
         continue;
       }
-      const keys = preferenceKeysOf(channel, address, recipient.userId);
-      const preferences = combinePreferences(keys, await findPreferences(tx, scope.companyId, keys), recipient.timeZone);
+      const preferences = combinePreferences(keys, preferenceRows, recipient.timeZone);
       const quietEnd = preferences.quietHours ? findQuietHoursEnd(now, preferences.quietHours) : undefined;
       rows.push({
         ...base(channel, address),
@@ -95,18 +103,33 @@ export async function notify(
   }
 
   const inserted = await insertDeliveries(tx, rows);
-  for (const row of inserted) {
-    if (row.status !== 'queued' && row.status !== 'waiting') continue;
-    await enqueueJob(tx, {
-      kind: JOB_KINDS[row.channel as Channel],
-      payload: { deliveryId: row.id },
-      companyId: row.companyId,
-      locationId: row.locationId,
-      idempotencyKey: row.id,
-      ...(row.notBefore ? { runAt: row.notBefore } : {}),
-      priority: row.isTransactional ? 5 : 2,
-      maxAttempts: row.channel === 'webhook' ? 8 : deps.settings.messageMaxAttempts,
-    });
-  }
+  await enqueueJobs(
+    tx,
+    inserted
+      .filter((row) => row.status === 'queued' || row.status === 'waiting')
+      .map((row) => ({
+        kind: JOB_KINDS[row.channel as Channel],
+        payload: { deliveryId: row.id },
+        companyId: row.companyId,
+        locationId: row.locationId,
+        idempotencyKey: row.id,
+        ...(row.notBefore ? { runAt: row.notBefore } : {}),
+        priority: row.isTransactional ? 5 : 2,
+        maxAttempts: row.channel === 'webhook' ? 8 : deps.settings.messageMaxAttempts,
+      })),
+  );
+  return inserted;
+}
+
+export async function notify(
+  deps: NotifyDeps,
+  tx: Executor,
+  scope: NotifyScope,
+  event: string,
+  recipients: readonly NotificationRecipient[],
+  data: Record<string, unknown>,
+  options: NotifyOptions = {},
+): Promise<NotifyReceipt> {
+  const inserted = await notifyDeliveries(deps, tx, scope, event, recipients, data, options);
   return { deliveries: inserted.map((row) => ({ id: row.id, channel: row.channel as Channel, recipient: row.recipient, status: row.status as DeliveryStatus, reason: row.reason })) };
 }

@@ -4,7 +4,7 @@ import { enqueueJob, JobRetryLaterError, type ClaimedJob, type JobHandler } from
 import type { JobDefinition } from '../../platform/module/index.js';
 import { ENDPOINT_DISABLED_EVENT, findBuiltInTemplate, type TemplateContent } from './default-templates.js';
 import type { OutgoingEmail, OutgoingSms, ProviderOutcome } from './notification-ports.js';
-import { findPreferences, findSettings, findTemplate, insertUsage, isOptedOut, lockDelivery, lockEndpoint, markDeliverySent, updateDelivery, updateEndpoint, type DeliveryRow, type EndpointRow } from './notifications.repo.js';
+import { findDelivery, findPreferences, findSettings, findTemplate, insertUsage, isOptedOut, lockDelivery, lockEndpoint, recordDeliverySent, updateDelivery, updateEndpoint, type DeliveryRow, type EndpointRow } from './notifications.repo.js';
 import { FINAL_STATUSES, JOB_KINDS, type Channel, type NotificationsDeps } from './notifications.types.js';
 import { notify } from './notify.js';
 import { markupOf, resolveEmailAccount, resolveSmsAccount } from './provider-accounts.js';
@@ -31,8 +31,8 @@ function messageRetryDelaySeconds(attempt: number, retryAfterSeconds: number | u
 export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
   const { database, clock, metrics } = deps;
 
-  async function finish(tx: Executor, delivery: DeliveryRow, status: 'failed' | 'skipped', reason: string): Promise<typeof DONE> {
-    await updateDelivery(tx, delivery.id, { status, reason, inFlightAttempt: 0, updatedAt: clock.now() });
+  async function finish(tx: Executor, delivery: DeliveryRow, status: 'failed' | 'skipped', reason: string, attempt?: number): Promise<typeof DONE> {
+    await updateDelivery(tx, delivery.id, { status, reason, inFlightAttempt: 0, updatedAt: clock.now(), ...(attempt !== undefined ? { attempts: Math.max(attempt, delivery.attempts) } : {}) });
     metrics.deliveries.inc({ channel: delivery.channel, status });
     return DONE;
   }
@@ -45,16 +45,18 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     if (skip) return finish(tx, delivery, 'skipped', skip);
     const quietEnd = preferences.quietHours ? findQuietHoursEnd(clock.now(), preferences.quietHours) : undefined;
     if (!quietEnd) return undefined;
-    // Waits for the window: a new job at its end (this one is done); never dropped.
-    await updateDelivery(tx, delivery.id, { status: 'waiting', notBefore: quietEnd, reason: `quiet hours until ${quietEnd.toISOString()}`, updatedAt: clock.now() });
-    await enqueueJob(tx, {
-      kind: JOB_KINDS[channel],
-      payload: { deliveryId: delivery.id },
-      companyId: delivery.companyId,
-      locationId: delivery.locationId,
-      idempotencyKey: `${delivery.id}:after:${quietEnd.getTime()}`,
-      runAt: quietEnd,
-      maxAttempts: deps.settings.messageMaxAttempts,
+    // Waits for the window: a new job at its end (this one is done); never dropped. Both writes or neither.
+    await database.system(async (writeTx) => {
+      await updateDelivery(writeTx, delivery.id, { status: 'waiting', notBefore: quietEnd, reason: `quiet hours until ${quietEnd.toISOString()}`, updatedAt: clock.now() });
+      await enqueueJob(writeTx, {
+        kind: JOB_KINDS[channel],
+        payload: { deliveryId: delivery.id },
+        companyId: delivery.companyId,
+        locationId: delivery.locationId,
+        idempotencyKey: `${delivery.id}:after:${quietEnd.getTime()}`,
+        runAt: quietEnd,
+        maxAttempts: deps.settings.messageMaxAttempts,
+      });
     });
     return DONE;
   }
@@ -87,37 +89,31 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     );
   }
 
-  async function recordOutcome(job: ClaimedJob, delivery: DeliveryRow, attempt: number, outcome: ProviderOutcome, usage: { provider: string; units: number; unitCostMillicents: number }, isIdempotent: boolean): Promise<void> {
+  async function recordOutcome(
+    job: ClaimedJob,
+    delivery: DeliveryRow,
+    attempt: number,
+    outcome: ProviderOutcome,
+    usage: { provider: string; units: number; unitCostMillicents: number; markupBps: number },
+    isIdempotent: boolean,
+  ): Promise<void> {
     metrics.providerCalls.inc({ provider: usage.provider, outcome: outcome.kind });
     const channel = delivery.channel as Channel;
-    const retryInSeconds = await database.system(async (tx) => {
+    if (outcome.kind === 'sent') {
       const now = clock.now();
+      await recordDeliverySent(database.db, { id: delivery.id, providerMessageId: outcome.providerMessageId, provider: usage.provider, attempts: attempt, at: now, usage: { channel, units: usage.units, unitCostMillicents: usage.unitCostMillicents, markupBps: usage.markupBps } });
+      metrics.deliveries.inc({ channel, status: 'sent' });
+      metrics.enqueueToSentSeconds.observe({ channel }, Math.max(0, now.getTime() - delivery.createdAt.getTime()) / 1000);
+      return;
+    }
+    const retryInSeconds = await database.system(async (tx) => {
       switch (outcome.kind) {
-        case 'sent': {
-          await markDeliverySent(tx, delivery.id, { providerMessageId: outcome.providerMessageId, at: now });
-          const settings = await findSettings(tx, delivery.companyId);
-          await insertUsage(tx, {
-            companyId: delivery.companyId,
-            locationId: delivery.locationId,
-            deliveryId: delivery.id,
-            channel,
-            provider: usage.provider,
-            units: usage.units,
-            unitCostMillicents: usage.unitCostMillicents,
-            baseCostMillicents: usage.units * usage.unitCostMillicents,
-            markupBps: markupOf(deps.settings.markups, settings, channel),
-            occurredAt: now,
-          });
-          metrics.deliveries.inc({ channel, status: 'sent' });
-          metrics.enqueueToSentSeconds.observe({ channel }, Math.max(0, now.getTime() - delivery.createdAt.getTime()) / 1000);
-          return undefined;
-        }
         case 'rejected':
-          await finish(tx, delivery, 'failed', outcome.reason);
+          await finish(tx, delivery, 'failed', outcome.reason, attempt);
           return undefined;
         case 'in_doubt':
           if (!isIdempotent) {
-            await finish(tx, delivery, 'failed', `outcome_unknown: ${outcome.reason} (not sent again automatically: ${usage.provider} takes no idempotency key)`);
+            await finish(tx, delivery, 'failed', `outcome_unknown: ${outcome.reason} (not sent again automatically: ${usage.provider} takes no idempotency key)`, attempt);
             return undefined;
           }
           return retryOrFail(tx, job, delivery, attempt, outcome.reason, undefined);
@@ -130,27 +126,29 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
 
   async function retryOrFail(tx: Executor, job: ClaimedJob, delivery: DeliveryRow, attempt: number, reason: string, retryAfterSeconds: number | undefined): Promise<number | undefined> {
     if (job.attempts >= job.maxAttempts) {
-      await finish(tx, delivery, 'failed', `${reason} (after ${attempt} attempts)`);
+      await finish(tx, delivery, 'failed', `${reason} (after ${attempt} attempts)`, attempt);
       return undefined;
     }
-    await updateDelivery(tx, delivery.id, { status: 'queued', reason: `retrying: ${reason}`, inFlightAttempt: 0, updatedAt: clock.now() });
+    await updateDelivery(tx, delivery.id, { status: 'queued', reason: `retrying: ${reason}`, inFlightAttempt: 0, attempts: Math.max(attempt, delivery.attempts), updatedAt: clock.now() });
     metrics.deliveries.inc({ channel: delivery.channel, status: 'retry' });
     return messageRetryDelaySeconds(attempt, retryAfterSeconds);
   }
 
   const sendEmail: JobHandler = async (job) => {
     const deliveryId = String(job.payload['deliveryId']);
-    const prepared = await database.system(async (tx): Promise<Prepared<{ email: OutgoingEmail; transport: ReturnType<NotificationsDeps['email']['forAccount']> }>> => {
-      const delivery = await lockDelivery(tx, deliveryId);
+    // Reads run outside a transaction and side by side (the job's lease keeps other workers away);
+    // only the in-flight marker of a non-idempotent provider is written before the call.
+    const prepared = await (async (): Promise<Prepared<{ email: OutgoingEmail; transport: ReturnType<NotificationsDeps['email']['forAccount']>; markupBps: number }>> => {
+      const tx = database.db;
+      const [delivery, jobSettings] = await Promise.all([findDelivery(tx, deliveryId), job.companyId ? findSettings(tx, job.companyId) : undefined]);
       if (!delivery || FINAL_STATUSES.has(delivery.status)) return DONE;
-      const settings = await findSettings(tx, delivery.companyId);
-      const resolved = await resolveEmailAccount(deps, tx, settings);
+      const settings = job.companyId === delivery.companyId ? jobSettings : await findSettings(tx, delivery.companyId);
+      const [resolved, waiting, template] = await Promise.all([resolveEmailAccount(deps, tx, settings), applyPreferences(tx, delivery, 'email'), templateOf(tx, delivery, 'email')]);
+      if (waiting) return waiting;
       if (!resolved) return finish(tx, delivery, 'failed', 'no_provider: no email provider is configured for this agency');
       const transport = deps.email.forAccount(resolved.account);
       const interrupted = await handleInterruptedAttempt(tx, delivery, transport.provider, transport.isIdempotent);
       if (interrupted) return interrupted;
-      const waiting = await applyPreferences(tx, delivery, 'email');
-      if (waiting) return waiting;
       const headers: Record<string, string> = { 'X-Switchboard-Delivery': delivery.id };
       const extra: Record<string, unknown> = {};
       if (!delivery.isTransactional) {
@@ -161,21 +159,21 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
         headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
         extra['unsubscribeUrl'] = unsubscribeUrl;
       }
-      const template = await templateOf(tx, delivery, 'email');
       const data = templateData(delivery, extra);
       const subject = renderTemplate(template.subject ?? '{{event}}', data, 'text').text.replace(/[\r\n]+/g, ' ').trim();
       const text = renderTemplate(template.text, data, 'text').text;
       const html = template.html ? renderTemplate(template.html, data, 'html').text : undefined;
       if (subject === '' || text.trim() === '') return finish(tx, delivery, 'failed', 'empty_message: the template rendered an empty subject or body (missing variables?)');
-      const attempt = await markSending(tx, delivery, transport.provider);
+      const attempt = transport.isIdempotent ? delivery.attempts + 1 : await markSending(tx, delivery, transport.provider);
       return {
         kind: 'send',
         delivery,
         attempt,
         transport,
+        markupBps: markupOf(deps.settings.markups, settings, 'email'),
         email: { from: resolved.from, to: delivery.recipient, toName: delivery.recipientName ?? undefined, subject, text, html, headers, deliveryId: delivery.id, idempotencyKey: delivery.id },
       };
-    });
+    })();
     if (prepared.kind === 'done') return;
     let outcome: ProviderOutcome;
     try {
@@ -183,31 +181,32 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     } catch (error) {
       outcome = { kind: 'in_doubt', reason: describe(error) };
     }
-    await recordOutcome(job, prepared.delivery, prepared.attempt, outcome, { provider: prepared.transport.provider, units: 1, unitCostMillicents: deps.settings.costs.emailMillicents }, prepared.transport.isIdempotent);
+    await recordOutcome(job, prepared.delivery, prepared.attempt, outcome, { provider: prepared.transport.provider, units: 1, unitCostMillicents: deps.settings.costs.emailMillicents, markupBps: prepared.markupBps }, prepared.transport.isIdempotent);
   };
 
   const sendSms: JobHandler = async (job) => {
     const deliveryId = String(job.payload['deliveryId']);
-    const prepared = await database.system(async (tx): Promise<Prepared<{ sms: OutgoingSms; account: { accountSid: string; authToken: string }; segments: number }>> => {
-      const delivery = await lockDelivery(tx, deliveryId);
+    const prepared = await (async (): Promise<Prepared<{ sms: OutgoingSms; account: { accountSid: string; authToken: string }; segments: number; markupBps: number }>> => {
+      const tx = database.db;
+      const [delivery, jobSettings] = await Promise.all([findDelivery(tx, deliveryId), job.companyId ? findSettings(tx, job.companyId) : undefined]);
       if (!delivery || FINAL_STATUSES.has(delivery.status)) return DONE;
-      const settings = await findSettings(tx, delivery.companyId);
+      const settings = job.companyId === delivery.companyId ? jobSettings : await findSettings(tx, delivery.companyId);
       const resolved = await resolveSmsAccount(deps, tx, settings);
       if (!resolved) return finish(tx, delivery, 'failed', 'no_provider: no SMS account is configured for this agency');
       const interrupted = await handleInterruptedAttempt(tx, delivery, deps.sms.provider, deps.sms.isIdempotent);
       if (interrupted) return interrupted;
       if (await isOptedOut(tx, resolved.from, delivery.recipient)) return finish(tx, delivery, 'skipped', 'sms_opted_out: the number replied STOP to this sender');
-      const waiting = await applyPreferences(tx, delivery, 'sms');
+      const [waiting, template] = await Promise.all([applyPreferences(tx, delivery, 'sms'), templateOf(tx, delivery, 'sms')]);
       if (waiting) return waiting;
-      const template = await templateOf(tx, delivery, 'sms');
       const body = renderTemplate(template.text, templateData(delivery, {}), 'text').text.trim();
       if (body === '') return finish(tx, delivery, 'failed', 'empty_message: the template rendered an empty body (missing variables?)');
-      const attempt = await markSending(tx, delivery, deps.sms.provider);
+      const attempt = deps.sms.isIdempotent ? delivery.attempts + 1 : await markSending(tx, delivery, deps.sms.provider);
       return {
         kind: 'send',
         delivery,
         attempt,
         account: resolved.account,
+        markupBps: markupOf(deps.settings.markups, settings, 'sms'),
         segments: countSmsSegments(body).segments,
         sms: {
           from: resolved.from,
@@ -217,7 +216,7 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
           statusCallbackUrl: `${deps.settings.publicBaseUrl}/api/notifications/providers/twilio/status?deliveryId=${encodeURIComponent(delivery.id)}`,
         },
       };
-    });
+    })();
     if (prepared.kind === 'done') return;
     let outcome: ProviderOutcome;
     try {
@@ -225,7 +224,7 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     } catch (error) {
       outcome = { kind: 'in_doubt', reason: describe(error) };
     }
-    await recordOutcome(job, prepared.delivery, prepared.attempt, outcome, { provider: deps.sms.provider, units: prepared.segments, unitCostMillicents: deps.settings.costs.smsSegmentMillicents }, deps.sms.isIdempotent);
+    await recordOutcome(job, prepared.delivery, prepared.attempt, outcome, { provider: deps.sms.provider, units: prepared.segments, unitCostMillicents: deps.settings.costs.smsSegmentMillicents, markupBps: prepared.markupBps }, deps.sms.isIdempotent);
   };
 
   const sendWebhook: JobHandler = async (job) => {
