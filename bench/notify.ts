@@ -227,7 +227,14 @@ async function main() {
     await startService();
     // The jobs the dead process held come back after their lease (5 s) and run again.
     await waitUntilDone(killIds, 120_000);
-    const summary = (await (await fetch(`${base}/api/notifications/deliveries/summary?hours=1`, { headers })).json()) as { byChannel: { channel: string; status: string; total: number; retried: number }[] };
+    // The log settles once the jobs the dead process held ran again (their provider calls may have succeeded already).
+    type Summary = { byChannel: { channel: string; status: string; total: number; retried: number }[] };
+    let summary: Summary = { byChannel: [] };
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      summary = (await (await fetch(`${base}/api/notifications/deliveries/summary?hours=1`, { headers })).json()) as Summary;
+      if (!summary.byChannel.some((row) => row.status === 'queued' || row.status === 'sending')) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     const duplicates = CHANNEL === 'webhook' ? [...webhookHits.values()].filter((count) => count > 1).length : [...capturedCount.values()].filter((count) => count > 1).length;
     const neverDone = [...enqueuedAt.keys()].filter((id) => doneAt(id) === undefined).length;
 
