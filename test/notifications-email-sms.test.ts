@@ -43,7 +43,7 @@ describe('email through SMTP (nodemailer → the capture server)', () => {
     expect(message?.headers['list-unsubscribe']).toBeUndefined();
     const usage = await queryRows<{ channel: string; units: number; baseCostMillicents: number; markupBps: number }>(
       live.app.database.db,
-      sql`select channel, units, base_cost_millicents as "baseCostMillicents", markup_bps as "markupBps" from notification_usage where delivery_id = ${delivery!.id}`,
+      sql`select channel, units, base_cost_millicents::int as "baseCostMillicents", markup_bps as "markupBps" from notification_usage where delivery_id = ${delivery!.id}`,
     );
     expect(usage).toEqual([{ channel: 'email', units: 1, baseCostMillicents: 100, markupBps: 1500 }]);
   });
@@ -139,7 +139,7 @@ describe('SMS through Twilio (official SDK → the fake)', () => {
     expect(capturedFor(delivery!.id)).toMatchObject([{ provider: 'twilio', to: '+16502530000', from: live.fakes.twilio.from, text: body }]);
     const [usage] = await queryRows<{ units: number; baseCostMillicents: number; markupBps: number }>(
       live.app.database.db,
-      sql`select units, base_cost_millicents as "baseCostMillicents", markup_bps as "markupBps" from notification_usage where delivery_id = ${delivery!.id}`,
+      sql`select units, base_cost_millicents::int as "baseCostMillicents", markup_bps as "markupBps" from notification_usage where delivery_id = ${delivery!.id}`,
     );
     expect(usage).toEqual({ units: 2, baseCostMillicents: 1660, markupBps: 2000 });
     const jobs = await queryRows<{ total: number }>(live.app.database.db, sql`select count(*)::int as total from jobs where idempotency_key = ${invalid!.id}`);
