@@ -1,7 +1,7 @@
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
-import { withAgency, type AccessError } from './agency-access.js';
-import { findSettings, upsertSettings, type SettingsRow } from './notifications.repo.js';
+import { isAgencyAdmin, withAgency, type AccessError } from './agency-access.js';
+import { findSettings, isSmsSenderTakenByOther, upsertSettings, type SettingsRow } from './notifications.repo.js';
 import type { NotificationsDeps } from './notifications.types.js';
 import { normalizePhoneNumber } from './phone-numbers.js';
 import { isValidEmail } from './notify.js';
@@ -35,7 +35,7 @@ export async function getSettings(deps: SettingsDeps, principal: Principal): Pro
   return withAgency(deps, principal, async (tx, companyId) => succeed(viewOf(deps, await findSettings(tx, companyId))));
 }
 
-type SettingsError = AccessError | 'invalid_settings';
+type SettingsError = AccessError | 'invalid_settings' | 'sms_sender_taken';
 
 /** Given fields change (null clears); secrets go to the vault and are never answered back. */
 export async function updateSettings(deps: SettingsDeps, principal: Principal, input: SettingsInput): Promise<Result<SettingsView, SettingsError>> {
@@ -44,6 +44,8 @@ export async function updateSettings(deps: SettingsDeps, principal: Principal, i
   if (typeof input.smsFrom === 'string') {
     smsFrom = normalizePhoneNumber(input.smsFrom, deps.settings.defaultCountry);
     if (!smsFrom) return fail('invalid_settings', 'smsFrom must be a valid phone number');
+    // A sender number belongs to one agency: inbound STOPs and status callbacks are matched by it.
+    if (isAgencyAdmin(principal) && principal.companyId && (await isSmsSenderTakenByOther(deps.database.db, principal.companyId, smsFrom))) return fail('sms_sender_taken', 'Another agency already sends from this number');
   }
   return withAgency(deps, principal, async (tx, companyId): Promise<Result<SettingsView, SettingsError>> => {
     const existing = await findSettings(tx, companyId);

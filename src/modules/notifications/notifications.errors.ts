@@ -47,6 +47,7 @@ export const NOTIFICATIONS_ERROR_STATUS = {
   not_found: 404,
   not_resendable: 409,
   endpoint_disabled: 409,
+  sms_sender_taken: 409,
   signature_invalid: 401,
   invalid_settings: 400,
   invalid_template: 400,

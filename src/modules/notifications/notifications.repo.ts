@@ -30,6 +30,15 @@ export async function findSettingsBySmsSender(tx: Executor, sender: string): Pro
   return row;
 }
 
+/** Whether another agency already sends SMS from this number (read across tenants: call with the root handle). */
+export async function isSmsSenderTakenByOther(executor: Executor, companyId: string, sender: string): Promise<boolean> {
+  const rows = await executor
+    .select({ companyId: notificationSettings.companyId })
+    .from(notificationSettings)
+    .where(and(eq(notificationSettings.smsFrom, sender), sql`${notificationSettings.companyId} <> ${companyId}`));
+  return rows.length > 0;
+}
+
 export async function upsertSettings(tx: Executor, row: typeof notificationSettings.$inferInsert): Promise<SettingsRow> {
   const { companyId: _companyId, ...changes } = row;
   const [stored] = await tx.insert(notificationSettings).values(row).onConflictDoUpdate({ target: notificationSettings.companyId, set: changes }).returning();

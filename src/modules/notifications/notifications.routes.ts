@@ -45,7 +45,7 @@ const tags = ['notifications'];
 const failures = (...codes: (keyof typeof NOTIFICATIONS_ERROR_STATUS)[]) => routeFailures(NOTIFICATIONS_ERROR_STATUS, codes);
 const agencyOnly = failures('forbidden');
 const agencyRecord = failures('forbidden', 'not_found');
-const settingsWrite = failures('forbidden', 'invalid_settings');
+const settingsWrite = failures('forbidden', 'invalid_settings', 'sms_sender_taken');
 const resendFailures = failures('forbidden', 'not_found', 'not_resendable');
 const templateWrite = failures('forbidden', 'invalid_template');
 const preferenceWrite = failures('forbidden', 'invalid_preferences');

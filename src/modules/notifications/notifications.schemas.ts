@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS, DELIVERY_STATUSES } from './notifications.types.js';
+import { isValidTimeZone } from './quiet-hours.js';
 
 const eventName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, 'lowercase letters, digits, . _ -');
 const clock = z.string().regex(/^([01]\d|2[0-3]):([0-5]\d)$/, 'HH:MM');
@@ -77,7 +78,7 @@ const recipientSchema = z
     phone: z.string().max(32).optional(),
     userId: z.string().max(100).optional(),
     name: z.string().max(200).optional(),
-    timeZone: z.string().max(64).optional(),
+    timeZone: z.string().max(64).refine(isValidTimeZone, 'an IANA time zone (Europe/Berlin)').optional(),
     channels: z.array(z.enum(['email', 'sms'])).max(2).optional(),
   })
   .strict();
