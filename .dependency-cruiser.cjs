@@ -51,6 +51,7 @@ module.exports = {
       webhooks: ['tenants'],
       ghl: ['tenants', 'vault', 'webhooks'],
       crm: ['tenants', 'webhooks'],
+      notifications: ['tenants', 'vault'],
     }),
     {
       name: 'drizzle-only-in-repos-and-tables',

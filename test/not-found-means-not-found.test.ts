@@ -35,6 +35,8 @@ interface Ids {
   note: string;
   task: string;
   messageSend: string;
+  delivery: string;
+  webhookEndpoint: string;
 }
 interface Probe {
   method: Method;
@@ -98,7 +100,18 @@ const ROUTES: Route[] = [
   { template: 'DELETE /api/locations/{locationId}/contacts/{contactId}/tasks/{taskId}', kind: 'record', probe: (ids, at) => ({ method: 'DELETE', url: crm(at, `/contacts/${ids.contact}/tasks/${ids.task}`) }) },
   { template: 'POST /api/locations/{locationId}/contacts/{contactId}/messages', kind: 'record', probe: (ids, at) => ({ method: 'POST', url: crm(at, `/contacts/${ids.contact}/messages`), payload: { channel: 'SMS', message: 'hello' } }) },
   { template: 'GET /api/locations/{locationId}/message-sends/{sendId}', kind: 'record', probe: (ids, at) => ({ method: 'GET', url: crm(at, `/message-sends/${ids.messageSend}`) }) },
+  { template: 'GET /api/notifications/deliveries/{deliveryId}', kind: 'company', probe: (ids) => ({ method: 'GET', url: `/api/notifications/deliveries/${ids.delivery}` }) },
+  { template: 'POST /api/notifications/deliveries/{deliveryId}/resend', kind: 'company', probe: (ids) => ({ method: 'POST', url: `/api/notifications/deliveries/${ids.delivery}/resend` }) },
+  { template: 'GET /api/notifications/webhook-endpoints/{endpointId}', kind: 'company', probe: (ids) => ({ method: 'GET', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}` }) },
+  { template: 'PATCH /api/notifications/webhook-endpoints/{endpointId}', kind: 'company', probe: (ids) => ({ method: 'PATCH', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}`, payload: { description: 'Taken over' } }) },
+  { template: 'POST /api/notifications/webhook-endpoints/{endpointId}/rotate-secret', kind: 'company', probe: (ids) => ({ method: 'POST', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}/rotate-secret` }) },
+  { template: 'POST /api/notifications/webhook-endpoints/{endpointId}/test', kind: 'company', probe: (ids) => ({ method: 'POST', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}/test` }) },
+  // Last: the owner's probe deletes it.
+  { template: 'DELETE /api/notifications/webhook-endpoints/{endpointId}', kind: 'company', probe: (ids) => ({ method: 'DELETE', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}` }) },
 ];
+
+/** Path parameters that name no resource: every agency has its own template of any event and its own statement of any month. */
+const NOT_IDS = ['/api/notifications/templates/{event}/{channel}', '/api/notifications/statements/{month}'];
 
 const ALPHABETS = ['0123456789', 'abcdef', 'ABCDEF', 'ghijklmnopqrstuvwxyz', 'GHIJKLMNOPQRSTUVWXYZ'];
 
@@ -170,7 +183,15 @@ beforeAll(async () => {
   const apiKey = await app.app.inject({ method: 'POST', url: '/api/api-keys', headers: ownerHeaders, payload: { name: 'A key', locationId: L } });
   const locationInvite = await app.app.inject({ method: 'POST', url: '/api/invites', headers: ownerHeaders, payload: { role: 'location_member', locationId: L } });
   const agencyInvite = await app.app.inject({ method: 'POST', url: '/api/invites', headers: ownerHeaders, payload: { role: 'member' } });
-  for (const created of [note, task, send, apiKey, locationInvite, agencyInvite]) if (created.statusCode >= 300) throw new Error(`fixture: ${created.body}`);
+  // No provider is configured here and no URL is allow-listed: the delivery fails and the endpoint is never called.
+  const delivery = await app.app.inject({ method: 'POST', url: '/api/notifications/send', headers: ownerHeaders, payload: { event: 'isolation.test', recipients: [{ email: 'isolation@example.com' }] } });
+  const webhookEndpoint = await app.database.system(async (tx) => {
+    const id = generateId('whe');
+    const secretId = await app.vault.storeSecret(tx, { companyId: owner.companyId, purpose: 'notifications.webhook_secret', plaintext: 'whsec_aXNvbGF0aW9uLXRlc3Qtc2VjcmV0LWJ5dGVz' });
+    await tx.execute(sql`insert into webhook_endpoints (id, company_id, url, secret_id) values (${id}, ${owner.companyId}, 'http://127.0.0.1:9/never-called', ${secretId})`);
+    return id;
+  });
+  for (const created of [note, task, send, apiKey, locationInvite, agencyInvite, delivery]) if (created.statusCode >= 300) throw new Error(`fixture: ${created.body}`);
   const invoice = await processGhlEvent(app.database, app.processors, buildGhlEvent('InvoiceCreate', { ...loadGhlExample('InvoiceCreate'), altId: home.ghlLocationId, _id: 'inv-isolation-1' }));
   if (invoice.status !== 'done') throw new Error(`fixture: the invoice event ended ${invoice.status}`);
   // Our write reaches GHL through the outbox and comes back as a signed webhook: a stored event of L.
@@ -196,6 +217,8 @@ beforeAll(async () => {
     note: note.json<{ id: string }>().id,
     task: task.json<{ id: string }>().id,
     messageSend: send.json<{ id: string }>().id,
+    delivery: delivery.json<{ deliveries: { id: string }[] }>().deliveries[0]?.id ?? '',
+    webhookEndpoint,
   };
 
   const other = await createAgency(app, 1);
@@ -217,7 +240,7 @@ describe('404 means 404', () => {
   it('covers every route of the OpenAPI document that takes an id', () => {
     const doc = app.app.swagger() as { paths: Record<string, Record<string, unknown>> };
     const withIds = Object.entries(doc.paths)
-      .filter(([path]) => path.startsWith('/api/') && path.includes('{') && !path.startsWith('/api/webhooks/ghl') && !path.startsWith('/api/webhooks/integrations'))
+      .filter(([path]) => path.startsWith('/api/') && path.includes('{') && !path.startsWith('/api/webhooks/ghl') && !path.startsWith('/api/webhooks/integrations') && !NOT_IDS.includes(path))
       .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
     const covered = new Set(ROUTES.map((route) => route.template.replace(/ \(.*\)$/, '')));
     expect(withIds.filter((route) => !covered.has(route))).toEqual([]);

@@ -42,6 +42,8 @@ interface TenantTable {
   kind: PolicyKind;
   /** The column naming the row's location: location_id, or id for locations itself; null when the table has none. */
   locationColumn: string | null;
+  /** A unique key of company_id alone (one row per company, e.g. notification_settings). */
+  isOneRowPerCompany: boolean;
   columns: Column[];
 }
 
@@ -159,10 +161,12 @@ let login: { database: Database; role: string } | undefined;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const tenantTables = await queryRows<{ name: string; isRlsOn: boolean; hasLocation: boolean; qual: string | null }>(
+  const tenantTables = await queryRows<{ name: string; isRlsOn: boolean; hasLocation: boolean; isOneRowPerCompany: boolean; qual: string | null }>(
     database.db,
     sql`select c.relname as name, c.relrowsecurity as "isRlsOn",
           exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'location_id' and not a.attisdropped) as "hasLocation",
+          exists (select 1 from pg_index i join pg_attribute a on a.attrelid = c.oid and a.attnum = i.indkey[0]
+                  where i.indrelid = c.oid and i.indisunique and i.indnatts = 1 and a.attname = 'company_id') as "isOneRowPerCompany",
           (select p.qual from pg_policies p where p.schemaname = 'public' and p.tablename = c.relname limit 1) as qual
         from pg_class c
         where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
@@ -177,7 +181,7 @@ beforeAll(async () => {
         from pg_attribute a where a.attrelid = ${`public.${row.name}`}::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum`,
     );
     const kind: PolicyKind = row.name === 'companies' ? 'self' : (row.qual ?? '').includes('app.location_ids') ? 'location' : 'company';
-    tables.push({ name: row.name, kind, locationColumn: row.name === 'locations' ? 'id' : row.hasLocation ? 'location_id' : null, columns });
+    tables.push({ name: row.name, kind, locationColumn: row.name === 'locations' ? 'id' : row.hasLocation ? 'location_id' : null, isOneRowPerCompany: row.isOneRowPerCompany, columns });
   }
   // Fixtures as the system (RLS bypassed), parents first so foreign keys hold.
   const order = ['companies', 'locations', 'users'];
@@ -268,9 +272,12 @@ async function runMatrix(run: TenantRunner): Promise<string[]> {
         const isExpected = isAllowed(table, scope, tag);
         // Tables with one row per location (or per location and user): an allowed insert first removes
         // the tenant's fixture row in the same (rolled-back) transaction, as the scope may.
+        // Tables with one row per company (their key is company_id alone, e.g. notification_settings) likewise.
         const freesSlot = isExpected && table.kind === 'location' && table.name !== 'locations';
+        const freesCompanySlot = isExpected && table.kind === 'company' && table.isOneRowPerCompany;
         const inserted = await attempt(run, scope, async (tx) => {
           if (freesSlot) await tx.execute(sql`delete from ${sql.identifier(table.name)} where company_id = ${tag.company} and location_id = ${tag.location}`);
+          if (freesCompanySlot) await tx.execute(sql`delete from ${sql.identifier(table.name)} where company_id = ${tag.company}`);
           return queryRows<Tag & Record<string, unknown>>(tx, insertRow(table, tag, 100 + index, overrides));
         });
         if (isExpected && !inserted.ok) mismatches.push(`${label} insert for ${tagKey(tag)} refused: ${inserted.message}`);

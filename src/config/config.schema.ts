@@ -23,6 +23,8 @@ export const envSchema = z
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
     METRICS_SCRAPE_TOKEN: z.string().min(16).optional(),
     HTTP_CLIENT_TRANSACTION_GUARD: z.enum(['on', 'off']).default('off'),
+    JOB_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
     DATABASE_URL: z
       .string()

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { envSchema, findCrossFieldProblems, normalizePem, type Env } from './config.schema.js';
 import { findGhlConfigProblems, ghlEnvSchema, readGhlConfig, type GhlConfig } from './ghl.config.js';
+import { findNotificationsConfigProblems, notificationsEnvSchema, readNotificationsConfig, type NotificationsConfig } from './notifications.config.js';
 
 export interface HttpConfig {
   host: string;
@@ -31,6 +32,13 @@ export interface AuthConfig {
 export interface HttpClientConfig {
   /** Refuse outbound calls made while a database transaction is open (on in tests). */
   refuseCallsInTransaction: boolean;
+}
+
+export interface JobsConfig {
+  /** Outbox jobs (pushes, setup sync, notifications) one process runs at once. */
+  workerConcurrency: number;
+  /** A claimed job whose worker stops renewing it (crashed) runs again after this. */
+  leaseSeconds: number;
 }
 
 export interface VaultConfig {
@@ -78,11 +86,13 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   http: HttpConfig;
   httpClient: HttpClientConfig;
+  jobs: JobsConfig;
   database: DatabaseConfig;
   auth: AuthConfig;
   vault: VaultConfig;
   webhooks: WebhooksConfig;
   ghl: GhlConfig;
+  notifications: NotificationsConfig;
 }
 
 export class ConfigError extends Error {
@@ -97,13 +107,16 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(cleaned);
   const parsedGhl = ghlEnvSchema.safeParse(cleaned);
+  const parsedNotifications = notificationsEnvSchema.safeParse(cleaned);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map(describeIssue)),
     ...(parsedGhl.success ? [] : parsedGhl.error.issues.map(describeIssue)),
+    ...(parsedNotifications.success ? [] : parsedNotifications.error.issues.map(describeIssue)),
     ...findCrossFieldProblems(cleaned),
     ...findGhlConfigProblems(cleaned),
+    ...findNotificationsConfigProblems(cleaned),
   ];
-  if (!parsed.success || !parsedGhl.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || !parsedGhl.success || !parsedNotifications.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   const vaultKeys = env.VAULT_KEYS ? parseVaultKeys(env.VAULT_KEYS) : undefined;
   const activeKeyId = env.VAULT_ACTIVE_KEY_ID ?? (vaultKeys ? [...vaultKeys.keys()].at(-1) : undefined);
@@ -112,6 +125,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   }
   return {
     ghl: readGhlConfig(parsedGhl.data),
+    notifications: readNotificationsConfig(parsedNotifications.data),
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     http: {
@@ -124,6 +138,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       metricsScrapeToken: env.METRICS_SCRAPE_TOKEN,
     },
     httpClient: { refuseCallsInTransaction: env.HTTP_CLIENT_TRANSACTION_GUARD === 'on' },
+    jobs: { workerConcurrency: env.JOB_WORKER_CONCURRENCY, leaseSeconds: env.JOB_LEASE_SECONDS },
     database: env.DATABASE_URL
       ? { engine: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
       : { engine: 'pglite', dataDir: env.PGLITE_DATA_DIR, thread: env.PGLITE_THREAD },

@@ -3,6 +3,7 @@ import { GhlRuntimeConflictError, resolveGhlRuntime, type GhlRuntime } from './g
 import { startBackgroundWork, wireApp } from './wire.js';
 import { Scheduler } from '../platform/scheduler/index.js';
 import { systemClock } from '../platform/clock/clock.js';
+import { capturedSourceOf, resolveNotificationsRuntime } from './notifications-runtime.js';
 
 /**
  * API server entry shared by `npm run api` and `npm start` (which also runs the webhook workers and
@@ -26,13 +27,17 @@ export async function startApi(processName: string, options: { withWorkers?: boo
   }
   // The sandbox signs webhooks with its own keys (an explicitly set key equal to them was checked
   // above); GHL's published keys stay the default otherwise.
-  const effectiveConfig = ghlRuntime.webhookPublicKeys
+  const withGhl = ghlRuntime.webhookPublicKeys
     ? { ...config, webhooks: { ...config.webhooks, ghlEd25519PublicKeyPem: ghlRuntime.webhookPublicKeys.ed25519Pem, ghlRsaPublicKeyPem: ghlRuntime.webhookPublicKeys.rsaPem } }
     : config;
+  // Without notification providers configured (outside production) the provider fakes stand in for them.
+  const notificationsRuntime = await resolveNotificationsRuntime(withGhl, logger);
+  const effectiveConfig = notificationsRuntime.config;
   const wired = await wireApp({
     ...booted,
     config: effectiveConfig,
     collectProcessMetrics: true,
+    ...(notificationsRuntime.fakes ? { capturedMessages: capturedSourceOf(notificationsRuntime.fakes) } : {}),
     ...(ghlRuntime.mode === 'unconfigured'
       ? {}
       : {
@@ -57,6 +62,10 @@ export async function startApi(processName: string, options: { withWorkers?: boo
       : ghlRuntime.mode === 'ghl'
         ? `  GHL:      ${ghlRuntime.apiBaseUrl} — install: ${base}/api/oauth/install`
         : '  GHL:      not configured (set GHL_CLIENT_ID and GHL_CLIENT_SECRET)';
+  const fakes = notificationsRuntime.fakes;
+  const notifyLine = fakes
+    ? `  Notify:   provider fakes (SMTP ${fakes.smtp.host}:${fakes.smtp.port}, SendGrid/Resend/Twilio ${fakes.httpBaseUrl}) — inbox: ${base}/api/notifications/sandbox/messages`
+    : `  Notify:   ${effectiveConfig.notifications.emailProvider ?? 'no default email provider'}${effectiveConfig.notifications.twilio ? ' + Twilio' : ''}`;
   process.stdout.write(
     [
       '',
@@ -66,6 +75,7 @@ export async function startApi(processName: string, options: { withWorkers?: boo
       `  API docs: ${base}/docs`,
       `  Health:   ${base}/api/status`,
       ghlLine,
+      notifyLine,
       ...(config.http.host === '127.0.0.1' || config.http.host === 'localhost' || config.http.host === '::1'
         ? [`  Listening on ${config.http.host} only; set HOST=0.0.0.0 to accept connections from other machines`]
         : []),
@@ -78,6 +88,7 @@ export async function startApi(processName: string, options: { withWorkers?: boo
     async () => background?.stop(),
     async () => scheduler?.stop(),
     () => ghlRuntime.close(),
+    () => notificationsRuntime.close(),
     () => database.close(),
   ]);
   return wired;

@@ -18,6 +18,8 @@ import { createGhlModule, ghlInstallDirectory, type GhlConnection } from '../mod
 import type { AppModule } from '../platform/module/index.js';
 import { JobRunner, listenForJobs } from '../platform/jobs/index.js';
 import type { HttpExchange } from '../platform/http-client/index.js';
+import { createNotificationsModule, type CapturedMessagesSource, type NotificationsModule } from '../modules/notifications/index.js';
+import { buildNotificationsDeps } from './notifications-runtime.js';
 import type { ScheduledJob } from '../platform/scheduler/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,6 +47,8 @@ export interface WireOptions {
   onGhlExchange?: (exchange: HttpExchange) => void;
   /** false: register no module's webhook processors (pipeline tests plug in their own). Default true. */
   withDefaultProcessors?: boolean;
+  /** Sandbox mode: the provider fakes' inbox, listed at /api/notifications/sandbox/messages. */
+  capturedMessages?: CapturedMessagesSource;
 }
 
 export interface Wired {
@@ -60,6 +64,8 @@ export interface Wired {
   /** The GHL marketplace app (OAuth, tokens, client); undefined when no GHL (or sandbox) is configured. */
   ghl: GhlConnection | undefined;
   crm: CrmModule;
+  /** Other modules receive `notifications.notify` through their deps. */
+  notifications: NotificationsModule;
   /** Every module, in the order they were wired. */
   modules: readonly AppModule[];
   /** Cron jobs the scheduler runs once per slot across instances. */
@@ -99,7 +105,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
   const metrics = createMetrics({ collectProcessMetrics: options.collectProcessMetrics ?? false });
   // The operator dashboard (dashboard/, built into DASHBOARD_DIST) is served by the API process.
   registerStaticSite(app, { prefix: '/dashboard', root: options.dashboardDir ?? DASHBOARD_DIST, isRootRedirect: true, notBuiltHint: 'The dashboard is not built yet: run `npm run dashboard:build` (npm start and npm run api build it when its sources changed).\n' });
-  const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: 4, leaseSeconds: 60 } });
+  const jobs = new JobRunner({ database: options.database, logger: options.logger, settings: { concurrency: options.config.jobs.workerConcurrency, leaseSeconds: options.config.jobs.leaseSeconds } });
   const webhooks = createWebhooksModule({
     database: options.database,
     logger: options.logger,
@@ -162,7 +168,11 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     metricsScrapeToken: options.config.http.metricsScrapeToken,
   });
 
-  const modules: readonly AppModule[] = [health, tenantsModule, vaultModule, webhooks, ghl, crm];
+  const notifications = createNotificationsModule(
+    buildNotificationsDeps({ config: options.config, database: options.database, clock, generateId: ids, logger: options.logger, vault, metrics, serverSecret: options.jwtSecret, wakeJobs: () => jobs.wake(), captured: options.capturedMessages }),
+  );
+
+  const modules: readonly AppModule[] = [health, tenantsModule, vaultModule, webhooks, ghl, crm, notifications];
   const scheduledJobs: ScheduledJob[] = [];
   for (const module of modules) {
     module.registerRoutes?.(app);
@@ -172,7 +182,7 @@ export async function wireApp(options: WireOptions): Promise<Wired> {
     const { close } = module;
     if (close) app.addHook('onClose', () => close.call(module));
   }
-  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl: ghl.connection, crm, modules, scheduledJobs, metrics, jobs };
+  return { app, database: options.database, vault, tenants, logger: options.logger, webhooks, processors: webhooks.processors, ghl: ghl.connection, crm, notifications, modules, scheduledJobs, metrics, jobs };
 }
 
 /**

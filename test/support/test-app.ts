@@ -9,6 +9,8 @@ import { createLogger } from '../../src/platform/log/index.js';
 import { startBackgroundWork, wireApp, type Wired } from '../../src/main/wire.js';
 import { createTestDatabase, createTestPostgresDatabase, testDatabaseEngine, testDatabaseUrl } from './test-database.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
+import type { ProviderFakes } from '../../src/sandbox/providers/index.js';
+import { capturedSourceOf, withProviderFakes } from '../../src/main/notifications-runtime.js';
 
 export interface TestApp extends Wired {
   /** The configuration the app was wired with (on PostgreSQL: DATABASE_URL is the test database). */
@@ -32,7 +34,18 @@ export const TEST_GHL_REDIRECT_URI = 'http://127.0.0.1:9/api/oauth/callback';
  * test database, the pool is opened with the configured size as `bootstrap` opens it, and so the
  * webhook pipeline NOTIFYs on ingest and its workers (and the job runner, via startLiveApp) LISTEN.
  */
-export async function createTestApp(options: { env?: Record<string, string>; database?: Database; sandbox?: SandboxHandle; withDefaultProcessors?: boolean; ghlRedirectUri?: string } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: {
+    env?: Record<string, string>;
+    database?: Database;
+    sandbox?: SandboxHandle;
+    withDefaultProcessors?: boolean;
+    ghlRedirectUri?: string;
+    /** The notification provider fakes the app sends to (as `npm start` does in sandbox mode), with the default email provider. */
+    providerFakes?: ProviderFakes;
+    emailProvider?: 'smtp' | 'sendgrid' | 'resend';
+  } = {},
+): Promise<TestApp> {
   let database = options.database;
   let dropDatabase: () => Promise<void> = async () => undefined;
   let databaseUrl = database ? testDatabaseUrl(database) : undefined;
@@ -58,9 +71,10 @@ export async function createTestApp(options: { env?: Record<string, string>; dat
         : await createTestDatabase();
   }
   const sandbox = options.sandbox;
-  const config = sandbox
+  const withGhl = sandbox
     ? { ...loaded, webhooks: { ...loaded.webhooks, ghlEd25519PublicKeyPem: sandbox.webhookPublicKeys.ed25519Pem, ghlRsaPublicKeyPem: sandbox.webhookPublicKeys.rsaPem } }
     : loaded;
+  const config = options.providerFakes ? withProviderFakes(withGhl, options.providerFakes, options.emailProvider) : withGhl;
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -79,6 +93,7 @@ export async function createTestApp(options: { env?: Record<string, string>; dat
     keyRing,
     onGhlExchange: (exchange) => ghlExchanges.push(exchange),
     ...(options.withDefaultProcessors === false ? { withDefaultProcessors: false } : {}),
+    ...(options.providerFakes ? { capturedMessages: capturedSourceOf(options.providerFakes) } : {}),
     ...(sandbox
       ? { ghl: { apiBaseUrl: sandbox.baseUrl, authorizeUrl: sandbox.authorizeUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, redirectUri: options.ghlRedirectUri ?? TEST_GHL_REDIRECT_URI } }
       : {}),

@@ -49,8 +49,19 @@ export class HttpTimeoutError extends Error {
 }
 
 export class HttpNetworkError extends Error {
+  /** The socket error's code (ECONNREFUSED, ECONNRESET…) when the runtime gave one. */
+  get socketCode(): string | undefined {
+    let current: unknown = this.cause;
+    for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+      const code = (current as { code?: unknown }).code;
+      if (typeof code === 'string') return code;
+      current = current.cause;
+    }
+    return undefined;
+  }
+
   constructor(readonly endpoint: string, cause: unknown) {
-    super(`${endpoint} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`${endpoint} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'HttpNetworkError';
   }
 }

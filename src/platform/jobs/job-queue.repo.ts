@@ -46,6 +46,30 @@ export async function enqueueJob(tx: Executor, input: EnqueueJobInput): Promise<
   return { id: existing.id, isNew: false };
 }
 
+/**
+ * Many outbox writes in one statement (a notify() fanning out to many recipients). Same semantics
+ * as enqueueJob for each input; rows whose (kind, idempotencyKey) exists are left out. Answers how
+ * many were inserted.
+ */
+export async function enqueueJobs(tx: Executor, inputs: readonly EnqueueJobInput[]): Promise<number> {
+  if (inputs.length === 0) return 0;
+  const rows = inputs.map(
+    (input) =>
+      sql`(${input.kind}, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.companyId ?? null}, ${input.locationId ?? null}, ${input.idempotencyKey ?? null},
+        ${input.orderingKey ?? null}, ${input.priority ?? 0}::smallint, ${input.maxAttempts ?? 8}::int, coalesce(${input.runAt?.toISOString() ?? null}::timestamptz, now()))`,
+  );
+  const inserted = await queryRows<{ kind: string }>(
+    tx,
+    sql`insert into jobs (kind, payload, company_id, location_id, idempotency_key, ordering_key, priority, max_attempts, run_at)
+      values ${sql.join(rows, sql`, `)}
+      on conflict (kind, idempotency_key) do nothing
+      returning kind`,
+  );
+  const kinds = [...new Set(inserted.map((row) => row.kind))];
+  for (const kind of kinds) await tx.execute(sql`select pg_notify(${JOBS_NOTIFY_CHANNEL}, ${kind})`);
+  return inserted.length;
+}
+
 /** Jobs of these kinds waiting for a retry become due now (the cause of their failures was fixed). Answers how many. */
 export async function retryJobsNow(executor: Executor, input: { kinds: readonly string[]; locationId: string }): Promise<number> {
   const rows = await queryRows(
