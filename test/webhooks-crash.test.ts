@@ -262,10 +262,13 @@ describe('webhook pipeline under SIGKILL, with the product processors', () => {
         return isFinished(current, unique.length) ? current : undefined;
       }, 150_000, 'every event to be processed');
       expectExactlyOnce(summary, unique, acknowledgedBeforeCrash, runningAtCrash);
-      // The rows the dead worker held were finished by the survivor; both did real work.
+      // The rows the dead worker held were finished by the survivor. (Whether the doomed worker committed
+      // a batch before its kill depends on timing: it may die inside its first batch, which then commits nothing.)
       const byDelivery = new Map(summary.events.map((event) => [event.deliveryId, event]));
       for (const deliveryId of runningAtCrash) expect(byDelivery.get(deliveryId)?.lockedBy, deliveryId).toBe(survivorId);
-      expect(new Set(summary.events.map((event) => event.lockedBy))).toEqual(new Set([doomedId, survivorId]));
+      const finishers = new Set(summary.events.map((event) => event.lockedBy));
+      expect(finishers.has(survivorId)).toBe(true);
+      expect([...finishers].every((id) => id === doomedId || id === survivorId)).toBe(true);
       for (const service of [api, survivor]) service.process.kill('SIGTERM');
       expect(await Promise.all([api.exited, survivor.exited])).toEqual([0, 0]);
     } finally {
