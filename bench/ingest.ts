@@ -14,7 +14,6 @@ import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -22,6 +21,8 @@ import { sql } from 'drizzle-orm';
 import { openDatabase, queryRows, runMigrations, type Database } from '../src/platform/db/index.js';
 import { MIGRATIONS_FOLDER, REPO_ROOT } from '../src/main/wire.js';
 import { argon2PasswordHasher, tenantTables } from '../src/modules/tenants/index.js';
+// The lean keep-alive load client (pre-built request bytes, only status and length parsed) is shared with bench:workers.
+import { fmt, percentile, RawPool } from './support/webhook-load.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -92,77 +93,6 @@ function request(method: string, path: string, body?: Buffer, headers: Record<st
   });
 }
 
-/**
- * A lean HTTP/1.1 keep-alive client for the load itself: requests are pre-built bytes and only the
- * status line and content length of answers are parsed, so the generator sharing the machine's two
- * cores with the service costs as little CPU as possible.
- */
-class RawConnection {
-  private socket: Socket | undefined;
-  private buffer: Buffer = Buffer.alloc(0);
-  private pending: ((status: number) => void) | undefined;
-
-  private open(): Promise<Socket> {
-    if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
-    return new Promise((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
-      socket.setNoDelay(true);
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      const fail = () => {
-        this.socket = undefined;
-        this.buffer = Buffer.alloc(0);
-        const waiter = this.pending;
-        this.pending = undefined;
-        waiter?.(0);
-      };
-      socket.on('error', fail);
-      socket.on('close', fail);
-      this.socket = socket;
-    });
-  }
-
-  private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    const headerEnd = this.buffer.indexOf('\r\n\r\n');
-    if (headerEnd < 0) return;
-    const head = this.buffer.subarray(0, headerEnd).toString('latin1');
-    const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    if (this.buffer.length < headerEnd + 4 + length) return;
-    this.buffer = this.buffer.subarray(headerEnd + 4 + length);
-    const waiter = this.pending;
-    this.pending = undefined;
-    waiter?.(Number(head.slice(9, 12)));
-  }
-
-  async send(bytes: Buffer): Promise<number> {
-    const socket = await this.open();
-    return new Promise((resolve) => {
-      this.pending = resolve;
-      socket.write(bytes);
-    });
-  }
-}
-
-class RawPool {
-  private readonly idle: RawConnection[];
-  private readonly queue: ((connection: RawConnection) => void)[] = [];
-
-  constructor(size: number) {
-    this.idle = Array.from({ length: size }, () => new RawConnection());
-  }
-
-  async send(bytes: Buffer): Promise<number> {
-    const connection = this.idle.pop() ?? (await new Promise<RawConnection>((resolve) => this.queue.push(resolve)));
-    try {
-      return await connection.send(bytes);
-    } finally {
-      const next = this.queue.shift();
-      if (next) next(connection);
-      else this.idle.push(connection);
-    }
-  }
-}
-
 let pool: RawPool;
 
 function buildRequest(path: string, body: Buffer, headers: Record<string, string>): Buffer {
@@ -185,12 +115,6 @@ async function deliver(event: Signed, latencies: number[], statuses: Map<number,
   if (status === 200) acknowledged.add(event.webhookId);
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
 /**
  * With `--cpu-prof` in BENCH_SERVICE_NODE_ARGS, each phase's span on the monotonic clock V8's
  * profiles use (µs), for `bench/cpu-profile-top.ts --window`.
@@ -200,8 +124,6 @@ const monotonicMicros = () => process.hrtime.bigint() / 1000n;
 function printPhaseClock(phase: string, fromMicros: bigint): void {
   if (isProfiling) console.log(`  (profile window of ${phase}: --window=${fromMicros}..${monotonicMicros()})`);
 }
-
-const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 
 async function runClosedLoop(seconds: number, work: () => Promise<boolean>): Promise<{ count: number; elapsedSeconds: number }> {
   const deadline = performance.now() + seconds * 1000;
@@ -323,7 +245,7 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const token = await login();
-    pool = new RawPool(Math.max(CONCURRENCY, 128));
+    pool = new RawPool(port, Math.max(CONCURRENCY, 128));
     console.log(`\nbench:ingest — ${engine}, ${cpus().length} CPUs, ${SECONDS} s per phase, ${CONCURRENCY} connections at max rate${INGEST_ONLY ? ', ingest only (no workers)' : ', workers in the same process'}\n`);
 
     // Warm-up (JIT, pools); not measured.
