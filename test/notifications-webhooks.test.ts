@@ -223,7 +223,14 @@ describe('the deliveries summary the dashboard reads', () => {
       const refusedRetrying = await live.app.app.inject({ method: 'POST', url: `/api/notifications/deliveries/${toDown!.id}/resend`, headers: bearer(agency.token) });
       expect(refusedRetrying.statusCode).toBe(409);
       expect(refusedRetrying.json().error.message).toContain('still queued');
-      expect((await getDelivery(live.app, agency.token, email!.id))).toMatchObject({ isResendable: true });
+      expect(await getDelivery(live.app, agency.token, email!.id)).toMatchObject({ isResendable: true });
+      // A finished webhook delivery whose endpoint is disabled (or deleted) would only be skipped: refused up front.
+      await live.app.app.inject({ method: 'PATCH', url: `/api/notifications/webhook-endpoints/${flaky.id}`, headers: bearer(agency.token), payload: { isEnabled: false } });
+      const refusedDisabled = await live.app.app.inject({ method: 'POST', url: `/api/notifications/deliveries/${toFlaky!.id}/resend`, headers: bearer(agency.token) });
+      expect(refusedDisabled.json().error).toMatchObject({ code: 'not_resendable', message: expect.stringContaining('is disabled') });
+      await live.app.app.inject({ method: 'DELETE', url: `/api/notifications/webhook-endpoints/${flaky.id}`, headers: bearer(agency.token) });
+      const refusedDeleted = await live.app.app.inject({ method: 'POST', url: `/api/notifications/deliveries/${toFlaky!.id}/resend`, headers: bearer(agency.token) });
+      expect(refusedDeleted.json().error).toMatchObject({ code: 'not_resendable', message: 'The webhook endpoint of this delivery was deleted' });
 
       // Another agency sees none of it; a location member is refused; the window is validated.
       const theirs = await live.app.app.inject({ method: 'GET', url: '/api/notifications/deliveries/summary', headers: bearer(other.token) });

@@ -4,7 +4,7 @@ import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { findLocationGhlLink } from '../tenants/index.js';
 import { withAgency, type AccessError } from './agency-access.js';
-import { countDeliveries, findDelivery, insertDeliveries, listCompanyDeliveryIds, listEndpoints, listLatestEndpointDeliveries, selectDeliveries, type DeliveryRow } from './notifications.repo.js';
+import { countDeliveries, findDelivery, insertDeliveries, findEndpoint, listCompanyDeliveryIds, listEndpoints, listLatestEndpointDeliveries, selectDeliveries, type DeliveryRow } from './notifications.repo.js';
 import type { capturedMessageSchema, deliveryPageSchema, deliverySummarySchema, deliveryViewSchema, listDeliveriesQuerySchema, sendBodySchema } from './notifications.schemas.js';
 import { JOB_KINDS, type Channel, type DeliveryStatus, type NotificationsDeps } from './notifications.types.js';
 import { notifyDeliveries } from './notify.js';
@@ -87,6 +87,12 @@ export async function resendDelivery(deps: DeliveryDeps, principal: Principal, d
     if (!original || original.companyId !== companyId) return fail('not_found', 'Delivery not found');
     const refusal = findResendRefusal(original);
     if (refusal !== undefined) return fail('not_resendable', refusal);
+    if (original.channel === 'webhook') {
+      // The send job would only skip it: say so now, while the operator is looking.
+      const endpoint = await findEndpoint(tx, companyId, original.recipient);
+      if (!endpoint) return fail('not_resendable', 'The webhook endpoint of this delivery was deleted');
+      if (!endpoint.isEnabled) return fail('not_resendable', 'The webhook endpoint of this delivery is disabled; enable it again before resending');
+    }
     const now = deps.clock.now();
     const id = deps.generateId('dlv');
     const [row] = await insertDeliveries(tx, [
