@@ -78,6 +78,19 @@ describe('live streams the dashboard subscribes to', () => {
     }
   });
 
+  it('streams the notifications summary to a ticket; outside sandbox mode it says there is no sandbox inbox, whose route answers 404', async () => {
+    const ticket = await ticketFor(agencyA.token);
+    const stream = await firstEvent(`/api/notifications/deliveries/summary?hours=168&ticket=${encodeURIComponent(ticket)}`, {});
+    expect(stream).toMatchObject({ status: 200, event: 'summary', data: { hasSandboxInbox: false, byChannel: [], endpoints: [] } });
+    expect((await firstEvent('/api/notifications/deliveries/summary', {})).status).toBe(401);
+    const member = await createLocationUser(app, agencyA.token, agencyA.locationIds[0] ?? '', 'location_member');
+    const refused = await firstEvent('/api/notifications/deliveries/summary', bearer(member.token));
+    expect(refused).toMatchObject({ status: 403, contentType: expect.stringContaining('application/json') });
+    const inbox = await app.app.inject({ method: 'GET', url: '/api/notifications/sandbox/messages', headers: bearer(agencyA.token) });
+    expect(inbox.statusCode).toBe(404);
+    expect(inbox.json().error.code).toBeDefined();
+  });
+
   it('lets a location member stream their own location only', async () => {
     const member = await createLocationUser(app, agencyA.token, agencyA.locationIds[0] ?? '', 'location_member');
     expect((await firstEvent(`/api/sync/health/${agencyA.locationIds[0] ?? ''}`, bearer(member.token))).status).toBe(200);
@@ -100,8 +113,9 @@ describe('live streams the dashboard subscribes to', () => {
 
   it('documents the dashboard’s endpoints in the OpenAPI document', async () => {
     const doc = (await app.app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, Record<string, { summary?: string }>> }>();
-    for (const path of ['/api/auth/session', '/api/auth/session/register', '/api/auth/demo-session', '/api/webhooks/series', '/api/webhooks/overview']) expect(doc.paths[path], path).toBeDefined();
+    for (const path of ['/api/auth/session', '/api/auth/session/register', '/api/auth/demo-session', '/api/webhooks/series', '/api/webhooks/overview', '/api/notifications/deliveries/summary']) expect(doc.paths[path], path).toBeDefined();
     expect(doc.paths['/api/sync/health/{locationId}']?.get?.summary).toContain('text/event-stream');
+    expect(doc.paths['/api/notifications/deliveries/summary']?.get?.summary).toContain('text/event-stream');
     expect(doc.paths['/dashboard/']).toBeUndefined();
   });
 });

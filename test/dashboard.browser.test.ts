@@ -9,6 +9,8 @@ import { queryRows } from '../src/platform/db/index.js';
 import { HMAC_SIGNATURE_HEADER, signHmacSha256Hex } from '../src/modules/webhooks/index.js';
 import { DEMO_ACCOUNTS } from '../src/modules/tenants/index.js';
 import { startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
+import { startProviderFakes, type ProviderFakes } from '../src/sandbox/providers/index.js';
+import { startHookReceiver, type HookReceiver } from './notifications-kit.js';
 import { BROWSER_ARTIFACTS_DIR, browserAvailability, launchChromium } from './support/browser.js';
 import { loadGhlExample } from './support/ghl-webhook-examples.js';
 import { findFreePort, waitFor } from './support/spawn-service.js';
@@ -21,6 +23,8 @@ const HMAC_INTEGRATION = 'dash-browser-test';
 const HMAC_SECRET = 'dash-browser-test-secret-0123456789';
 
 let sandbox: SandboxHandle;
+let fakes: ProviderFakes;
+let hooks: HookReceiver;
 let app: TestApp;
 let stopWorkers: () => Promise<void>;
 let base: string;
@@ -45,6 +49,36 @@ async function sendContactWebhook(ghlLocationId: string, contactId: string): Pro
 async function statusOf(id: string): Promise<string | undefined> {
   const [row] = await queryRows<{ status: string }>(app.database.db, sql`select status from webhook_events where id = ${id}::bigint`);
   return row?.status;
+}
+
+/** The demo agency admin through the public API (what an integration would do), as a bearer token. */
+async function apiAs(token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+interface ApiDelivery {
+  id: string;
+  channel: string;
+  recipient: string;
+  status: string;
+  reason: string | null;
+}
+
+async function waitForDeliveryStatus(token: string, id: string, statuses: readonly string[]): Promise<ApiDelivery> {
+  return waitFor(
+    async () => {
+      const { json } = await apiAs(token, 'GET', `/api/notifications/deliveries/${id}`);
+      const delivery = json as ApiDelivery;
+      return statuses.includes(delivery.status) ? delivery : undefined;
+    },
+    20_000,
+    `delivery ${id} to be ${statuses.join(' or ')}`,
+  );
 }
 
 async function screenshot(name: string): Promise<void> {
@@ -72,12 +106,17 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     const build = await ensureDashboardBuilt();
     figures.javascriptGzipBytes = build.javascriptGzipBytes;
     sandbox = await startSandbox({ port: 0, seed: 12, locations: 2, contacts: 15 });
+    // Sandbox mode for notifications too: email goes to the SMTP capture server, as `npm start` wires it.
+    fakes = await startProviderFakes();
+    hooks = await startHookReceiver();
     const port = await findFreePort();
     base = `http://127.0.0.1:${port}`;
     app = await createTestApp({
       sandbox,
+      providerFakes: fakes,
       ghlRedirectUri: `${base}/api/oauth/callback`,
       env: {
+        PUBLIC_URL: base,
         WEBHOOK_MAX_ATTEMPTS: '2',
         WEBHOOK_RETRY_BASE_SECONDS: '0',
         WEBHOOK_WORKER_IDLE_MS: '50',
@@ -106,6 +145,8 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     await stopWorkers?.();
     await app?.close();
     await sandbox?.close();
+    await fakes?.close();
+    await hooks?.close();
   });
 
   it('keeps the first load under 300 KB of gzipped JavaScript', async () => {
@@ -231,9 +272,106 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     await screenshot('sync-health');
   });
 
+  it('shows notification deliveries by channel and status, resends a failed email, shows endpoint health and a refused resend in words, and the sandbox inbox', async () => {
+    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: DEMO_ACCOUNTS.adminEmail, password: DEMO_ACCOUNTS.password }) });
+    const token = ((await login.json()) as { token: string }).token;
+    hooks.respond = (hook) => ({ status: hook.path === '/dash-down' ? 500 : 200 });
+    for (const path of ['/dash-ok', '/dash-down']) {
+      const created = await apiAs(token, 'POST', '/api/notifications/webhook-endpoints', { url: `${hooks.url}${path}`, eventTypes: ['order.shipped'] });
+      expect(created.status).toBe(201);
+    }
+    const endpointIdOf = async (path: string) => ((await apiAs(token, 'GET', '/api/notifications/webhook-endpoints')).json as { id: string; url: string }[]).find((endpoint) => endpoint.url.endsWith(path))?.id ?? '';
+    const okEndpoint = await endpointIdOf('/dash-ok');
+    const downEndpoint = await endpointIdOf('/dash-down');
+    // One email to the SMTP capture server, and the event to both endpoints (one answers 500).
+    const shipped = await apiAs(token, 'POST', '/api/notifications/send', { event: 'order.shipped', recipients: [{ email: 'ada@example.com', name: 'Ada' }], data: { subject: 'Your order 1001 shipped', message: 'It is on its way.' } });
+    expect(shipped.status).toBe(202);
+    const shippedRows = (shipped.json as { deliveries: ApiDelivery[] }).deliveries;
+    const email = shippedRows.find((row) => row.channel === 'email');
+    const toOk = shippedRows.find((row) => row.recipient === okEndpoint);
+    const toDown = shippedRows.find((row) => row.recipient === downEndpoint);
+    await waitForDeliveryStatus(token, email!.id, ['sent']);
+    await waitForDeliveryStatus(token, toOk!.id, ['delivered']);
+    await waitFor(async () => ((await apiAs(token, 'GET', `/api/notifications/deliveries/${toDown!.id}`)).json as ApiDelivery).reason?.startsWith('retrying') || undefined, 20_000, 'the failing endpoint to be retried');
+    // The agency switches to SendGrid with a wrong API key: the next email fails for good, at once (auth_failed).
+    expect((await apiAs(token, 'PUT', '/api/notifications/settings', { emailProvider: 'sendgrid', emailFrom: 'billing@demo.test', emailSecret: 'SG.wrong-key' })).status).toBe(200);
+    const due = await apiAs(token, 'POST', '/api/notifications/send', { event: 'invoice.due', recipients: [{ email: 'bob@example.com' }], data: { subject: 'Invoice 77 is due', message: 'Please pay.' } });
+    const failedId = (due.json as { deliveries: ApiDelivery[] }).deliveries[0]?.id ?? '';
+    const failed = await waitForDeliveryStatus(token, failedId, ['failed']);
+    expect(failed.reason).toContain('auth_failed');
+    // …and fixes the key; the failed email is then resent from the dashboard.
+    expect((await apiAs(token, 'PUT', '/api/notifications/settings', { emailSecret: fakes.sendgridApiKey })).status).toBe(200);
+
+    await openView('Notifications');
+    await page.getByText('Live', { exact: true }).first().waitFor();
+    const counts = page.getByTestId('channel-counts');
+    const emailCounts = counts.locator('tbody tr', { hasText: 'Email' });
+    await expect.poll(async () => (await emailCounts.locator('td').allTextContents()).map((cell) => cell.trim()), { timeout: 15_000 }).toEqual(['2', '1', '0', '1', '0', '0', '0', '0']);
+    // Webhooks: one delivered, one retrying (its second attempt comes 5 s after the first, the third after 5 min).
+    const webhookCounts = counts.locator('tbody tr', { hasText: 'Webhook' });
+    await expect.poll(async () => (await webhookCounts.locator('td').allTextContents()).map((cell) => cell.trim()), { timeout: 15_000 }).toEqual(['2', '0', '1', '0', '0', '0', '1', '1']);
+    expect(await page.getByTestId('delivery-stats').locator('.stat', { hasText: 'Retried' }).locator('.stat-value').textContent()).toBe('1');
+    expect(await page.getByTestId('delivery-stats').locator('.stat', { hasText: 'Failed' }).locator('.stat-value').textContent()).toBe('1');
+
+    const table = page.getByTestId('deliveries-table');
+    const rowOf = (id: string) => table.locator(`tr[data-delivery-id="${id}"]`);
+    await rowOf(email!.id).waitFor();
+    expect(await rowOf(email!.id).textContent()).toContain('ada@example.com');
+    expect(await rowOf(email!.id).locator('.pill').textContent()).toBe('sent');
+    expect(await rowOf(email!.id).textContent()).toContain('smtp');
+    const failedRow = rowOf(failedId);
+    expect(await failedRow.locator('.pill').textContent()).toBe('failed');
+    expect(await failedRow.textContent()).toContain(failed.reason ?? 'no reason');
+    expect(await rowOf(toDown!.id).textContent()).toContain('retrying: HTTP 500');
+    expect(await rowOf(toDown!.id).getByRole('button', { name: /Resend/ }).count()).toBe(0);
+
+    // Filters: failed email only.
+    await page.getByLabel('Channel').selectOption('email');
+    await page.getByLabel('Status').selectOption('failed');
+    await expect.poll(async () => table.locator('tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    expect(page.url()).toContain('status=failed');
+    await screenshot('notifications-failed');
+    await failedRow.getByRole('button', { name: `Resend delivery ${failedId}` }).click();
+    await page.getByText(`Delivery ${failedId} is being sent again as`).waitFor();
+    await page.getByLabel('Status').selectOption('');
+    const resent = table.locator('tbody tr', { hasText: `resend of ${failedId}` });
+    await expect.poll(async () => (await resent.locator('.pill').textContent())?.trim(), { timeout: 20_000 }).toBe('sent');
+    expect(await resent.textContent()).toContain('bob@example.com');
+
+    // Endpoint health: the failing one since its first failure, the healthy one delivered.
+    await page.getByLabel('Channel').selectOption('webhook');
+    const health = page.getByTestId('endpoint-health');
+    const down = health.locator('tbody tr', { hasText: '/dash-down' });
+    const ok = health.locator('tbody tr', { hasText: '/dash-ok' });
+    expect(await down.textContent()).toMatch(/enabled.*ago.*queued.*retrying: HTTP 500/);
+    expect(await ok.textContent()).toMatch(/enabled.*not failing.*delivered/);
+    // Another admin disables the healthy endpoint meanwhile: the resend is refused, and the page says why.
+    expect((await apiAs(token, 'PATCH', `/api/notifications/webhook-endpoints/${okEndpoint}`, { isEnabled: false })).status).toBe(200);
+    await rowOf(toOk!.id).getByRole('button', { name: `Resend delivery ${toOk!.id}` }).click();
+    await expect.poll(() => page.getByTestId('resend-error').textContent()).toContain('The webhook endpoint of this delivery is disabled; enable it again before resending');
+    await expect.poll(async () => ok.locator('.pill').first().textContent(), { timeout: 15_000 }).toBe('disabled');
+    await screenshot('notifications');
+
+    // The sandbox inbox: what the SMTP capture server received, this agency's only.
+    await page.getByRole('tab', { name: 'Sandbox inbox' }).click();
+    const inbox = page.getByTestId('sandbox-inbox');
+    await inbox.waitFor();
+    const toAda = inbox.locator('tbody tr', { hasText: 'ada@example.com' });
+    expect(await toAda.textContent()).toContain('Your order 1001 shipped');
+    expect(await toAda.textContent()).toContain('It is on its way.');
+    expect(await toAda.textContent()).toContain('Email');
+    const toBob = inbox.locator('tbody tr', { hasText: 'bob@example.com' });
+    expect(await toBob.count()).toBe(1);
+    expect(await toBob.textContent()).toContain('Invoice 77 is due');
+    expect(await toBob.textContent()).toContain('sendgrid');
+    await screenshot('notifications-inbox');
+    await page.getByRole('tab', { name: 'Deliveries' }).click();
+    await page.getByTestId('channel-counts').waitFor();
+  });
+
   it('is readable at 390 px, keyboard-usable and follows the colour scheme', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [title, name] of [['System', 'system'], ['Dead letters', 'dead-letters'], ['Installs', 'installs'], ['Sync health', 'sync-health']] as const) {
+    for (const [title, name] of [['System', 'system'], ['Dead letters', 'dead-letters'], ['Installs', 'installs'], ['Sync health', 'sync-health'], ['Notifications', 'notifications']] as const) {
       await openView(title);
       await page.waitForTimeout(300);
       await expectNoHorizontalScroll();

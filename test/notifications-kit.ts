@@ -83,6 +83,7 @@ export interface DeliveryBody {
   providerMessageId: string | null;
   notBefore: string | null;
   resendOf: string | null;
+  isResendable: boolean;
 }
 
 export async function getDelivery(app: TestApp, token: string, id: string): Promise<DeliveryBody> {

@@ -5,7 +5,7 @@ import { queryRows } from '../src/platform/db/index.js';
 import { createAgency, createLocationUser } from './support/factories.js';
 import { bearer } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { send, startHookReceiver, startLiveNotifications, waitForDelivery, type HookReceiver, type LiveNotifications, type ReceivedHook } from './notifications-kit.js';
+import { getDelivery, send, startHookReceiver, startLiveNotifications, waitForDelivery, type HookReceiver, type LiveNotifications, type ReceivedHook } from './notifications-kit.js';
 
 let live: LiveNotifications;
 let receiver: HookReceiver;
@@ -159,6 +159,91 @@ describe('outbound webhooks (Standard Webhooks)', () => {
     expect(hooks).toHaveLength(2);
     expect(JSON.parse(hooks[0]!.body)).toMatchObject({ type: 'webhook.test' });
     expect(hooks[1]!.headers['webhook-id']).toBe(hooks[0]!.headers['webhook-id']);
+  });
+});
+
+interface SummaryBody {
+  since: string;
+  hasSandboxInbox: boolean;
+  byChannel: { channel: string; status: string; total: number; retried: number }[];
+  endpoints: { id: string; url: string; isEnabled: boolean; failingSince: string | null; lastFailureReason: string | null; lastSuccessAt: string | null; lastDelivery: { id: string; status: string; reason: string | null; attempts: number } | null }[];
+}
+
+describe('the deliveries summary the dashboard reads', () => {
+  it('counts by channel and status with retried deliveries, shows each endpoint’s health and last status, flags the sandbox inbox, and refuses resends that would send twice', async () => {
+    const agency = await createAgency(live.app);
+    const other = await createAgency(live.app);
+    const flaky = await createEndpoint(agency.token, { url: `${receiver.url}/summary-flaky`, eventTypes: ['summary.check'] });
+    const down = await createEndpoint(agency.token, { url: `${receiver.url}/summary-down`, eventTypes: ['summary.check'] });
+    const idle = await createEndpoint(agency.token, { url: `${receiver.url}/summary-idle`, eventTypes: ['never.sent'] });
+    let flakyCalls = 0;
+    receiver.respond = (hook) => (hook.path === '/summary-down' || (hook.path === '/summary-flaky' && ++flakyCalls === 1) ? { status: 500 } : { status: 200 });
+    try {
+      const deliveries = await send(live.app, agency.token, {
+        event: 'summary.check',
+        recipients: [{ email: 'summary@example.com' }, { name: 'No address', channels: ['email'] }],
+        data: { subject: 'Summary', message: 'M' },
+      });
+      const email = deliveries.find((row) => row.channel === 'email' && row.recipient === 'summary@example.com');
+      const noAddress = deliveries.find((row) => row.channel === 'email' && row.recipient === '');
+      const toFlaky = deliveries.find((row) => row.recipient === flaky.id);
+      const toDown = deliveries.find((row) => row.recipient === down.id);
+      expect(noAddress).toMatchObject({ status: 'failed', isResendable: false });
+      await waitForDelivery(live.app, agency.token, email!.id, ['sent']);
+      await waitForDelivery(live.app, agency.token, toFlaky!.id, ['delivered'], 20_000);
+      const retrying = await waitFor(async () => {
+        const row = await getDelivery(live.app, agency.token, toDown!.id);
+        return row.status === 'queued' && row.reason === 'retrying: HTTP 500' && row.attempts === 2 ? row : undefined;
+      }, 20_000, 'the delivery to the failing endpoint to be retrying after its second attempt (the third is due in 5 min)');
+
+      const response = await live.app.app.inject({ method: 'GET', url: '/api/notifications/deliveries/summary?hours=1', headers: bearer(agency.token) });
+      expect(response.statusCode).toBe(200);
+      const summary = response.json<SummaryBody>();
+      expect(summary.hasSandboxInbox).toBe(true);
+      expect(new Date(summary.since).getTime()).toBeGreaterThan(Date.now() - 3600_000 - 60_000);
+      expect(summary.byChannel).toEqual(
+        expect.arrayContaining([
+          { channel: 'email', status: 'sent', total: 1, retried: 0 },
+          { channel: 'email', status: 'failed', total: 1, retried: 0 },
+          { channel: 'webhook', status: 'delivered', total: 1, retried: 1 },
+          { channel: 'webhook', status: 'queued', total: 1, retried: 1 },
+        ]),
+      );
+      expect(summary.byChannel).toHaveLength(4);
+      const health = new Map(summary.endpoints.map((endpoint) => [endpoint.id, endpoint]));
+      expect(health.get(flaky.id)).toMatchObject({ isEnabled: true, failingSince: null, lastSuccessAt: expect.any(String), lastDelivery: { id: toFlaky!.id, status: 'delivered', attempts: 2 } });
+      expect(health.get(down.id)).toMatchObject({ isEnabled: true, failingSince: expect.any(String), lastFailureReason: 'HTTP 500', lastDelivery: { id: toDown!.id, status: 'queued', reason: 'retrying: HTTP 500', attempts: 2 } });
+      expect(health.get(idle.id)).toMatchObject({ lastDelivery: null, failingSince: null });
+
+      // Resends: a delivery with no address, and one still retrying, are refused with the reason in words.
+      const refusedNoAddress = await live.app.app.inject({ method: 'POST', url: `/api/notifications/deliveries/${noAddress!.id}/resend`, headers: bearer(agency.token) });
+      expect(refusedNoAddress.statusCode).toBe(409);
+      expect(refusedNoAddress.json().error).toMatchObject({ code: 'not_resendable', message: 'This delivery has no address to send to' });
+      expect(retrying.isResendable).toBe(false);
+      const refusedRetrying = await live.app.app.inject({ method: 'POST', url: `/api/notifications/deliveries/${toDown!.id}/resend`, headers: bearer(agency.token) });
+      expect(refusedRetrying.statusCode).toBe(409);
+      expect(refusedRetrying.json().error.message).toContain('still queued');
+      expect(await getDelivery(live.app, agency.token, email!.id)).toMatchObject({ isResendable: true });
+      // A finished webhook delivery whose endpoint is disabled (or deleted) would only be skipped: refused up front.
+      await live.app.app.inject({ method: 'PATCH', url: `/api/notifications/webhook-endpoints/${flaky.id}`, headers: bearer(agency.token), payload: { isEnabled: false } });
+      const refusedDisabled = await live.app.app.inject({ method: 'POST', url: `/api/notifications/deliveries/${toFlaky!.id}/resend`, headers: bearer(agency.token) });
+      expect(refusedDisabled.json().error).toMatchObject({ code: 'not_resendable', message: expect.stringContaining('is disabled') });
+      await live.app.app.inject({ method: 'DELETE', url: `/api/notifications/webhook-endpoints/${flaky.id}`, headers: bearer(agency.token) });
+      const refusedDeleted = await live.app.app.inject({ method: 'POST', url: `/api/notifications/deliveries/${toFlaky!.id}/resend`, headers: bearer(agency.token) });
+      expect(refusedDeleted.json().error).toMatchObject({ code: 'not_resendable', message: 'The webhook endpoint of this delivery was deleted' });
+
+      // Another agency sees none of it; a location member is refused; the window is validated.
+      const theirs = await live.app.app.inject({ method: 'GET', url: '/api/notifications/deliveries/summary', headers: bearer(other.token) });
+      expect(theirs.json<SummaryBody>()).toMatchObject({ byChannel: [], endpoints: [] });
+      const member = await createLocationUser(live.app, agency.token, agency.locationIds[0] as string, 'location_member');
+      expect((await live.app.app.inject({ method: 'GET', url: '/api/notifications/deliveries/summary', headers: bearer(member.token) })).statusCode).toBe(403);
+      const badWindow = await live.app.app.inject({ method: 'GET', url: '/api/notifications/deliveries/summary?hours=0', headers: bearer(agency.token) });
+      expect(badWindow.statusCode).toBe(400);
+      expect(badWindow.json().error.code).toBe('validation_failed');
+    } finally {
+      receiver.respond = () => ({ status: 200 });
+      await live.app.app.inject({ method: 'DELETE', url: `/api/notifications/webhook-endpoints/${down.id}`, headers: bearer(agency.token) });
+    }
   });
 });
 

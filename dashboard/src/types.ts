@@ -200,3 +200,66 @@ export interface Reconciliation {
   latest: ReconcileRun | null;
   runs: ReconcileRun[];
 }
+
+export type NotificationChannel = 'email' | 'sms' | 'webhook';
+export type DeliveryStatus = 'queued' | 'waiting' | 'sending' | 'sent' | 'delivered' | 'bounced' | 'failed' | 'skipped';
+
+export interface NotificationDelivery {
+  id: string;
+  locationId: string | null;
+  event: string;
+  channel: NotificationChannel;
+  recipient: string;
+  provider: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  providerMessageId: string | null;
+  reason: string | null;
+  isTransactional: boolean;
+  notBefore: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  resendOf: string | null;
+  isResendable: boolean;
+}
+
+export interface DeliveryPage {
+  items: NotificationDelivery[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface EndpointHealth {
+  id: string;
+  url: string;
+  isEnabled: boolean;
+  failingSince: string | null;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastFailureReason: string | null;
+  lastDelivery: { id: string; status: DeliveryStatus; reason: string | null; attempts: number; at: string } | null;
+}
+
+export interface DeliverySummary {
+  since: string;
+  hasSandboxInbox: boolean;
+  byChannel: { channel: NotificationChannel; status: DeliveryStatus; total: number; retried: number }[];
+  endpoints: EndpointHealth[];
+}
+
+export interface CapturedMessage {
+  id: string;
+  channel: 'email' | 'sms';
+  provider: string;
+  from: string;
+  to: string;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  deliveryId: string | null;
+  capturedAt: string;
+}

@@ -1,5 +1,6 @@
 import { deadLettersView } from './dead-letters.view.js';
 import { installsView } from './installs.view.js';
+import { notificationsView } from './notifications.view.js';
 import { syncHealthView } from './sync-health.view.js';
 import { systemView } from './system.view.js';
 import type { DashboardView } from './view.js';
@@ -9,4 +10,4 @@ import type { DashboardView } from './view.js';
  * (integrations, notifications, orders, leads, payments) adds one `<name>.view.tsx` file and one
  * entry here; the frame does the rest (navigation, routing, session, roles).
  */
-export const DASHBOARD_VIEWS: readonly DashboardView[] = [systemView, deadLettersView, installsView, syncHealthView];
+export const DASHBOARD_VIEWS: readonly DashboardView[] = [systemView, deadLettersView, installsView, syncHealthView, notificationsView];

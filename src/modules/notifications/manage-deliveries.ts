@@ -4,7 +4,7 @@ import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { findLocationGhlLink } from '../tenants/index.js';
 import { withAgency, type AccessError } from './agency-access.js';
-import { countDeliveries, findDelivery, insertDeliveries, listCompanyDeliveryIds, listEndpoints, selectDeliveries, type DeliveryRow } from './notifications.repo.js';
+import { countDeliveries, findDelivery, insertDeliveries, findEndpoint, listCompanyDeliveryIds, listEndpoints, listLatestEndpointDeliveries, selectDeliveries, type DeliveryRow } from './notifications.repo.js';
 import type { capturedMessageSchema, deliveryPageSchema, deliverySummarySchema, deliveryViewSchema, listDeliveriesQuerySchema, sendBodySchema } from './notifications.schemas.js';
 import { JOB_KINDS, type Channel, type DeliveryStatus, type NotificationsDeps } from './notifications.types.js';
 import { notifyDeliveries } from './notify.js';
@@ -13,6 +13,16 @@ export type DeliveryView = z.infer<typeof deliveryViewSchema>;
 type DeliveryDeps = Pick<NotificationsDeps, 'database' | 'clock' | 'generateId' | 'settings' | 'wakeJobs' | 'captured'>;
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+/** Still on its way: the job will send it (or is retrying it), so a resend would send it twice. */
+const IN_PROGRESS_STATUSES: ReadonlySet<string> = new Set<DeliveryStatus>(['queued', 'waiting', 'sending']);
+
+/** Why a delivery cannot be sent again, or undefined when it can (pure: the view and the use case share it). */
+export function findResendRefusal(row: Pick<DeliveryRow, 'recipient' | 'status'>): string | undefined {
+  if (row.recipient === '') return 'This delivery has no address to send to';
+  if (IN_PROGRESS_STATUSES.has(row.status)) return `This delivery is still ${row.status}; it can be sent again once it has finished`;
+  return undefined;
+}
 
 export function toDeliveryView(row: DeliveryRow): DeliveryView {
   return {
@@ -32,6 +42,7 @@ export function toDeliveryView(row: DeliveryRow): DeliveryView {
     sentAt: iso(row.sentAt),
     deliveredAt: iso(row.deliveredAt),
     resendOf: row.resendOf,
+    isResendable: findResendRefusal(row) === undefined,
   };
 }
 
@@ -74,7 +85,14 @@ export async function resendDelivery(deps: DeliveryDeps, principal: Principal, d
   const result = await withAgency(deps, principal, async (tx, companyId): Promise<Result<DeliveryView, 'not_found' | 'not_resendable'>> => {
     const original = await findDelivery(tx, deliveryId);
     if (!original || original.companyId !== companyId) return fail('not_found', 'Delivery not found');
-    if (original.recipient === '') return fail('not_resendable', 'This delivery has no address to send to');
+    const refusal = findResendRefusal(original);
+    if (refusal !== undefined) return fail('not_resendable', refusal);
+    if (original.channel === 'webhook') {
+      // The send job would only skip it: say so now, while the operator is looking.
+      const endpoint = await findEndpoint(tx, companyId, original.recipient);
+      if (!endpoint) return fail('not_resendable', 'The webhook endpoint of this delivery was deleted');
+      if (!endpoint.isEnabled) return fail('not_resendable', 'The webhook endpoint of this delivery is disabled; enable it again before resending');
+    }
     const now = deps.clock.now();
     const id = deps.generateId('dlv');
     const [row] = await insertDeliveries(tx, [
@@ -114,14 +132,24 @@ export async function resendDelivery(deps: DeliveryDeps, principal: Principal, d
   return result;
 }
 
-/** Counts by channel and status over the last `hours`, and every endpoint's health. */
+/**
+ * Counts by channel and status over the last `hours` (with how many took more than one attempt),
+ * every endpoint's health with the status of its latest delivery, and whether this process offers
+ * the sandbox inbox (the dashboard shows it only then).
+ */
 export async function summarizeDeliveries(deps: DeliveryDeps, principal: Principal, hours: number): Promise<Result<z.infer<typeof deliverySummarySchema>, AccessError>> {
   return withAgency(deps, principal, async (tx, companyId) => {
     const since = new Date(deps.clock.now().getTime() - hours * 3600 * 1000);
     const counts = await countDeliveries(tx, companyId, since);
     const endpoints = await listEndpoints(tx, companyId);
+    const latest = await listLatestEndpointDeliveries(
+      tx,
+      companyId,
+      endpoints.map((endpoint) => endpoint.id),
+    );
     return succeed({
       since: since.toISOString(),
+      hasSandboxInbox: deps.captured !== undefined,
       byChannel: counts.map((count) => ({ ...count, channel: count.channel as Channel, status: count.status as DeliveryStatus })),
       endpoints: endpoints.map((endpoint) => ({
         id: endpoint.id,
@@ -129,7 +157,11 @@ export async function summarizeDeliveries(deps: DeliveryDeps, principal: Princip
         isEnabled: endpoint.isEnabled,
         failingSince: iso(endpoint.failingSince),
         disabledAt: iso(endpoint.disabledAt),
+        disabledReason: endpoint.disabledReason,
+        lastSuccessAt: iso(endpoint.lastSuccessAt),
+        lastFailureAt: iso(endpoint.lastFailureAt),
         lastFailureReason: endpoint.lastFailureReason,
+        lastDelivery: ((delivery) => (delivery ? { id: delivery.id, status: delivery.status as DeliveryStatus, reason: delivery.reason, attempts: delivery.attempts, at: delivery.updatedAt.toISOString() } : null))(latest.get(endpoint.id)),
       })),
     });
   });

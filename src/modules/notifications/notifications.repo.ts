@@ -196,6 +196,34 @@ export async function countDeliveries(tx: Executor, companyId: string, since: Da
   return rows.map((row) => ({ ...row, total: Number(row.total), retried: Number(row.retried) }));
 }
 
+export interface LatestEndpointDelivery {
+  endpointId: string;
+  id: string;
+  status: string;
+  reason: string | null;
+  attempts: number;
+  updatedAt: Date;
+}
+
+/** The newest delivery to each of these endpoints (of one company): its status is the endpoint's last status. */
+export async function listLatestEndpointDeliveries(tx: Executor, companyId: string, endpointIds: readonly string[]): Promise<Map<string, LatestEndpointDelivery>> {
+  if (endpointIds.length === 0) return new Map();
+  const rows = await queryRows<{ endpointId: string; id: string; status: string; reason: string | null; attempts: number; updatedAt: string | Date }>(
+    tx,
+    sql`select endpoint.id as "endpointId", latest.id, latest.status, latest.reason, latest.attempts, latest.updated_at as "updatedAt"
+      from (values ${sql.join(
+        endpointIds.map((id) => sql`(${id}::text)`),
+        sql`, `,
+      )}) as endpoint(id)
+      cross join lateral (
+        select id, status, reason, attempts, updated_at from notification_deliveries
+        where company_id = ${companyId} and channel = 'webhook' and recipient = endpoint.id
+        order by created_at desc, id desc limit 1
+      ) latest`,
+  );
+  return new Map(rows.map((row) => [row.endpointId, { ...row, attempts: Number(row.attempts), updatedAt: new Date(row.updatedAt) }]));
+}
+
 /** Deliveries whose ids the fakes captured, restricted to one company (the captured inbox API). */
 export async function listCompanyDeliveryIds(tx: Executor, companyId: string, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();

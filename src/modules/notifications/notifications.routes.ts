@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { principalOf, routeFailures, sendFailure, type HttpServer } from '../../platform/http/index.js';
+import { principalOf, routeFailures, sendFailure, streamSnapshots, wantsEventStream, type HttpServer } from '../../platform/http/index.js';
 import { fail } from '../../platform/result/index.js';
 import { NOTIFICATIONS_ERROR_STATUS } from './notifications.errors.js';
 import { getStatement } from './get-statement.js';
@@ -12,6 +12,7 @@ import {
   capturedMessageSchema,
   deliveryPageSchema,
   deliveryParamsSchema,
+  deliverySummaryQuerySchema,
   deliverySummarySchema,
   deliveryViewSchema,
   endpointBodySchema,
@@ -104,9 +105,32 @@ export function registerNotificationsRoutes(app: HttpServer, deps: Notifications
   });
   app.get(
     '/api/notifications/deliveries/summary',
-    { schema: { tags, summary: 'Deliveries by channel and status (with retried counts) and webhook endpoint health', querystring: z.object({ hours: z.coerce.number().int().min(1).max(24 * 90).default(24) }), response: { 200: deliverySummarySchema, ...agencyOnly.responses } } },
+    {
+      config: { isEventStream: true },
+      schema: {
+        tags,
+        summary:
+          'Deliveries by channel and status (with retried counts), webhook endpoint health (disabled, failing since, last status) and whether the sandbox inbox exists; with Accept: text/event-stream a live stream of the same (every change, checked each 5 s)',
+        querystring: deliverySummaryQuerySchema,
+        response: { 200: deliverySummarySchema, ...agencyOnly.responses },
+      },
+    },
     async (request, reply) => {
-      const result = await summarizeDeliveries(deps, principalOf(request), request.query.hours);
+      const principal = principalOf(request);
+      const result = await summarizeDeliveries(deps, principal, request.query.hours);
+      if (result.ok && wantsEventStream(request)) {
+        return streamSnapshots(request, reply, {
+          event: 'summary',
+          initial: result.value,
+          intervalMs: 5000,
+          maxSeconds: 600,
+          ignoreKeys: ['since'],
+          read: async () => {
+            const next = await summarizeDeliveries(deps, principal, request.query.hours);
+            return next.ok ? next.value : undefined;
+          },
+        });
+      }
       return result.ok ? reply.send(result.value) : sendFailure(reply, agencyOnly, result);
     },
   );

@@ -113,6 +113,8 @@ export const deliveryViewSchema = z
     sentAt: z.string().nullable(),
     deliveredAt: z.string().nullable(),
     resendOf: z.string().nullable(),
+    /** POST …/resend would be accepted: it has an address and is no longer on its way (queued, waiting, sending). */
+    isResendable: z.boolean(),
   })
   .meta({ id: 'NotificationDelivery' });
 
@@ -127,11 +129,38 @@ export const listDeliveriesQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 export const deliveryPageSchema = z.object({ items: z.array(deliveryViewSchema), total: z.number(), limit: z.number(), offset: z.number() });
-export const deliverySummarySchema = z.object({
-  since: z.string(),
-  byChannel: z.array(z.object({ channel: z.enum(CHANNELS), status: z.enum(DELIVERY_STATUSES), total: z.number(), retried: z.number() })),
-  endpoints: z.array(z.object({ id: z.string(), url: z.string(), isEnabled: z.boolean(), failingSince: z.string().nullable(), disabledAt: z.string().nullable(), lastFailureReason: z.string().nullable() })),
-});
+export const deliverySummaryQuerySchema = z.object({ hours: z.coerce.number().int().min(1).max(24 * 90).default(24) });
+export const deliverySummarySchema = z
+  .object({
+    since: z.string(),
+    /** GET /api/notifications/sandbox/messages exists (sandbox mode: the provider fakes capture what is sent). */
+    hasSandboxInbox: z.boolean(),
+    byChannel: z.array(
+      z.object({
+        channel: z.enum(CHANNELS),
+        status: z.enum(DELIVERY_STATUSES),
+        total: z.number(),
+        /** Deliveries of this channel and status that took more than one attempt. */
+        retried: z.number(),
+      }),
+    ),
+    endpoints: z.array(
+      z.object({
+        id: z.string(),
+        url: z.string(),
+        isEnabled: z.boolean(),
+        failingSince: z.string().nullable(),
+        disabledAt: z.string().nullable(),
+        disabledReason: z.string().nullable(),
+        lastSuccessAt: z.string().nullable(),
+        lastFailureAt: z.string().nullable(),
+        lastFailureReason: z.string().nullable(),
+        /** The endpoint's newest delivery (its last status), null before the first. */
+        lastDelivery: z.object({ id: z.string(), status: z.enum(DELIVERY_STATUSES), reason: z.string().nullable(), attempts: z.number(), at: z.string() }).nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'NotificationDeliverySummary' });
 
 export const preferenceBodySchema = z
   .object({

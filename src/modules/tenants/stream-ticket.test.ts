@@ -10,7 +10,7 @@ let agency: Awaited<ReturnType<typeof createAgency>>;
 let ticket: string;
 
 /** The routes that answer Server-Sent Events; every other route must refuse a ticket. */
-const EVENT_STREAM_ROUTES = new Set(['GET /api/sync/progress/{locationId}', 'GET /api/sync/health/{locationId}', 'GET /api/ghl/installations', 'GET /api/webhooks/overview']);
+const EVENT_STREAM_ROUTES = new Set(['GET /api/sync/progress/{locationId}', 'GET /api/sync/health/{locationId}', 'GET /api/ghl/installations', 'GET /api/webhooks/overview', 'GET /api/notifications/deliveries/summary']);
 
 interface Operation {
   method: string;
