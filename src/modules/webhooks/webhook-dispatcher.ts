@@ -98,6 +98,9 @@ async function runWithConcurrency<T>(items: readonly T[], concurrency: number, w
  * then running every processor of an event inside one transaction that also marks it finished, so
  * effects and completion commit together (exactly once in effect).
  */
+/** Events per processing transaction on PGlite, where ingest waits for it (measured with bench:ingest). */
+const PGLITE_EVENTS_PER_TRANSACTION = 20;
+
 export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher {
   const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const { settings, database, logger } = deps;
@@ -106,6 +109,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   // ingest always finds one. PGlite is a single connection: parallel transactions would only queue.
   const concurrency = database.engine === 'pglite' ? 1 : settings.concurrency;
   const permits = new Semaphore(concurrency);
+  const maxEventsPerTransaction = database.engine === 'pglite' ? PGLITE_EVENTS_PER_TRANSACTION : Number.POSITIVE_INFINITY;
   const yieldToIngest = deps.yieldToIngest ?? (() => Promise.resolve());
   const step = async <T>(queue: WebhookQueueName, work: () => Promise<T>): Promise<T> =>
     permits.run(
@@ -275,7 +279,9 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
         try {
           // One transaction per chunk, as many chunks as the worker may run at once (one on PGlite).
-          const chunkSize = Math.max(1, Math.ceil(handled.length / concurrency));
+          // PGlite has one session: ingest's inserts wait for the whole processing transaction, so
+          // there a chunk stays small and ingest takes its turn between chunks (yieldToIngest).
+          const chunkSize = Math.min(maxEventsPerTransaction, Math.max(1, Math.ceil(handled.length / concurrency)));
           const chunks = Array.from({ length: Math.ceil(handled.length / chunkSize) }, (_, index) => handled.slice(index * chunkSize, (index + 1) * chunkSize));
           await runWithConcurrency(chunks, concurrency, async (chunk) => {
             try {
