@@ -93,10 +93,19 @@ describe('outbound webhooks (Standard Webhooks)', () => {
     receiver.respond = (hook) => (hook.path === '/flaky' && ++calls === 1 ? { status: 503 } : { status: 200 });
     try {
       const [delivery] = await send(live.app, agency.token, { event: 'lead.assigned', data: { leadId: 'l1' } });
-      const retrying = await waitForDelivery(live.app, agency.token, delivery!.id, ['queued'], 10_000).catch(() => undefined);
-      const failing = await live.app.app.inject({ method: 'GET', url: `/api/notifications/webhook-endpoints/${endpoint.id}`, headers: bearer(agency.token) });
-      expect(failing.json<EndpointBody>().failingSince).not.toBeNull();
-      if (retrying) expect(retrying.reason).toBe('retrying: HTTP 503');
+      // A new delivery is 'queued' before its first attempt too: wait for the first attempt's failure itself.
+      const failing = await waitFor(
+        async () => {
+          const response = await live.app.app.inject({ method: 'GET', url: `/api/notifications/webhook-endpoints/${endpoint.id}`, headers: bearer(agency.token) });
+          const body = response.json<EndpointBody>();
+          return body.failingSince ? body : undefined;
+        },
+        10_000,
+        'the endpoint to be recorded failing after the 503',
+      );
+      expect(failing.failingSince).not.toBeNull();
+      const retrying = await getDelivery(live.app, agency.token, delivery!.id);
+      if (retrying.status === 'queued') expect(retrying.reason).toBe('retrying: HTTP 503');
       const [job] = await queryRows<{ runAt: string; createdAt: string; attempts: number }>(
         live.app.database.db,
         sql`select run_at as "runAt", attempts from jobs where idempotency_key = ${delivery!.id}`,
