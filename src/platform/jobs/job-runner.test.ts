@@ -110,8 +110,9 @@ describe('jobs (transactional outbox)', () => {
         return row?.isOutlived ? true : undefined;
       }, 30_000, 'the job to outlive its first lease');
     } }, { leaseSeconds: 4 });
-    const second = startRunner({ 'test.slow': async () => void (runs += 1) }, { leaseSeconds: 4 });
     await waitFor(async () => (firstLeaseUntil !== undefined ? true : undefined), 15_000, 'the slow job to start');
+    // The second runner starts once the first holds the job (started together, either could claim it first).
+    const second = startRunner({ 'test.slow': async () => void (runs += 1) }, { leaseSeconds: 4 });
     await waitForStatus(job.id, 'done', 40_000);
     expect(runs).toBe(1);
     expect(first.workerId).not.toBe(second.workerId);
