@@ -25,12 +25,12 @@
  * BENCH_SYNC_CONTACTS (100000), BENCH_SYNC_ENGINE (postgres with a URL, else pglite),
  * BENCH_RECONCILE_CHANGED (10000), BENCH_LATENCY_MS (50).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRemoteSandbox, type RemoteSandbox } from './support/remote-sandbox.js';
 import pg from 'pg';
 import { sql, type SQL } from 'drizzle-orm';
 import { loadConfig } from '../src/config/index.js';
@@ -121,8 +121,6 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
     await client.end();
   }
 }
-
-type RemoteSandbox = Pick<SandboxHandle, 'baseUrl' | 'clientId' | 'clientSecret' | 'companyId' | 'locationIds' | 'authorizeUrl' | 'webhookPublicKeys'>;
 
 async function wire(database: Database, sandbox?: RemoteSandbox): Promise<Wired> {
   const loaded = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'warn', REGISTER_MAX_ATTEMPTS_PER_IP: '1000' });
@@ -427,20 +425,6 @@ async function runSearchPart(engine: Engine): Promise<void> {
 
 // ---------- part "sync" ----------
 
-async function startRemoteSandbox(): Promise<{ sandbox: RemoteSandbox; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--sandbox-child'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const sandbox = await new Promise<RemoteSandbox>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((candidate) => candidate.startsWith('SANDBOX '));
-      if (line) resolve(JSON.parse(line.slice('SANDBOX '.length)) as RemoteSandbox);
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited early (${code})`)));
-  });
-  return { sandbox, child };
-}
-
 async function runSandboxChild(): Promise<void> {
   const handle = await startSandbox({
     port: 0,
@@ -478,7 +462,7 @@ const budgetSeconds = (requests: number) => (requests / GHL_BUDGET.requests) * G
 async function runSyncPart(): Promise<void> {
   log(`\n== setup sync and reconciliation against the sandbox: ${SYNC_CONTACTS.toLocaleString('en-US')} contacts, ${Math.round(SYNC_CONTACTS * 0.2).toLocaleString('en-US')} opportunities, ${LATENCY_MS} ms per request`);
   const startedSandboxAt = performance.now();
-  const { sandbox, child } = await startRemoteSandbox();
+  const { sandbox, child } = await startRemoteSandbox(fileURLToPath(import.meta.url));
   log(`  sandbox ready in ${((performance.now() - startedSandboxAt) / 1000).toFixed(0)} s`);
   const bench = await openBenchDatabase(SYNC_ENGINE, 'sync');
   let wired: Wired | undefined;

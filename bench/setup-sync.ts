@@ -12,9 +12,9 @@
  * which a fresh database is created and dropped. Knobs: BENCH_CONTACTS (10000), BENCH_LATENCY_MS (50),
  * BENCH_SCENARIOS ("export,per-conversation").
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { startRemoteSandbox, type RemoteSandbox } from './support/remote-sandbox.js';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import { authorizeApp, startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
@@ -101,23 +101,6 @@ function measureBudgetUse(waits: readonly Wait[]): { boundSeconds: number; grant
   return { boundSeconds: boundMs / 1000, grantedWhileBound: granted, share: granted / ((boundMs / WINDOW_MS) * GHL_BUDGET_PER_WINDOW) };
 }
 
-type RemoteSandbox = Pick<SandboxHandle, 'baseUrl' | 'clientId' | 'clientSecret' | 'companyId' | 'locationIds' | 'authorizeUrl'>;
-
-/** GHL is remote: the sandbox runs in its own process so it does not share our event loop (PGlite blocks it). */
-async function startRemoteSandbox(): Promise<{ sandbox: RemoteSandbox; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--sandbox-child'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const sandbox = await new Promise<RemoteSandbox>((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((candidate) => candidate.startsWith('SANDBOX '));
-      if (line) resolve(JSON.parse(line.slice('SANDBOX '.length)) as RemoteSandbox);
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited early (${code})`)));
-  });
-  return { sandbox, child };
-}
-
 async function runSandboxChild(): Promise<void> {
   const handle = await startSandbox({
     port: 0,
@@ -139,7 +122,7 @@ async function readSandboxStats(sandbox: RemoteSandbox): Promise<{ requests: num
 }
 
 async function runScenario(strategy: SetupSyncSettings['messagesStrategy']): Promise<void> {
-  const { sandbox, child } = await startRemoteSandbox();
+  const { sandbox, child } = await startRemoteSandbox(fileURLToPath(import.meta.url));
   const { database, engine, drop } = await openBenchDatabase();
   const logger = createLogger({ level: 'warn' });
   try {

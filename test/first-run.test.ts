@@ -4,19 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/main/wire.js';
-import { acquireDataDirLock, DataDirLockedError } from '../src/platform/db/index.js';
+import { isDataDirLocked } from '../src/platform/db/index.js';
 import { DEMO_ACCOUNTS } from '../src/modules/tenants/index.js';
 import { findFreePort, spawnEntry, waitFor } from './support/spawn-service.js';
-
-function isDataDirFree(dataDir: string): boolean {
-  try {
-    acquireDataDirLock(dataDir).release();
-    return true;
-  } catch (error) {
-    if (error instanceof DataDirLockedError) return false;
-    throw error;
-  }
-}
 
 const root = mkdtempSync(join(tmpdir(), 'sb-first-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -65,7 +55,7 @@ describe('first run as the README says (npm start, then npm run seed beside it)'
       stop('SIGKILL');
     }
     // npm exits before the service it started has closed the database: wait until the data dir's lock is free.
-    await waitFor(async () => (isDataDirFree(env.PGLITE_DATA_DIR) ? true : undefined), 60_000, 'the stopped service to release the embedded database');
+    await waitFor(async () => (isDataDirLocked(env.PGLITE_DATA_DIR) ? undefined : true), 60_000, 'the stopped service to release the embedded database');
     // Without the service, the seed opens the database itself.
     const alone = spawnEntry('seed.ts', env);
     expect(await alone.exited).toBe(0);

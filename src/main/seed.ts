@@ -1,7 +1,7 @@
 import { bootstrap, readConfigOrExit } from './bootstrap.js';
 import { wireApp } from './wire.js';
 import { DEMO_ACCOUNTS, seedDemoTenant } from '../modules/tenants/index.js';
-import { acquireDataDirLock, DataDirLockedError } from '../platform/db/index.js';
+import { isDataDirLocked } from '../platform/db/index.js';
 import { createHttpClient, HttpNetworkError, HttpTimeoutError, type HttpResponse } from '../platform/http-client/index.js';
 
 interface DemoSummary {
@@ -18,14 +18,7 @@ const serviceBase = `http://127.0.0.1:${config.http.port}`;
 
 /** True when a running service holds the embedded database (only one process may open it). */
 function isDataDirHeldByService(): boolean {
-  if (config.database.engine !== 'pglite') return false;
-  try {
-    acquireDataDirLock(config.database.dataDir).release();
-    return false;
-  } catch (error) {
-    if (error instanceof DataDirLockedError) return true;
-    throw error;
-  }
+  return config.database.engine === 'pglite' && isDataDirLocked(config.database.dataDir);
 }
 
 /** While `npm start` runs on the embedded database, the seed goes through its development endpoint. */

@@ -51,6 +51,17 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   throw new Error(`could not lock ${dataDir}`);
 }
 
+/** Whether another live process holds the data dir's lock (checked by taking and releasing it). */
+export function isDataDirLocked(dataDir: string): boolean {
+  try {
+    acquireDataDirLock(dataDir).release();
+    return false;
+  } catch (error) {
+    if (error instanceof DataDirLockedError) return true;
+    throw error;
+  }
+}
+
 function baseName(path: string): string {
   const parts = path.replace(/[\\/]+$/, '').split(/[\\/]/);
   return parts.at(-1) ?? 'pglite';

@@ -2,7 +2,7 @@ export { createDatabase, applyTenantScope, queryRows, commitAsynchronously, isTr
 export type { Database, Db, Tx, Executor, DatabaseEngine, TenantScope } from './database.js';
 export { openDatabase } from './open-database.js';
 export type { OpenDatabaseOptions, PgliteThread } from './open-database.js';
-export { acquireDataDirLock, DataDirLockedError } from './data-dir-lock.js';
+export { acquireDataDirLock, DataDirLockedError, isDataDirLocked } from './data-dir-lock.js';
 export { runMigrations, readMigrationStatus } from './migrate.js';
 export type { MigrationStatus } from './migrate.js';
 export { companyTenantPolicy, locationTenantPolicy, appRole } from './tenant-policies.js';
