@@ -42,7 +42,8 @@ import { createLogger } from '../src/platform/log/index.js';
 import { MIGRATIONS_FOLDER, wireApp, type Wired } from '../src/main/wire.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { createCrmBatchAppliers, enqueueSetupSync, type InstallReport, type ReconciliationView } from '../src/modules/crm/index.js';
-import { buildContactListQueries } from '../src/modules/crm/crm-read.repo.js';
+import { buildContactListQueries, keysetPartsAfter, type ContactListKey } from '../src/modules/crm/crm-read.repo.js';
+import { encodeContactCursor } from '../src/modules/crm/contact-cursor.js';
 import type { WebhookEvent } from '../src/modules/webhooks/index.js';
 import { authorizeApp, startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
 import { generateSandboxData } from '../src/sandbox/data-generator.js';
@@ -186,6 +187,8 @@ interface ListInput {
   sort?: 'dateAdded' | 'updatedAt';
   order?: 'asc' | 'desc';
   offset?: number;
+  /** Read the page at `offset` by the cursor of the row before it (`after`), not by the offset. */
+  byCursor?: boolean;
 }
 
 interface QueryKind {
@@ -194,11 +197,29 @@ interface QueryKind {
   input(index: number): ListInput;
 }
 
-function toQueryString(input: ListInput): string {
+function toQueryString(input: ListInput, after?: string): string {
   const params = new URLSearchParams({ limit: '50' });
-  for (const [key, value] of Object.entries(input)) if (value !== undefined) params.set(key, String(value));
+  const { byCursor, ...query } = input;
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && !(byCursor && key === 'offset')) params.set(key, String(value));
+  if (after !== undefined) params.set('after', after);
   return params.toString();
 }
+
+/** The key of the row just before `input.offset` in the list's order (untimed setup of a cursor sample). */
+async function keyBefore(database: Database, locationId: string, input: ListInput): Promise<ContactListKey> {
+  const column = input.sort === 'updatedAt' ? sql`source_updated_at` : sql`date_added`;
+  const direction = input.order === 'asc' ? sql`asc nulls first` : sql`desc nulls last`;
+  const [row] = await queryRows<{ value: string | null; id: string }>(
+    database.db,
+    sql`select to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as value, id from contacts
+      where location_id = ${locationId} and deleted_at is null order by ${column} ${direction}, id ${input.order === 'asc' ? sql`asc` : sql`desc`} offset ${(input.offset ?? 1) - 1} limit 1`,
+  );
+  if (!row) throw new Error(`no contact at offset ${input.offset}`);
+  return row;
+}
+
+/** The i-th deep page's offset, within the list when a small run (BENCH_CONTACTS) has fewer rows. */
+const deepOffset = (index: number) => Math.min(10_000 + index * 3_000, Math.max(1, CONTACTS - 50));
 
 /** Query kinds with terms taken from the generated contacts (a seeded pick, so every run asks the same). */
 function createQueryKinds(contacts: readonly Contact[]): QueryKind[] {
@@ -210,7 +231,8 @@ function createQueryKinds(contacts: readonly Contact[]): QueryKind[] {
   return [
     { name: 'list, newest first (pages 1–30)', input: (i) => ({ offset: i * 50 }) },
     { name: 'list, updatedAt ascending', input: (i) => ({ sort: 'updatedAt', order: 'asc', offset: i * 50 }) },
-    { name: 'list, deep page (offset 10k–97k)', input: (i) => ({ offset: 10_000 + i * 3_000 }) },
+    { name: 'list, deep page (offset 10k–97k)', input: (i) => ({ offset: deepOffset(i) }) },
+    { name: 'list, deep page by cursor (10k–97k)', input: (i) => ({ offset: deepOffset(i), byCursor: true }) },
     { name: 'tag filter', input: (i) => ({ tag: at(tags, i), offset: (i % 5) * 50 }) },
     { name: 'name, partial (4 letters)', input: (i) => ({ q: at(picks, i).lastName.slice(1, 5).toUpperCase() }) },
     { name: 'name, first + last', input: (i) => ({ q: `${at(picks, i).firstName} ${at(picks, i).lastName}`.toLowerCase() }) },
@@ -238,7 +260,9 @@ async function timeKinds(wired: Wired, token: string, locationId: string, kinds:
     let first: { total?: number; isExact?: string } | undefined;
     const startedAt = performance.now();
     for (let index = 0; index < SAMPLES; index++) {
-      const url = `/api/locations/${locationId}/contacts?${toQueryString(kind.input(index))}`;
+      const input = kind.input(index);
+      const after = input.byCursor ? encodeContactCursor(input.sort ?? 'dateAdded', input.order ?? 'desc', await keyBefore(wired.database, locationId, input)) : undefined;
+      const url = `/api/locations/${locationId}/contacts?${toQueryString(input, after)}`;
       const began = performance.now();
       const response = await wired.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
       durations.push(performance.now() - began);
@@ -310,7 +334,9 @@ async function explainPlan(database: Database, scope: TenantScope, statement: SQ
 async function printPlans(database: Database, scope: TenantScope, locationId: string, kinds: readonly QueryKind[]): Promise<void> {
   for (const kind of kinds) {
     const input = kind.input(0);
-    const queries = buildContactListQueries(database.db, locationId, { limit: 50, offset: input.offset ?? 0, includeDeleted: false, sort: input.sort ?? 'dateAdded', order: input.order ?? 'desc', q: input.q, tag: input.tag });
+    const list = { limit: 50, offset: input.offset ?? 0, includeDeleted: false, sort: input.sort ?? 'dateAdded', order: input.order ?? 'desc', q: input.q, tag: input.tag } as const;
+    const after = input.byCursor ? await keyBefore(database, locationId, input) : undefined;
+    const queries = after === undefined ? buildContactListQueries(database.db, locationId, list) : buildContactListQueries(database.db, locationId, { ...list, offset: 0, after }, keysetPartsAfter(list.order, after)[0]);
     const page = queries.ids ?? queries.page.getSQL();
     log(`  ${kind.name}`);
     log(`    page:  ${await explainPlan(database, scope, page)}`);

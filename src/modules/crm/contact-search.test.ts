@@ -4,7 +4,7 @@ import { startCrmApiKit, type CrmApiKit } from '../../../test/crm-api-kit.js';
 import { bearer } from '../../../test/support/test-app.js';
 import { createLocationUser } from '../../../test/support/factories.js';
 import { queryRows, type TenantScope } from '../../platform/db/index.js';
-import { buildContactListQueries, CONTACT_COUNT_CAP } from './crm-read.repo.js';
+import { buildContactListQueries, CONTACT_COUNT_CAP, keysetPartsAfter } from './crm-read.repo.js';
 
 /*
  * Contact search on the indexes of the contact_search migration (issue 14 point 7): what it finds through the API,
@@ -195,6 +195,84 @@ describe('contact search through the API', () => {
   });
 });
 
+describe('cursor paging of the contact list', () => {
+  type CursorPage = PageBody & { nextCursor: string | null };
+  const list = async (query: string) => {
+    const response = await kit.server.inject({ method: 'GET', url: `${base}/contacts?${query}`, headers: headers() });
+    return { status: response.statusCode, body: response.json<CursorPage & { error?: { code: string } }>() };
+  };
+  /** Every page by `after`, from the first, as ids in order. */
+  const walk = async (query: string, limit: number) => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 100; pages += 1) {
+      const page = await list(`${query}&limit=${limit}${cursor === null ? '' : `&after=${cursor}`}`);
+      expect(page.status).toBe(200);
+      ids.push(...page.body.items.map((item) => item.id));
+      cursor = page.body.nextCursor;
+      if (cursor === null) return ids;
+    }
+    throw new Error('the cursor walk did not end');
+  };
+
+  beforeAll(async () => {
+    // Ties and gaps a cursor must get past: equal timestamps, rows without dateAdded, microseconds.
+    const { locationId } = kit.installed;
+    await kit.app.database.system(async (tx) => {
+      await tx.execute(sql`update contacts set date_added = null where location_id = ${locationId} and id in (select id from contacts where location_id = ${locationId} order by id limit 5)`);
+      await tx.execute(sql`update contacts set date_added = timestamptz '2026-03-03 10:00:00.123456+00' where location_id = ${locationId} and id in (select id from contacts where location_id = ${locationId} order by id offset 5 limit 6)`);
+      await tx.execute(sql`update contacts set source_updated_at = timestamptz '2026-03-04 10:00:00.654321+00' where location_id = ${locationId} and id in (select id from contacts where location_id = ${locationId} order by id desc limit 7)`);
+    });
+  });
+
+  it('walks the whole list by nextCursor in the order offsets give, both sorts and orders, no row twice or missed', async () => {
+    for (const query of ['sort=dateAdded&order=desc', 'sort=dateAdded&order=asc', 'sort=updatedAt&order=desc', 'sort=updatedAt&order=asc', 'q=example&sort=dateAdded&order=desc', 'q=example&sort=dateAdded&order=asc']) {
+      const whole = await list(`${query}&limit=200`);
+      expect(whole.status).toBe(200);
+      const expectedIds = whole.body.items.map((item) => item.id);
+      expect(expectedIds.length).toBeGreaterThan(20);
+      expect(whole.body.nextCursor).toBeNull();
+      // Page size 1 for the two that cross between rows without dateAdded and rows with one, so every boundary is a page boundary once.
+      for (const limit of query.startsWith('sort=dateAdded') ? [1, 6] : [6]) expect({ query, limit, ids: await walk(query, limit) }).toEqual({ query, limit, ids: expectedIds });
+    }
+  }, 180_000);
+
+  it('gives a full page a cursor also when it was reached by offset, and that cursor continues it', async () => {
+    const byOffset = await list('limit=10&offset=20');
+    const next = await list('limit=10&offset=30');
+    expect(byOffset.body.nextCursor).toEqual(expect.any(String));
+    const byCursor = await list(`limit=10&after=${byOffset.body.nextCursor as string}`);
+    expect(byCursor.body.items.map((item) => item.id)).toEqual(next.body.items.map((item) => item.id));
+    expect(byCursor.body.total).toBe(next.body.total);
+  });
+
+  it('refuses a cursor it did not mint, one of another sort or order, and a cursor with an offset (400 invalid_cursor)', async () => {
+    const first = await list('limit=5&sort=dateAdded&order=desc');
+    const cursor = first.body.nextCursor as string;
+    const forged = (body: unknown) => Buffer.from(JSON.stringify(body)).toString('base64url');
+    for (const query of [
+      `after=${cursor}&order=asc`,
+      `after=${cursor}&sort=updatedAt`,
+      `after=${cursor}&offset=5`,
+      'after=bm90LWpzb24',
+      `after=${forged({ s: 'dateAdded', o: 'desc', v: '2026-02-30T10:00:00.000000Z', i: 'x' })}`,
+      `after=${forged({ s: 'dateAdded', o: 'desc', v: "2026-01-01'; drop table contacts; --", i: 'x' })}`,
+      `after=${forged({ s: 'dateAdded', o: 'desc', v: 7, i: 'x' })}`,
+      `after=${forged({ s: 'dateAdded', o: 'desc', v: null, i: '' })}`,
+      `after=${forged([1, 2])}`,
+    ]) {
+      const refused = await list(query);
+      expect({ query, status: refused.status, code: refused.body.error?.code }).toEqual({ query, status: 400, code: 'invalid_cursor' });
+    }
+    const malformed = await list('after=not%20base64url!');
+    expect(malformed.status).toBe(400);
+    // A well-formed cursor naming a place no row holds just starts there.
+    const fromFuture = await list(`limit=5&after=${forged({ s: 'dateAdded', o: 'desc', v: '9999-12-31T23:59:59.999999Z', i: 'zzz' })}`);
+    expect(fromFuture.status).toBe(200);
+    expect(fromFuture.body.items.map((item) => item.id)).toEqual(first.body.items.map((item) => item.id));
+  });
+});
+
 describe('the contacts_search view', () => {
   it('shows each tenant exactly the contacts RLS shows it', async () => {
     const scopes: TenantScope[] = [
@@ -242,6 +320,17 @@ describe('query plans', () => {
     const asc = buildContactListQueries(kit.app.database.db, kit.installed.locationId, { ...page, sort: 'updatedAt', order: 'asc' });
     expect(await explain(scope(), pageStatement(asc))).toMatch(/Index Scan( Backward)? contacts_location_source_updated_idx/);
     // (The capped count's plan depends on the table's size; bench/million-contacts.ts prints it at 1 M rows.)
+  });
+
+  it('seeks a cursor page on the sort index (a row comparison in the index condition, no sort)', async () => {
+    const after = { value: '2026-01-10T00:00:00.000000Z', id: 'con_plan_5' };
+    for (const order of ['desc', 'asc'] as const) {
+      const [part] = keysetPartsAfter(order, after);
+      const queries = buildContactListQueries(kit.app.database.db, kit.installed.locationId, { ...page, order, after }, part);
+      const plan = await explain(scope(), pageStatement(queries));
+      expect(plan).toMatch(/Index (Only )?Scan( Backward)? contacts_location_date_added_idx/);
+      expect(plan).not.toMatch(/Sort|Seq Scan/);
+    }
   });
 
   it('finds a selective search through the trigram indexes under RLS, where ILIKE on contacts could not', async () => {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { queryRows, type Executor } from '../../platform/db/index.js';
 import { appointments, contacts, contactsSearch, conversations, invoices, messages, notes, opportunities, tasks } from './crm.tables.js';
@@ -90,7 +90,49 @@ function contactMatch(input: { q?: string | undefined; tag?: string | undefined 
   return conditions.length === 0 ? undefined : sql.join(conditions, sql` and `);
 }
 
-type ContactListInput = PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc' };
+/** A place in the contact list: the sort column's value (UTC text with microseconds, as `sortKeyOf` reads it) and the id. */
+export interface ContactListKey {
+  value: string | null;
+  id: string;
+}
+
+type ContactListInput = PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc'; after?: ContactListKey | undefined };
+
+/*
+ * A page after a key, in rows the sort index can seek to: `(value, id) < (key)` is an index condition
+ * (a row comparison), while "or the value is null" would not be. So the rest of the list after a key
+ * is one or two parts read in turn: in `desc nulls last`, the rows before the key's value and then the
+ * rows without a value; in `asc nulls first`, the valueless rows after the key's id and then every row
+ * with a value.
+ */
+type KeysetPart = { kind: 'after_value'; value: string; id: string } | { kind: 'null_after'; id: string } | { kind: 'nulls' } | { kind: 'values' };
+
+export function keysetPartsAfter(order: 'asc' | 'desc', key: ContactListKey): KeysetPart[] {
+  if (key.value === null) return order === 'desc' ? [{ kind: 'null_after', id: key.id }] : [{ kind: 'null_after', id: key.id }, { kind: 'values' }];
+  const afterValue: KeysetPart = { kind: 'after_value', value: key.value, id: key.id };
+  return order === 'desc' ? [afterValue, { kind: 'nulls' }] : [afterValue];
+}
+
+function keysetCondition(part: KeysetPart, column: SQL, id: SQL, order: 'asc' | 'desc'): SQL {
+  const beyond = order === 'desc' ? sql`<` : sql`>`;
+  switch (part.kind) {
+    case 'after_value':
+      return sql`(${column}, ${id}) ${beyond} (${part.value}::timestamptz, ${part.id})`;
+    case 'null_after':
+      return sql`${column} is null and ${id} ${beyond} ${part.id}`;
+    case 'nulls':
+      return sql`${column} is null`;
+    case 'values':
+      return sql`${column} is not null`;
+  }
+}
+
+/** The sort column as the key of a cursor: UTC with microseconds, the precision it is stored in. */
+function sortKeyOf(column: SQL | PgColumn): SQL<string | null> {
+  return sql<string | null>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+export type ContactPageRow = ContactRow & { sortKey: string | null };
 
 /**
  * The statements of a contact list. A plain list reads its page from `contacts` (under RLS) on the
@@ -102,17 +144,19 @@ type ContactListInput = PageInput & { q?: string | undefined; tag?: string | und
  * total is a lower bound that still exceeds offset + limit whenever another page exists. Exported so a
  * test can EXPLAIN exactly these statements.
  */
-export function buildContactListQueries(tx: Executor, locationId: string, input: ContactListInput) {
+export function buildContactListQueries(tx: Executor, locationId: string, input: ContactListInput, part?: KeysetPart) {
   const match = contactMatch(input);
   const isAscending = input.order === 'asc';
   const sortColumn = input.sort === 'dateAdded' ? contacts.dateAdded : contacts.sourceUpdatedAt;
   // Both orders walk contacts_location_{date_added,source_updated}_idx (asc is the index backwards).
   const orderBy = [sql`${sortColumn} ${isAscending ? sql`asc nulls first` : sql`desc nulls last`}`, isAscending ? asc(contacts.id) : desc(contacts.id)];
+  const pageColumns = { ...getTableColumns(contacts), sortKey: sortKeyOf(sortColumn) };
   const bound = Math.max(CONTACT_COUNT_CAP, input.offset + input.limit);
   if (match === undefined) {
     const where = and(eq(contacts.locationId, locationId), notDeleted(contacts.deletedAt, input.includeDeleted));
+    const pageWhere = part === undefined ? where : and(where, keysetCondition(part, sql`${sortColumn}`, sql`${contacts.id}`, input.order));
     return {
-      page: tx.select().from(contacts).where(where).orderBy(...orderBy).limit(input.limit).offset(input.offset),
+      page: tx.select(pageColumns).from(contacts).where(pageWhere).orderBy(...orderBy).limit(input.limit).offset(input.offset),
       ids: undefined,
       count: sql`select count(*) as total from (select 1 from ${contacts} where ${where} limit ${bound + 1}) counted`,
       bound,
@@ -121,25 +165,43 @@ export function buildContactListQueries(tx: Executor, locationId: string, input:
   const matching = sql`s.location_id = ${locationId}${input.includeDeleted ? sql`` : sql` and s.deleted_at is null`} and ${match}`;
   const viewSort = input.sort === 'dateAdded' ? sql`s.date_added` : sql`s.source_updated_at`;
   const viewOrder = isAscending ? sql`${viewSort} asc nulls first, s.id asc` : sql`${viewSort} desc nulls last, s.id desc`;
+  const pageMatching = part === undefined ? matching : sql`${matching} and ${keysetCondition(part, viewSort, sql`s.id`, input.order)}`;
   return {
-    page: (ids: string[]) => tx.select().from(contacts).where(and(eq(contacts.locationId, locationId), inArray(contacts.id, ids))).orderBy(...orderBy),
-    ids: sql`select s.id from ${contactsSearch} s where ${matching} order by ${viewOrder} limit ${input.limit} offset ${input.offset}`,
+    page: (ids: string[]) => tx.select(pageColumns).from(contacts).where(and(eq(contacts.locationId, locationId), inArray(contacts.id, ids))).orderBy(...orderBy),
+    ids: sql`select s.id from ${contactsSearch} s where ${pageMatching} order by ${viewOrder} limit ${input.limit} offset ${input.offset}`,
     count: sql`select count(*) as total from (select 1 from ${contactsSearch} s where ${matching} limit ${bound + 1}) counted`,
     bound,
   };
 }
 
-export async function selectContacts(tx: Executor, locationId: string, input: ContactListInput): Promise<{ rows: ContactRow[]; total: number; isTotalExact: boolean }> {
-  const queries = buildContactListQueries(tx, locationId, input);
-  let rows: ContactRow[];
-  if (queries.ids === undefined) rows = await queries.page;
-  else {
-    const ids = (await queryRows<{ id: string }>(tx, queries.ids)).map((row) => row.id);
-    rows = ids.length === 0 ? [] : await queries.page(ids);
+/**
+ * A page of the contact list, from the start (offset) or after a key (then the offset is 0), and the
+ * key of its last row when the page is full (another may follow).
+ */
+export async function selectContacts(
+  tx: Executor,
+  locationId: string,
+  input: ContactListInput,
+): Promise<{ rows: ContactPageRow[]; nextKey: ContactListKey | null; total: number; isTotalExact: boolean }> {
+  const parts: (KeysetPart | undefined)[] = input.after === undefined ? [undefined] : keysetPartsAfter(input.order, input.after);
+  const rows: ContactPageRow[] = [];
+  let count: SQL | undefined;
+  let bound = 0;
+  for (const part of parts) {
+    if (rows.length >= input.limit) break;
+    const queries = buildContactListQueries(tx, locationId, { ...input, limit: input.limit - rows.length }, part);
+    if (count === undefined) [count, bound] = [queries.count, queries.bound];
+    if (queries.ids === undefined) rows.push(...(await queries.page));
+    else {
+      const ids = (await queryRows<{ id: string }>(tx, queries.ids)).map((row) => row.id);
+      if (ids.length > 0) rows.push(...(await queries.page(ids)));
+    }
   }
-  const [counted] = await queryRows<{ total: number | string }>(tx, queries.count);
+  const [counted] = count === undefined ? [] : await queryRows<{ total: number | string }>(tx, count);
   const total = Number(counted?.total ?? 0);
-  return { rows, total, isTotalExact: total <= queries.bound };
+  const last = rows.at(-1);
+  const nextKey = last !== undefined && rows.length === input.limit ? { value: last.sortKey, id: last.id } : null;
+  return { rows, nextKey, total, isTotalExact: total <= bound };
 }
 
 export async function findContact(tx: Executor, locationId: string, contactId: string, includeDeleted: boolean): Promise<ContactRow | undefined> {

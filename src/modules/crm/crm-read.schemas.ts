@@ -46,6 +46,13 @@ export const listContactsQuerySchema = z.object({
   tag: z.string().min(1).max(200).optional(),
   sort: z.enum(['dateAdded', 'updatedAt']).default('dateAdded'),
   order: z.enum(['asc', 'desc']).default('desc'),
+  after: z
+    .string()
+    .min(1)
+    .max(400)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional()
+    .describe('The `nextCursor` of the previous page (same sort, order and filters; no `offset`): the next page costs what the first does, however deep'),
 });
 
 export const listProjectsQuerySchema = z.object({
@@ -125,6 +132,10 @@ export const contactViewSchema = z
     sync: syncStateSchema,
   })
   .meta({ id: 'Contact' });
+
+export const contactPageSchema = pageOf(contactViewSchema).extend({
+  nextCursor: z.string().nullable().describe('Pass as `after` for the next page; null when this page is not full (the list ends here)'),
+});
 
 export const noteViewSchema = z
   .object({ id: z.string(), ghlId: z.string().nullable(), body: z.string().nullable(), dateAdded: z.string().nullable(), ...timestamps, sync: syncStateSchema })
@@ -312,3 +323,4 @@ export interface Page<T> {
   limit: number;
   offset: number;
 }
+export type ContactPage = Page<ContactView> & { nextCursor: string | null };

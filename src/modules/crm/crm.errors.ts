@@ -67,6 +67,7 @@ export const CRM_ERROR_STATUS = {
   not_found: 404,
   forbidden: 403,
   invalid_window: 400,
+  invalid_cursor: 400,
   invalid_timezone: 400,
   invalid_message: 400,
   contact_identity_required: 400,

@@ -11,7 +11,7 @@ import {
   calendarParamsSchema,
   contactDetailSchema,
   contactParamsSchema,
-  contactViewSchema,
+  contactPageSchema,
   conversationParamsSchema,
   conversationViewSchema,
   freeSlotsQuerySchema,
@@ -40,6 +40,7 @@ import { listConversations, listMessages } from './list-conversations.js';
 import { getInvoice, listInvoices } from './list-invoices.js';
 
 const notFound = routeFailures(CRM_ERROR_STATUS, ['not_found']);
+const listContactsFailures = routeFailures(CRM_ERROR_STATUS, ['not_found', 'invalid_cursor']);
 const listAppointmentsFailures = routeFailures(CRM_ERROR_STATUS, ['not_found', 'invalid_window']);
 const freeSlotsFailures = routeFailures(CRM_ERROR_STATUS, ['not_found', 'invalid_window', 'invalid_timezone', 'not_linked', 'ghl_not_configured', 'ghl_unavailable']);
 
@@ -65,12 +66,12 @@ function registerCrmReadRoutes(app: HttpServer, deps: CrmReadDeps): void {
           `\`total\` is exact up to ${CONTACT_COUNT_CAP.toLocaleString('en-US')} matches (or up to offset + limit if that is further). Beyond, the response has the header \`X-Total-Exact: false\` and \`total\` is a lower bound greater than offset + limit, so "another page exists while offset + limit < total" holds either way.`,
         params: locationParamsSchema,
         querystring: listContactsQuerySchema,
-        response: { 200: pageOf(contactViewSchema), ...notFound.responses },
+        response: { 200: contactPageSchema, ...listContactsFailures.responses },
       },
     },
     async (request, reply) => {
       const result = await listContacts(deps, principalOf(request), request.params.locationId, request.query);
-      if (!result.ok) return sendFailure(reply, notFound, result);
+      if (!result.ok) return sendFailure(reply, listContactsFailures, result);
       return reply.header('x-total-exact', String(result.value.isTotalExact)).send(result.value.page);
     },
   );

@@ -3,8 +3,9 @@ import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { apiNamesOf, CONTACT_FIELDS, NOTE_FIELDS, TASK_FIELDS } from './crm-write.fields.js';
 import { toSyncStateView } from './write-through.js';
 import { toIso, toSourceTime, withVisibleLocation, type CrmReadDeps } from './crm-read.deps.js';
-import { CONTACT_COUNT_CAP, findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
-import type { ContactDetail, ContactView, NoteView, Page, TaskView } from './crm-read.schemas.js';
+import { CONTACT_COUNT_CAP, findContact, selectContactNotes, selectContactTasks, selectContacts, type ContactRow, type ContactListKey, type NoteRow, type PageInput, type TaskRow } from './crm-read.repo.js';
+import type { ContactDetail, ContactPage, ContactView, NoteView, TaskView } from './crm-read.schemas.js';
+import { decodeContactCursor, encodeContactCursor, type ContactSort, type SortOrder } from './contact-cursor.js';
 
 const CONTACT_FIELDS_NAMES = apiNamesOf(CONTACT_FIELDS);
 
@@ -74,7 +75,7 @@ function readCustomFields(value: unknown): { id: string | null; key: string | nu
 
 export { CONTACT_COUNT_CAP };
 
-export type ListContactsInput = PageInput & { q?: string | undefined; tag?: string | undefined; sort: 'dateAdded' | 'updatedAt'; order: 'asc' | 'desc' };
+export type ListContactsInput = PageInput & { q?: string | undefined; tag?: string | undefined; sort: ContactSort; order: SortOrder; after?: string | undefined };
 
 /**
  * `isTotalExact` false: more contacts match than were counted (CONTACT_COUNT_CAP, or the end of this
@@ -86,10 +87,17 @@ export async function listContacts(
   principal: Principal,
   locationId: string,
   input: ListContactsInput,
-): Promise<Result<{ page: Page<ContactView>; isTotalExact: boolean }, 'not_found'>> {
+): Promise<Result<{ page: ContactPage; isTotalExact: boolean }, 'not_found' | 'invalid_cursor'>> {
+  let after: ContactListKey | undefined;
+  if (input.after !== undefined) {
+    if (input.offset !== 0) return fail('invalid_cursor', '`after` continues a list by itself: send it without `offset`');
+    after = decodeContactCursor(input.after, input.sort, input.order);
+    if (after === undefined) return fail('invalid_cursor', '`after` is not a cursor of this list: pass the `nextCursor` of a page with the same sort and order');
+  }
   return withVisibleLocation(deps, principal, locationId, async (tx) => {
-    const { rows, total, isTotalExact } = await selectContacts(tx, locationId, input);
-    return succeed({ page: { items: rows.map(toContactView), total, limit: input.limit, offset: input.offset }, isTotalExact });
+    const { rows, nextKey, total, isTotalExact } = await selectContacts(tx, locationId, { ...input, after });
+    const nextCursor = nextKey === null ? null : encodeContactCursor(input.sort, input.order, nextKey);
+    return succeed({ page: { items: rows.map(toContactView), total, limit: input.limit, offset: input.offset, nextCursor }, isTotalExact });
   });
 }
 
