@@ -10,7 +10,8 @@
  *
  * Engine: PGlite in a temp dir by default; BENCH_DATABASE_URL (or DATABASE_URL) = a PostgreSQL server
  * on which a fresh database is created and dropped. Knobs: BENCH_BACKLOG (5000), BENCH_RATE (200),
- * BENCH_SECONDS (10), BENCH_BATCH (10 recipients per API call), BENCH_CONCURRENCY (32 jobs at once).
+ * BENCH_SECONDS (10), BENCH_BATCH (10 recipients per API call), BENCH_CONCURRENCY (32 jobs at once),
+ * BENCH_KILL=0 skips the SIGKILL phase (so a profiled service, BENCH_NODE_ARGS, exits and writes its profile).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const CHANNEL = (process.env.BENCH_CHANNEL ?? 'resend') as 'resend' | 'smtp' | 'webhook';
 const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+const IS_KILL_PHASE = process.env.BENCH_KILL !== '0';
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -211,7 +213,7 @@ async function main() {
     const killStart = Date.now();
     let killed = false;
     const killRun: Promise<void>[] = [];
-    for (let tick = 0; Date.now() - killStart < 4000; tick += 1) {
+    for (let tick = 0; IS_KILL_PHASE && Date.now() - killStart < 4000; tick += 1) {
       const due = killStart + tick * tickMs;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -224,7 +226,7 @@ async function main() {
     }
     await Promise.all(killRun);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await startService();
+    if (killed) await startService();
     // The jobs the dead process held come back after their lease (5 s) and run again.
     await waitUntilDone(killIds, 120_000);
     // The log settles once the jobs the dead process held ran again (their provider calls may have succeeded already).

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../db/index.js';
-import { extendLeases, failLeasedRow, finishLeasedRow, releaseExpiredRowLeases } from '../queue/leased-rows.repo.js';
+import { failLeasedRow, releaseExpiredRowLeases } from '../queue/leased-rows.repo.js';
 
 /** The NOTIFY channel job workers LISTEN on (PostgreSQL delivers it on commit); the payload is the kind. */
 export const JOBS_NOTIFY_CHANNEL = 'switchboard_jobs';
@@ -189,13 +189,41 @@ export function isJobLeaseHeld(lease: JobLease): SQL {
 
 const JOBS_TABLE = 'jobs';
 
-/** Keeps a long job's lease alive; false = the lease was lost (reaped) and the job may run elsewhere. */
-export async function extendJobLease(executor: Executor, input: { id: string; workerId: string; leaseSeconds: number }): Promise<boolean> {
-  return (await extendLeases(executor, JOBS_TABLE, { ids: [input.id], workerId: input.workerId, leaseSeconds: input.leaseSeconds })) === 1;
+
+/** A claimed run of a job: the job and the attempt its claim counted (a later claim of the same job has another). */
+export interface JobAttempt {
+  id: string;
+  attempts: number;
 }
 
-export async function finishJob(executor: Executor, input: { id: string; workerId: string }): Promise<boolean> {
-  return finishLeasedRow(executor, JOBS_TABLE, { ...input, status: 'done', note: null });
+/**
+ * Marks many jobs done in one statement, each only while this worker still leases that very attempt
+ * (status running, locked_by, attempts): a job whose lease was lost (reaped, maybe claimed again,
+ * even by this worker) is not finished by the old run. Answers the ids it finished.
+ */
+export async function finishJobs(executor: Executor, input: { workerId: string; jobs: readonly JobAttempt[] }): Promise<Set<string>> {
+  if (input.jobs.length === 0) return new Set();
+  const rows = await queryRows<{ id: string }>(
+    executor,
+    sql`update jobs j set status = 'done', finished_at = now(), lease_until = null, last_error = null
+      from unnest(${sql.param(input.jobs.map((job) => job.id))}::bigint[], ${sql.param(input.jobs.map((job) => job.attempts))}::int[]) as v(id, attempts)
+      where j.id = v.id and j.attempts = v.attempts and j.locked_by = ${input.workerId} and j.status = 'running'
+      returning j.id::text as "id"`,
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Renews the leases of many running jobs in one statement; answers the ids whose attempt this worker still holds. */
+export async function extendJobLeases(executor: Executor, input: { workerId: string; jobs: readonly JobAttempt[]; leaseSeconds: number }): Promise<Set<string>> {
+  if (input.jobs.length === 0) return new Set();
+  const rows = await queryRows<{ id: string }>(
+    executor,
+    sql`update jobs j set lease_until = now() + make_interval(secs => ${input.leaseSeconds})
+      from unnest(${sql.param(input.jobs.map((job) => job.id))}::bigint[], ${sql.param(input.jobs.map((job) => job.attempts))}::int[]) as v(id, attempts)
+      where j.id = v.id and j.attempts = v.attempts and j.locked_by = ${input.workerId} and j.status = 'running'
+      returning j.id::text as "id"`,
+  );
+  return new Set(rows.map((row) => row.id));
 }
 
 export async function failJob(executor: Executor, input: { id: string; workerId: string; isDead: boolean; retryInSeconds: number; error: string }): Promise<boolean> {

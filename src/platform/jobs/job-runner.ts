@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Database } from '../db/index.js';
 import { describeError, type Logger } from '../log/index.js';
-import { computeBackoffSeconds, startPgListener, startPollingLoop, WakeupHub, type PgListener, type PollingLoop } from '../queue/index.js';
-import { claimJobs, extendJobLease, failJob, finishJob, JOBS_NOTIFY_CHANNEL, releaseExpiredJobLeases, type ClaimedJob } from './job-queue.repo.js';
+import { computeBackoffSeconds, GroupCommitter, startPgListener, startPollingLoop, WakeupHub, type PgListener, type PollingLoop } from '../queue/index.js';
+import { claimJobs, extendJobLeases, failJob, finishJobs, JOBS_NOTIFY_CHANNEL, releaseExpiredJobLeases, type ClaimedJob, type JobAttempt } from './job-queue.repo.js';
 
 export interface JobContext {
   workerId: string;
@@ -60,25 +60,51 @@ export interface JobRunnerDeps {
 const DEFAULT_SETTINGS: JobRunnerSettings = { concurrency: 4, leaseSeconds: 60, retryBaseSeconds: 5, retryMaxSeconds: 3600, idleMs: 1000 };
 const WAKE_TOPIC = 'jobs';
 
+interface RunningJob {
+  job: ClaimedJob;
+  controller: AbortController;
+  /** The handler returned: its finish (or failure) is being written; the lease renewer leaves it alone. */
+  isEnding: boolean;
+}
+
 /**
  * Claims jobs of the registered kinds (SKIP LOCKED, leased), runs their handlers with bounded
  * concurrency, renews leases while they run, retries failures with exponential backoff and jitter,
  * and marks a job dead after its max attempts. A crashed worker's lease expires and the job reruns.
+ *
+ * Round trips are shared: jobs that end together are marked done in one statement (group commit),
+ * the slots they free are claimed in one round, and one timer renews every running job's lease in
+ * one statement. Each write is fenced by the attempt this worker claimed, so a run whose lease was
+ * lost neither finishes nor renews the job's next run.
  */
 export class JobRunner {
   readonly workerId: string;
   private readonly handlers = new Map<string, JobHandler>();
   private readonly settings: JobRunnerSettings;
   private readonly hub = new WakeupHub();
-  private readonly running = new Map<string, AbortController>();
+  /** By job id and attempt (a job reaped and claimed again by this worker is a second entry). */
+  private readonly running = new Map<string, RunningJob>();
+  private readonly finisher: GroupCommitter<JobAttempt, boolean>;
   private loop: PollingLoop | undefined;
   private reaper: NodeJS.Timeout | undefined;
+  private renewer: NodeJS.Timeout | undefined;
   private isReaping = false;
+  private isRenewing = false;
   private slotFreed: (() => void) | undefined;
 
   constructor(private readonly deps: JobRunnerDeps) {
     this.workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
+    this.finisher = new GroupCommitter<JobAttempt, boolean>({
+      flush: async (jobs) => {
+        const finished = await finishJobs(deps.database.db, { workerId: this.workerId, jobs });
+        return jobs.map((job) => finished.has(job.id));
+      },
+      maxBatch: 500,
+      maxConcurrentFlushes: 2,
+      // Never more than the running jobs wait here.
+      maxQueued: Number.MAX_SAFE_INTEGER,
+    });
   }
 
   /** Registers the handler of a kind (`module.verb-noun`); one handler per kind. */
@@ -105,13 +131,17 @@ export class JobRunner {
     const { database, logger } = this.deps;
     this.loop = startPollingLoop({
       runOnce: async () => {
-        const free = this.settings.concurrency - this.running.size;
-        if (free <= 0) {
+        if (this.settings.concurrency - this.running.size <= 0) {
           await new Promise<void>((resolve) => {
             this.slotFreed = resolve;
           });
           return 1;
         }
+        // Jobs finished together free their slots together: one turn of the event loop lets the
+        // whole group free them, so they are claimed in one round rather than one round each.
+        if (this.running.size > 0) await new Promise((resolve) => setImmediate(resolve));
+        const free = this.settings.concurrency - this.running.size;
+        if (free <= 0) return 1;
         const claimed = await claimJobs(database.db, { kinds: this.kinds, workerId: this.workerId, limit: free, leaseSeconds: this.settings.leaseSeconds });
         for (const job of claimed) void this.runJob(job);
         return claimed.length;
@@ -123,6 +153,8 @@ export class JobRunner {
     const reaperIntervalMs = Math.max(250, (this.settings.leaseSeconds * 1000) / 4);
     this.reaper = setInterval(() => void this.reapExpiredLeases(), reaperIntervalMs);
     this.reaper.unref();
+    this.renewer = setInterval(() => void this.renewLeases(), Math.max(100, (this.settings.leaseSeconds * 1000) / 3));
+    this.renewer.unref();
   }
 
   /** Stops claiming, aborts running handlers' signals and waits for them to return. */
@@ -134,9 +166,29 @@ export class JobRunner {
     const stopping = loop.stop();
     this.hub.notify(WAKE_TOPIC);
     this.slotFreed?.();
-    for (const controller of this.running.values()) controller.abort(new Error('job runner stopping'));
+    for (const { controller } of this.running.values()) controller.abort(new Error('job runner stopping'));
     await stopping;
     while (this.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    clearInterval(this.renewer);
+  }
+
+  /**
+   * One lease renewal pass for every running job (one statement); a job whose lease was lost
+   * (reaped while this worker stalled) has its signal aborted.
+   */
+  async renewLeases(): Promise<void> {
+    if (this.isRenewing) return;
+    const runs = [...this.running.values()].filter((run) => !run.isEnding);
+    if (runs.length === 0) return;
+    this.isRenewing = true;
+    try {
+      const held = await extendJobLeases(this.deps.database.db, { workerId: this.workerId, jobs: runs.map(({ job }) => ({ id: job.id, attempts: job.attempts })), leaseSeconds: this.settings.leaseSeconds });
+      for (const run of runs) if (!held.has(run.job.id) && !run.isEnding) run.controller.abort(new Error('job lease lost'));
+    } catch (error) {
+      this.deps.logger.warn({ jobs: runs.length, err: error }, 'could not renew job leases');
+    } finally {
+      this.isRenewing = false;
+    }
   }
 
   /** One reaper pass (also exposed so a test or an operator can release crashed jobs at once). */
@@ -160,25 +212,18 @@ export class JobRunner {
 
   private async runJob(job: ClaimedJob): Promise<void> {
     const { database, logger } = this.deps;
-    const controller = new AbortController();
-    this.running.set(job.id, controller);
-    const renewEveryMs = Math.max(100, (this.settings.leaseSeconds * 1000) / 3);
-    const renewer = setInterval(() => {
-      extendJobLease(database.db, { id: job.id, workerId: this.workerId, leaseSeconds: this.settings.leaseSeconds })
-        .then((isKept) => {
-          if (!isKept) controller.abort(new Error('job lease lost'));
-        })
-        .catch((error: unknown) => logger.warn({ jobId: job.id, err: error }, 'could not renew a job lease'));
-    }, renewEveryMs);
+    const key = `${job.id}:${job.attempts}`;
+    const run: RunningJob = { job, controller: new AbortController(), isEnding: false };
+    this.running.set(key, run);
     try {
       const handler = this.handlers.get(job.kind);
       if (!handler) throw new Error(`no handler registered for job kind ${job.kind}`);
-      await handler(job, { workerId: this.workerId, signal: controller.signal });
-      clearInterval(renewer);
-      const isFinished = await finishJob(database.db, { id: job.id, workerId: this.workerId });
+      await handler(job, { workerId: this.workerId, signal: run.controller.signal });
+      run.isEnding = true;
+      const isFinished = await this.finisher.submit({ id: job.id, attempts: job.attempts });
       if (!isFinished) logger.warn({ jobId: job.id, kind: job.kind }, 'job finished after its lease was lost');
     } catch (error) {
-      clearInterval(renewer);
+      run.isEnding = true;
       const isDead = job.attempts >= job.maxAttempts || error instanceof JobFailedPermanentlyError;
       const random = this.deps.random ?? Math.random;
       const retryInSeconds = isDead
@@ -194,8 +239,7 @@ export class JobRunner {
         logger.error({ jobId: job.id, err: markError }, 'could not record a job failure');
       }
     } finally {
-      clearInterval(renewer);
-      this.running.delete(job.id);
+      this.running.delete(key);
       const freed = this.slotFreed;
       this.slotFreed = undefined;
       freed?.();
