@@ -14,7 +14,7 @@
  * BENCH_KILL=0 skips the SIGKILL phase (so a profiled service, BENCH_NODE_ARGS, exits and writes its profile).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -36,6 +36,27 @@ function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). On a
+ * machine shared with other work this is the figure that does not move with the load.
+ */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return '?';
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -183,6 +204,8 @@ async function main() {
     // 1. Saturation: the backlog is queued as fast as the API takes it while the runner sends.
     const backlogIds: string[] = [];
     const saturationStart = Date.now();
+    const saturationCpuStart = cpuSecondsOf(service?.pid);
+    const loadBefore = loadAverage();
     const senders = Array.from({ length: 4 }, async () => {
       while (backlogIds.length < BACKLOG) backlogIds.push(...(await sendBatch(BATCH)));
     });
@@ -191,11 +214,13 @@ async function main() {
     const allDone = await waitUntilDone(backlogIds, 600_000);
     const lastDone = Math.max(...backlogIds.map((id) => doneAt(id) ?? 0));
     const saturationSeconds = (lastDone - saturationStart) / 1000;
+    const saturationCpu = cpuSecondsOf(service?.pid) - saturationCpuStart;
 
     // 2. Fixed offered rate.
     const latencyIds: string[] = [];
     const tickMs = (BATCH / RATE) * 1000;
     const rateStart = Date.now();
+    const rateCpuStart = cpuSecondsOf(service?.pid);
     const inFlight: Promise<void>[] = [];
     for (let tick = 0; Date.now() - rateStart < SECONDS * 1000; tick += 1) {
       const due = rateStart + tick * tickMs;
@@ -207,6 +232,8 @@ async function main() {
     await waitUntilDone(latencyIds, 120_000);
     const latencies = latencyIds.map((id) => (doneAt(id) ?? Number.NaN) - (enqueuedAt.get(id) as number)).filter(Number.isFinite);
     const offeredActual = latencyIds.length / SECONDS;
+    const rateCpu = cpuSecondsOf(service?.pid) - rateCpuStart;
+    const loadAfter = loadAverage();
 
     // 3. SIGKILL in the middle of a run at the offered rate.
     const killIds: string[] = [];
@@ -243,8 +270,9 @@ async function main() {
     const engine = postgresUrl ? 'PostgreSQL' : 'PGlite';
     const lines = [
       `notifications bench — ${engine}, channel ${CHANNEL === 'webhook' ? 'webhook (Standard Webhooks, guarded sender)' : CHANNEL === 'smtp' ? 'email via SMTP (nodemailer)' : 'email via Resend SDK'}, ${CONCURRENCY} jobs at once, ${cpus().length} cores`,
-      `  saturation: ${backlogIds.length} deliveries in ${saturationSeconds.toFixed(2)} s = ${(backlogIds.length / saturationSeconds).toFixed(0)} deliveries/s${allDone ? '' : ' (NOT all done)'} (queued through the API in ${enqueueSeconds.toFixed(2)} s = ${(backlogIds.length / enqueueSeconds).toFixed(0)}/s)`,
-      `  offered ${RATE}/s for ${SECONDS} s (actual ${offeredActual.toFixed(0)}/s): enqueue → sent p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
+      `  saturation: ${backlogIds.length} deliveries in ${saturationSeconds.toFixed(2)} s = ${(backlogIds.length / saturationSeconds).toFixed(0)} deliveries/s${allDone ? '' : ' (NOT all done)'} (queued through the API in ${enqueueSeconds.toFixed(2)} s = ${(backlogIds.length / enqueueSeconds).toFixed(0)}/s); service CPU ${((saturationCpu * 1000) / backlogIds.length).toFixed(2)} ms per delivery (API + jobs)`,
+      `  offered ${RATE}/s for ${SECONDS} s (actual ${offeredActual.toFixed(0)}/s): enqueue → sent p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; service CPU ${((rateCpu * 1000) / Math.max(1, latencyIds.length)).toFixed(2)} ms per delivery`,
+      `  load average (1, 5, 15 min): ${loadBefore} before the saturation phase, ${loadAfter} after the offered-rate phase`,
       `  SIGKILL mid-run: ${killIds.length} deliveries queued around the kill; messages received more than once: ${duplicates}; never sent: ${neverDone}`,
       `  delivery log (last hour): ${summary.byChannel.map((row) => `${row.channel}/${row.status} ${row.total}${row.retried ? ` (${row.retried} retried)` : ''}`).join(', ')}`,
       `  fakes: ${JSON.stringify(fakes.counts())}`,

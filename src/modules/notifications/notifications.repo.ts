@@ -25,6 +25,12 @@ export async function findSettings(tx: Executor, companyId: string): Promise<Set
   return row;
 }
 
+/** The settings of many companies in one query (the send jobs' shared lookups). */
+export async function findSettingsOf(tx: Executor, companyIds: readonly string[]): Promise<SettingsRow[]> {
+  if (companyIds.length === 0) return [];
+  return tx.select().from(notificationSettings).where(inArray(notificationSettings.companyId, [...companyIds]));
+}
+
 export async function findSettingsBySmsSender(tx: Executor, sender: string): Promise<SettingsRow | undefined> {
   const [row] = await tx.select().from(notificationSettings).where(eq(notificationSettings.smsFrom, sender));
   return row;
@@ -54,6 +60,24 @@ export async function findTemplate(tx: Executor, companyId: string, event: strin
     .from(notificationTemplates)
     .where(and(eq(notificationTemplates.companyId, companyId), eq(notificationTemplates.event, event), eq(notificationTemplates.channel, channel)));
   return row;
+}
+
+export interface TemplateKey {
+  companyId: string;
+  event: string;
+  channel: string;
+}
+
+/** Many (company, event, channel) templates in one query; keys without a template have no row. */
+export async function findTemplatesOf(tx: Executor, keys: readonly TemplateKey[]): Promise<TemplateRow[]> {
+  if (keys.length === 0) return [];
+  return tx
+    .select()
+    .from(notificationTemplates)
+    .where(
+      sql`(${notificationTemplates.companyId}, ${notificationTemplates.event}, ${notificationTemplates.channel}) in (
+        select * from unnest(${sql.param(keys.map((key) => key.companyId))}::text[], ${sql.param(keys.map((key) => key.event))}::text[], ${sql.param(keys.map((key) => key.channel))}::text[]))`,
+    );
 }
 
 export async function listTemplates(tx: Executor, companyId: string): Promise<TemplateRow[]> {
@@ -89,6 +113,18 @@ export async function findPreferences(tx: Executor, companyId: string, recipient
     .select()
     .from(notificationPreferences)
     .where(and(eq(notificationPreferences.companyId, companyId), inArray(notificationPreferences.recipientKey, [...recipientKeys])));
+}
+
+/** Preferences of many (company, recipient key) pairs in one query. */
+export async function findPreferencesOf(tx: Executor, keys: readonly { companyId: string; recipientKey: string }[]): Promise<PreferenceRow[]> {
+  if (keys.length === 0) return [];
+  return tx
+    .select()
+    .from(notificationPreferences)
+    .where(
+      sql`(${notificationPreferences.companyId}, ${notificationPreferences.recipientKey}) in (
+        select * from unnest(${sql.param(keys.map((key) => key.companyId))}::text[], ${sql.param(keys.map((key) => key.recipientKey))}::text[]))`,
+    );
 }
 
 export async function upsertPreferences(tx: Executor, row: typeof notificationPreferences.$inferInsert): Promise<PreferenceRow> {
@@ -138,6 +174,12 @@ export async function insertDeliveries(tx: Executor, rows: DeliveryInsert[]): Pr
 export async function findDelivery(tx: Executor, id: string): Promise<DeliveryRow | undefined> {
   const [row] = await tx.select().from(notificationDeliveries).where(eq(notificationDeliveries.id, id));
   return row;
+}
+
+/** Many deliveries by id in one query (the send jobs' shared lookups); unknown ids have no row. */
+export async function findDeliveries(tx: Executor, ids: readonly string[]): Promise<DeliveryRow[]> {
+  if (ids.length === 0) return [];
+  return tx.select().from(notificationDeliveries).where(inArray(notificationDeliveries.id, [...ids]));
 }
 
 export async function lockDelivery(tx: Executor, id: string): Promise<DeliveryRow | undefined> {
@@ -310,28 +352,42 @@ export async function deleteEndpoint(tx: Executor, companyId: string, id: string
   return row;
 }
 
+export interface DeliverySent {
+  id: string;
+  providerMessageId: string;
+  provider: string;
+  attempts: number;
+  at: Date;
+  usage: { channel: string; units: number; unitCostMillicents: number; markupBps: number };
+}
+
 /**
- * The provider accepted the message: one statement marks the delivery sent and writes its usage row
- * (so neither exists without the other). A status callback that already moved it on (delivered) is kept.
+ * The provider accepted these messages (sends that ended together, one statement): each delivery is
+ * marked sent and gets its usage row, both or neither. A status callback that already moved one on
+ * (delivered, bounced, failed) is kept.
  */
-export async function recordDeliverySent(
-  executor: Executor,
-  input: { id: string; providerMessageId: string; provider: string; attempts: number; at: Date; usage: { channel: string; units: number; unitCostMillicents: number; markupBps: number } },
-): Promise<void> {
-  const at = input.at.toISOString();
-  await executor.execute(sql`with updated as (
-      update notification_deliveries set
-        status = case when status in ('delivered', 'bounced', 'failed') then status else 'sent' end,
-        provider_message_id = ${input.providerMessageId}, provider = ${input.provider}, attempts = greatest(attempts, ${input.attempts}::int),
-        sent_at = coalesce(sent_at, ${at}::timestamptz),
-        reason = case when status in ('delivered', 'bounced', 'failed') then reason else null end,
-        in_flight_attempt = 0, updated_at = ${at}::timestamptz
-      where id = ${input.id}
-      returning id, company_id, location_id
+export async function recordDeliveriesSent(executor: Executor, inputs: readonly DeliverySent[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const unique = [...new Map(inputs.map((input) => [input.id, input])).values()];
+  const column = <T>(pick: (input: DeliverySent) => T) => sql.param(unique.map(pick));
+  await executor.execute(sql`with v as (
+      select * from unnest(${column((input) => input.id)}::text[], ${column((input) => input.providerMessageId)}::text[], ${column((input) => input.provider)}::text[],
+        ${column((input) => input.attempts)}::int[], ${column((input) => input.at.toISOString())}::timestamptz[], ${column((input) => input.usage.channel)}::text[],
+        ${column((input) => input.usage.units)}::int[], ${column((input) => input.usage.unitCostMillicents)}::int[], ${column((input) => input.usage.markupBps)}::int[])
+        as v(id, provider_message_id, provider, attempts, at, channel, units, unit_cost_millicents, markup_bps)
+    ),
+    updated as (
+      update notification_deliveries d set
+        status = case when d.status in ('delivered', 'bounced', 'failed') then d.status else 'sent' end,
+        provider_message_id = v.provider_message_id, provider = v.provider, attempts = greatest(d.attempts, v.attempts),
+        sent_at = coalesce(d.sent_at, v.at),
+        reason = case when d.status in ('delivered', 'bounced', 'failed') then d.reason else null end,
+        in_flight_attempt = 0, updated_at = v.at
+      from v where d.id = v.id
+      returning d.id, d.company_id, d.location_id
     )
     insert into notification_usage (company_id, location_id, delivery_id, channel, provider, units, unit_cost_millicents, base_cost_millicents, markup_bps, occurred_at)
-    select company_id, location_id, id, ${input.usage.channel}, ${input.provider}, ${input.usage.units}::int, ${input.usage.unitCostMillicents}::int,
-      ${input.usage.units * input.usage.unitCostMillicents}::bigint, ${input.usage.markupBps}::int, ${at}::timestamptz
-    from updated
+    select u.company_id, u.location_id, u.id, v.channel, v.provider, v.units, v.unit_cost_millicents, v.units::bigint * v.unit_cost_millicents, v.markup_bps, v.at
+    from updated u join v on v.id = u.id
     on conflict do nothing`);
 }

@@ -4,7 +4,8 @@ import { enqueueJob, JobRetryLaterError, type ClaimedJob, type JobHandler } from
 import type { JobDefinition } from '../../platform/module/index.js';
 import { ENDPOINT_DISABLED_EVENT, findBuiltInTemplate, type TemplateContent } from './default-templates.js';
 import type { OutgoingEmail, OutgoingSms, ProviderOutcome } from './notification-ports.js';
-import { findDelivery, findPreferences, findSettings, findTemplate, insertUsage, isOptedOut, lockDelivery, lockEndpoint, recordDeliverySent, updateDelivery, updateEndpoint, type DeliveryRow, type EndpointRow } from './notifications.repo.js';
+import { createDeliveryLookups } from './delivery-lookups.js';
+import { findSettings, insertUsage, isOptedOut, lockDelivery, lockEndpoint, updateDelivery, updateEndpoint, type DeliveryRow, type EndpointRow } from './notifications.repo.js';
 import { FINAL_STATUSES, JOB_KINDS, type Channel, type NotificationsDeps } from './notifications.types.js';
 import { notify } from './notify.js';
 import { markupOf, resolveEmailAccount, resolveSmsAccount } from './provider-accounts.js';
@@ -30,6 +31,8 @@ function messageRetryDelaySeconds(attempt: number, retryAfterSeconds: number | u
 
 export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
   const { database, clock, metrics } = deps;
+  // Jobs running at once share their reads and their sent writes (one statement per batch).
+  const lookups = createDeliveryLookups(database);
 
   async function finish(tx: Executor, delivery: DeliveryRow, status: 'failed' | 'skipped', reason: string, attempt?: number): Promise<typeof DONE> {
     await updateDelivery(tx, delivery.id, { status, reason, inFlightAttempt: 0, updatedAt: clock.now(), ...(attempt !== undefined ? { attempts: Math.max(attempt, delivery.attempts) } : {}) });
@@ -40,7 +43,7 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
   /** The recipient's preferences now (they may have changed since notify): a skip, a wait for quiet hours, or go. */
   async function applyPreferences(tx: Executor, delivery: DeliveryRow, channel: 'email' | 'sms'): Promise<typeof DONE | undefined> {
     const keys = preferenceKeysOf(channel, delivery.recipient, delivery.userId);
-    const preferences = combinePreferences(keys, await findPreferences(tx, delivery.companyId, keys), delivery.timeZone);
+    const preferences = combinePreferences(keys, await lookups.preferences(delivery.companyId, keys), delivery.timeZone);
     const skip = findSkipReason(preferences, delivery.event, channel, delivery.isTransactional);
     if (skip) return finish(tx, delivery, 'skipped', skip);
     const quietEnd = preferences.quietHours ? findQuietHoursEnd(clock.now(), preferences.quietHours) : undefined;
@@ -61,8 +64,8 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     return DONE;
   }
 
-  async function templateOf(tx: Executor, delivery: DeliveryRow, channel: 'email' | 'sms'): Promise<TemplateContent> {
-    const own = await findTemplate(tx, delivery.companyId, delivery.event, channel);
+  async function templateOf(delivery: DeliveryRow, channel: 'email' | 'sms'): Promise<TemplateContent> {
+    const own = await lookups.template({ companyId: delivery.companyId, event: delivery.event, channel });
     return own ? { subject: own.subject, text: own.text, html: own.html } : findBuiltInTemplate(delivery.event, channel);
   }
 
@@ -101,7 +104,7 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     const channel = delivery.channel as Channel;
     if (outcome.kind === 'sent') {
       const now = clock.now();
-      await recordDeliverySent(database.db, { id: delivery.id, providerMessageId: outcome.providerMessageId, provider: usage.provider, attempts: attempt, at: now, usage: { channel, units: usage.units, unitCostMillicents: usage.unitCostMillicents, markupBps: usage.markupBps } });
+      await lookups.recordSent({ id: delivery.id, providerMessageId: outcome.providerMessageId, provider: usage.provider, attempts: attempt, at: now, usage: { channel, units: usage.units, unitCostMillicents: usage.unitCostMillicents, markupBps: usage.markupBps } });
       metrics.deliveries.inc({ channel, status: 'sent' });
       metrics.enqueueToSentSeconds.observe({ channel }, Math.max(0, now.getTime() - delivery.createdAt.getTime()) / 1000);
       return;
@@ -140,10 +143,10 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     // only the in-flight marker of a non-idempotent provider is written before the call.
     const prepared = await (async (): Promise<Prepared<{ email: OutgoingEmail; transport: ReturnType<NotificationsDeps['email']['forAccount']>; markupBps: number }>> => {
       const tx = database.db;
-      const [delivery, jobSettings] = await Promise.all([findDelivery(tx, deliveryId), job.companyId ? findSettings(tx, job.companyId) : undefined]);
+      const [delivery, jobSettings] = await Promise.all([lookups.delivery(deliveryId), job.companyId ? lookups.settings(job.companyId) : undefined]);
       if (!delivery || FINAL_STATUSES.has(delivery.status)) return DONE;
-      const settings = job.companyId === delivery.companyId ? jobSettings : await findSettings(tx, delivery.companyId);
-      const [resolved, waiting, template] = await Promise.all([resolveEmailAccount(deps, tx, settings), applyPreferences(tx, delivery, 'email'), templateOf(tx, delivery, 'email')]);
+      const settings = job.companyId === delivery.companyId ? jobSettings : await lookups.settings(delivery.companyId);
+      const [resolved, waiting, template] = await Promise.all([resolveEmailAccount(deps, tx, settings), applyPreferences(tx, delivery, 'email'), templateOf(delivery, 'email')]);
       if (waiting) return waiting;
       if (!resolved) return finish(tx, delivery, 'failed', 'no_provider: no email provider is configured for this agency');
       const transport = deps.email.forAccount(resolved.account);
@@ -188,15 +191,15 @@ export function createDeliveryJobs(deps: NotificationsDeps): JobDefinition[] {
     const deliveryId = String(job.payload['deliveryId']);
     const prepared = await (async (): Promise<Prepared<{ sms: OutgoingSms; account: { accountSid: string; authToken: string }; segments: number; markupBps: number }>> => {
       const tx = database.db;
-      const [delivery, jobSettings] = await Promise.all([findDelivery(tx, deliveryId), job.companyId ? findSettings(tx, job.companyId) : undefined]);
+      const [delivery, jobSettings] = await Promise.all([lookups.delivery(deliveryId), job.companyId ? lookups.settings(job.companyId) : undefined]);
       if (!delivery || FINAL_STATUSES.has(delivery.status)) return DONE;
-      const settings = job.companyId === delivery.companyId ? jobSettings : await findSettings(tx, delivery.companyId);
+      const settings = job.companyId === delivery.companyId ? jobSettings : await lookups.settings(delivery.companyId);
       const resolved = await resolveSmsAccount(deps, tx, settings);
       if (!resolved) return finish(tx, delivery, 'failed', 'no_provider: no SMS account is configured for this agency');
       const interrupted = await handleInterruptedAttempt(tx, delivery, deps.sms.provider, deps.sms.isIdempotent);
       if (interrupted) return interrupted;
       if (await isOptedOut(tx, resolved.from, delivery.recipient)) return finish(tx, delivery, 'skipped', 'sms_opted_out: the number replied STOP to this sender');
-      const [waiting, template] = await Promise.all([applyPreferences(tx, delivery, 'sms'), templateOf(tx, delivery, 'sms')]);
+      const [waiting, template] = await Promise.all([applyPreferences(tx, delivery, 'sms'), templateOf(delivery, 'sms')]);
       if (waiting) return waiting;
       const body = renderTemplate(template.text, templateData(delivery, {}), 'text').text.trim();
       if (body === '') return finish(tx, delivery, 'failed', 'empty_message: the template rendered an empty body (missing variables?)');
