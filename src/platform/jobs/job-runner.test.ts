@@ -4,7 +4,7 @@ import { createTestDatabase, testDatabaseEngine } from '../../../test/support/te
 import { waitFor } from '../../../test/support/spawn-service.js';
 import { queryRows, type Database } from '../db/index.js';
 import { createLogger } from '../log/index.js';
-import { claimJobs, enqueueJob, findJob, JobRunner, listenForJobs, type JobHandler } from './index.js';
+import { claimJobs, enqueueJob, finishJobs, findJob, JobRunner, listenForJobs, releaseExpiredJobLeases, type JobHandler } from './index.js';
 
 let database: Database;
 const runners: JobRunner[] = [];
@@ -118,6 +118,70 @@ describe('jobs (transactional outbox)', () => {
     expect(first.workerId).not.toBe(second.workerId);
     const [finished] = await queryRows<{ attempts: number; lockedBy: string; errors: unknown[] }>(database.db, sql`select attempts, locked_by as "lockedBy", errors from jobs where id = ${job.id}::bigint`);
     expect(finished).toEqual({ attempts: 1, lockedBy: first.workerId, errors: [] });
+  });
+
+  it('finishes the jobs of a batch in one statement, only the attempts this worker still leases, and never twice', async () => {
+    const [a, b] = await database.system(async (tx) => [await enqueueJob(tx, { kind: 'test.batch-finish' }), await enqueueJob(tx, { kind: 'test.batch-finish' })]);
+    const claimed = await claimJobs(database.db, { kinds: ['test.batch-finish'], workerId: 'w1', limit: 2, leaseSeconds: 60 });
+    expect(claimed.map((job) => job.id).sort()).toEqual([a?.id, b?.id].sort());
+    // a's lease is lost (the worker stalled past it, the reaper took the job back) and the same
+    // worker claims it again: a second attempt, whose run is not the stalled one.
+    await database.db.execute(sql`update jobs set lease_until = now() - interval '1 second' where id = ${a?.id}::bigint`);
+    expect(await releaseExpiredJobLeases(database.db)).toBe(1);
+    const [again] = await claimJobs(database.db, { kinds: ['test.batch-finish'], workerId: 'w1', limit: 1, leaseSeconds: 60 });
+    expect(again).toMatchObject({ id: a?.id, attempts: 2 });
+    // The stalled first attempt of a and the live attempt of b end together: only b is finished.
+    const finished = await finishJobs(database.db, { workerId: 'w1', jobs: claimed.map((job) => ({ id: job.id, attempts: job.attempts })) });
+    expect([...finished]).toEqual([b?.id]);
+    expect((await findJob(database.db, a?.id as string))?.status).toBe('running');
+    // b is not finished a second time; another worker cannot finish a's live attempt; its own run can.
+    expect((await finishJobs(database.db, { workerId: 'w1', jobs: [{ id: b?.id as string, attempts: 1 }] })).size).toBe(0);
+    expect((await finishJobs(database.db, { workerId: 'w2', jobs: [{ id: a?.id as string, attempts: 2 }] })).size).toBe(0);
+    expect([...(await finishJobs(database.db, { workerId: 'w1', jobs: [{ id: a?.id as string, attempts: 2 }] }))]).toEqual([a?.id]);
+    const [row] = await queryRows<{ finishedB: string | Date }>(database.db, sql`select finished_at as "finishedB" from jobs where id = ${b?.id}::bigint`);
+    expect(row?.finishedB).toBeTruthy();
+  });
+
+  it('a run whose lease was lost gets its signal aborted and does not finish the job it lost', async () => {
+    const job = await database.system((tx) => enqueueJob(tx, { kind: 'test.lost-lease' }));
+    let release: (() => void) | undefined;
+    let signal: AbortSignal | undefined;
+    const runner = startRunner({ 'test.lost-lease': async (_job, context) => {
+      signal = context.signal;
+      await new Promise<void>((resolve) => (release = resolve));
+    } }, { leaseSeconds: 60 });
+    await waitFor(async () => (release ? true : undefined), 15_000, 'the job to start');
+    // The runner stalls: its lease runs out, the reaper takes the job back, another worker claims it.
+    await database.db.execute(sql`update jobs set lease_until = now() - interval '1 second' where id = ${job.id}::bigint`);
+    expect(await releaseExpiredJobLeases(database.db)).toBe(1);
+    const [taken] = await claimJobs(database.db, { kinds: ['test.lost-lease'], workerId: 'other-worker', limit: 1, leaseSeconds: 60 });
+    expect(taken?.id).toBe(job.id);
+    await runner.renewLeases();
+    expect(signal?.aborted).toBe(true);
+    release?.();
+    await runner.stop();
+    const row = await findJob(database.db, job.id);
+    expect(row).toMatchObject({ status: 'running', attempts: 2 });
+    const [lease] = await queryRows<{ lockedBy: string }>(database.db, sql`select locked_by as "lockedBy" from jobs where id = ${job.id}::bigint`);
+    expect(lease?.lockedBy).toBe('other-worker');
+  });
+
+  it('runs a burst of jobs with every one finished once (claims and finishes shared between jobs)', async () => {
+    const runs = new Map<string, number>();
+    const ids = await database.system(async (tx) => {
+      const out: string[] = [];
+      for (let index = 0; index < 40; index += 1) out.push((await enqueueJob(tx, { kind: 'test.burst', payload: { n: index } })).id);
+      return out;
+    });
+    startRunner({ 'test.burst': async (job) => {
+      runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    } }, { concurrency: 16 });
+    for (const id of ids) await waitForStatus(id, 'done');
+    expect([...runs.values()].every((count) => count === 1)).toBe(true);
+    expect(runs.size).toBe(40);
+    const [row] = await queryRows<{ total: number }>(database.db, sql`select count(*)::int as total from jobs where kind = 'test.burst' and attempts = 1 and status = 'done' and finished_at is not null`);
+    expect(row?.total).toBe(40);
   });
 
   it('runs jobs sharing an ordering key one at a time in enqueue order, others in parallel', async () => {
