@@ -196,6 +196,11 @@ export interface JobAttempt {
   attempts: number;
 }
 
+/** `id:attempts`: how the batch statements name the attempts they touched. */
+export function jobAttemptKey(job: JobAttempt): string {
+  return `${job.id}:${job.attempts}`;
+}
+
 /** The same rows in the same order for every batch statement (a finish and a renewal overlapping lock alike, so they cannot deadlock). */
 function inIdOrder(jobs: readonly JobAttempt[]): JobAttempt[] {
   return [...jobs].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
@@ -204,33 +209,33 @@ function inIdOrder(jobs: readonly JobAttempt[]): JobAttempt[] {
 /**
  * Marks many jobs done in one statement, each only while this worker still leases that very attempt
  * (status running, locked_by, attempts): a job whose lease was lost (reaped, maybe claimed again,
- * even by this worker) is not finished by the old run. Answers the ids it finished.
+ * even by this worker) is not finished by the old run. Answers the attempts it finished (`jobAttemptKey`).
  */
 export async function finishJobs(executor: Executor, input: { workerId: string; jobs: readonly JobAttempt[] }): Promise<Set<string>> {
   if (input.jobs.length === 0) return new Set();
   const jobs = inIdOrder(input.jobs);
-  const rows = await queryRows<{ id: string }>(
+  const rows = await queryRows<{ id: string; attempts: number }>(
     executor,
     sql`update jobs j set status = 'done', finished_at = now(), lease_until = null, last_error = null
       from unnest(${sql.param(jobs.map((job) => job.id))}::bigint[], ${sql.param(jobs.map((job) => job.attempts))}::int[]) as v(id, attempts)
       where j.id = v.id and j.attempts = v.attempts and j.locked_by = ${input.workerId} and j.status = 'running'
-      returning j.id::text as "id"`,
+      returning j.id::text as "id", j.attempts`,
   );
-  return new Set(rows.map((row) => row.id));
+  return new Set(rows.map((row) => jobAttemptKey({ id: row.id, attempts: Number(row.attempts) })));
 }
 
-/** Renews the leases of many running jobs in one statement; answers the ids whose attempt this worker still holds. */
+/** Renews the leases of many running jobs in one statement; answers the attempts this worker still holds (`jobAttemptKey`). */
 export async function extendJobLeases(executor: Executor, input: { workerId: string; jobs: readonly JobAttempt[]; leaseSeconds: number }): Promise<Set<string>> {
   if (input.jobs.length === 0) return new Set();
   const jobs = inIdOrder(input.jobs);
-  const rows = await queryRows<{ id: string }>(
+  const rows = await queryRows<{ id: string; attempts: number }>(
     executor,
     sql`update jobs j set lease_until = now() + make_interval(secs => ${input.leaseSeconds})
       from unnest(${sql.param(jobs.map((job) => job.id))}::bigint[], ${sql.param(jobs.map((job) => job.attempts))}::int[]) as v(id, attempts)
       where j.id = v.id and j.attempts = v.attempts and j.locked_by = ${input.workerId} and j.status = 'running'
-      returning j.id::text as "id"`,
+      returning j.id::text as "id", j.attempts`,
   );
-  return new Set(rows.map((row) => row.id));
+  return new Set(rows.map((row) => jobAttemptKey({ id: row.id, attempts: Number(row.attempts) })));
 }
 
 export async function failJob(executor: Executor, input: { id: string; workerId: string; isDead: boolean; retryInSeconds: number; error: string }): Promise<boolean> {

@@ -4,7 +4,7 @@ import { createTestDatabase, testDatabaseEngine } from '../../../test/support/te
 import { waitFor } from '../../../test/support/spawn-service.js';
 import { queryRows, type Database } from '../db/index.js';
 import { createLogger } from '../log/index.js';
-import { claimJobs, enqueueJob, finishJobs, findJob, JobRunner, listenForJobs, releaseExpiredJobLeases, type JobHandler } from './index.js';
+import { claimJobs, enqueueJob, extendJobLeases, finishJobs, findJob, JobRunner, listenForJobs, releaseExpiredJobLeases, type JobHandler } from './index.js';
 
 let database: Database;
 const runners: JobRunner[] = [];
@@ -130,14 +130,17 @@ describe('jobs (transactional outbox)', () => {
     expect(await releaseExpiredJobLeases(database.db)).toBe(1);
     const [again] = await claimJobs(database.db, { kinds: ['test.batch-finish'], workerId: 'w1', limit: 1, leaseSeconds: 60 });
     expect(again).toMatchObject({ id: a?.id, attempts: 2 });
+    // A renewal names the attempt: the stalled run's is not renewed, the live one's is.
+    const held = await extendJobLeases(database.db, { workerId: 'w1', jobs: [{ id: a?.id as string, attempts: 1 }, { id: a?.id as string, attempts: 2 }], leaseSeconds: 60 });
+    expect([...held]).toEqual([`${a?.id}:2`]);
     // The stalled first attempt of a and the live attempt of b end together: only b is finished.
     const finished = await finishJobs(database.db, { workerId: 'w1', jobs: claimed.map((job) => ({ id: job.id, attempts: job.attempts })) });
-    expect([...finished]).toEqual([b?.id]);
+    expect([...finished]).toEqual([`${b?.id}:1`]);
     expect((await findJob(database.db, a?.id as string))?.status).toBe('running');
     // b is not finished a second time; another worker cannot finish a's live attempt; its own run can.
     expect((await finishJobs(database.db, { workerId: 'w1', jobs: [{ id: b?.id as string, attempts: 1 }] })).size).toBe(0);
     expect((await finishJobs(database.db, { workerId: 'w2', jobs: [{ id: a?.id as string, attempts: 2 }] })).size).toBe(0);
-    expect([...(await finishJobs(database.db, { workerId: 'w1', jobs: [{ id: a?.id as string, attempts: 2 }] }))]).toEqual([a?.id]);
+    expect([...(await finishJobs(database.db, { workerId: 'w1', jobs: [{ id: a?.id as string, attempts: 2 }] }))]).toEqual([`${a?.id}:2`]);
     const [row] = await queryRows<{ finishedB: string | Date }>(database.db, sql`select finished_at as "finishedB" from jobs where id = ${b?.id}::bigint`);
     expect(row?.finishedB).toBeTruthy();
   });
@@ -149,16 +152,20 @@ describe('jobs (transactional outbox)', () => {
     const runner = startRunner({ 'test.lost-lease': async (_job, context) => {
       signal = context.signal;
       await new Promise<void>((resolve) => (release = resolve));
-    } }, { leaseSeconds: 60 });
+    } }, { leaseSeconds: 60, concurrency: 1 });
     await waitFor(async () => (release ? true : undefined), 15_000, 'the job to start');
-    // The runner stalls: its lease runs out, the reaper takes the job back, another worker claims it.
-    await database.db.execute(sql`update jobs set lease_until = now() - interval '1 second' where id = ${job.id}::bigint`);
-    expect(await releaseExpiredJobLeases(database.db)).toBe(1);
-    const [taken] = await claimJobs(database.db, { kinds: ['test.lost-lease'], workerId: 'other-worker', limit: 1, leaseSeconds: 60 });
-    expect(taken?.id).toBe(job.id);
-    await runner.renewLeases();
-    expect(signal?.aborted).toBe(true);
-    release?.();
+    try {
+      // The runner stalls (its one slot stays busy, so it cannot take the job back itself): its lease
+      // runs out, the reaper takes the job back, another worker claims it.
+      await database.db.execute(sql`update jobs set lease_until = now() - interval '1 second' where id = ${job.id}::bigint`);
+      expect(await releaseExpiredJobLeases(database.db)).toBe(1);
+      const [taken] = await claimJobs(database.db, { kinds: ['test.lost-lease'], workerId: 'other-worker', limit: 1, leaseSeconds: 60 });
+      expect(taken?.id).toBe(job.id);
+      await runner.renewLeases();
+      expect(signal?.aborted).toBe(true);
+    } finally {
+      release?.();
+    }
     await runner.stop();
     const row = await findJob(database.db, job.id);
     expect(row).toMatchObject({ status: 'running', attempts: 2 });

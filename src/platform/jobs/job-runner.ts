@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Database } from '../db/index.js';
 import { describeError, type Logger } from '../log/index.js';
 import { computeBackoffSeconds, GroupCommitter, startPgListener, startPollingLoop, WakeupHub, type PgListener, type PollingLoop } from '../queue/index.js';
-import { claimJobs, extendJobLeases, failJob, finishJobs, JOBS_NOTIFY_CHANNEL, releaseExpiredJobLeases, type ClaimedJob, type JobAttempt } from './job-queue.repo.js';
+import { claimJobs, extendJobLeases, failJob, finishJobs, jobAttemptKey, JOBS_NOTIFY_CHANNEL, releaseExpiredJobLeases, type ClaimedJob, type JobAttempt } from './job-queue.repo.js';
 
 export interface JobContext {
   workerId: string;
@@ -98,7 +98,7 @@ export class JobRunner {
     this.finisher = new GroupCommitter<JobAttempt, boolean>({
       flush: async (jobs) => {
         const finished = await finishJobs(deps.database.db, { workerId: this.workerId, jobs });
-        return jobs.map((job) => finished.has(job.id));
+        return jobs.map((job) => finished.has(jobAttemptKey(job)));
       },
       maxBatch: 500,
       maxConcurrentFlushes: 2,
@@ -183,7 +183,7 @@ export class JobRunner {
     this.isRenewing = true;
     try {
       const held = await extendJobLeases(this.deps.database.db, { workerId: this.workerId, jobs: runs.map(({ job }) => ({ id: job.id, attempts: job.attempts })), leaseSeconds: this.settings.leaseSeconds });
-      for (const run of runs) if (!held.has(run.job.id) && !run.isEnding) run.controller.abort(new Error('job lease lost'));
+      for (const run of runs) if (!held.has(jobAttemptKey(run.job)) && !run.isEnding) run.controller.abort(new Error('job lease lost'));
     } catch (error) {
       this.deps.logger.warn({ jobs: runs.length, err: error }, 'could not renew job leases');
     } finally {
@@ -212,7 +212,7 @@ export class JobRunner {
 
   private async runJob(job: ClaimedJob): Promise<void> {
     const { database, logger } = this.deps;
-    const key = `${job.id}:${job.attempts}`;
+    const key = jobAttemptKey(job);
     const run: RunningJob = { job, controller: new AbortController(), isEnding: false };
     this.running.set(key, run);
     try {
