@@ -110,9 +110,9 @@ const PGLITE_TURN_MS = 25;
 const PGLITE_SLICE_EVENTS = 25;
 
 /**
- * Capacity kept free for the tight-SLA queues: the bulk queues never hold more than `permits - 2`
- * worker slots and messages never more than `permits - 1`, so a big contacts claim cannot make a
- * critical or messages event wait for a slot (only for its own queue's work).
+ * Capacity kept free for the tight-SLA queues: the bulk queues (financial included) never hold more
+ * than `permits - 2` worker slots, messages with them never more than `permits - 1` (Semaphore
+ * ceilings), so a big contacts claim cannot make a critical or messages event wait for a slot.
  */
 export function workerSlotCeiling(workerPriority: number, permits: number): number {
   if (workerPriority <= 0) return permits;

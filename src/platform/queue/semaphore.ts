@@ -10,13 +10,15 @@ interface Waiter {
  * permits are short, the waiter with the lowest priority number goes first (FIFO among equals), so
  * a tight-SLA queue is not held up behind a bulk one.
  *
- * A `ceiling` reserves capacity: an operation with ceiling k starts only while fewer than k permits
- * are in use, so bulk work given `permits - 1` can never take the last permit and tight-SLA work
- * always finds one free (it waits for nothing but its own kind).
+ * A `ceiling` reserves capacity: an operation of priority p with ceiling k starts only while fewer
+ * than k permits are held by operations of priority p or worse, so bulk work given `permits - 1` can
+ * never take the last permit and better work always finds one free (it waits only for its betters).
  */
 export class Semaphore {
   private readonly permits: number;
   private inUse = 0;
+  /** The priority of each permit held. */
+  private readonly held: number[] = [];
   private readonly waiters: Waiter[] = [];
   private order = 0;
 
@@ -30,7 +32,7 @@ export class Semaphore {
 
   async run<T>(work: () => Promise<T>, priority = 0, ceiling = Number.POSITIVE_INFINITY): Promise<T> {
     const limit = Math.max(1, Math.min(this.permits, ceiling));
-    if (this.inUse < limit && !this.waiters.some((waiter) => this.inUse < waiter.ceiling && this.isBefore(waiter, priority))) this.inUse += 1;
+    if (this.mayStart(priority, limit) && !this.waiters.some((waiter) => waiter.priority <= priority && this.mayStart(waiter.priority, waiter.ceiling))) this.take(priority);
     else
       await new Promise<void>((resolve) => {
         this.waiters.push({ priority, order: (this.order += 1), ceiling: limit, wake: resolve });
@@ -38,8 +40,17 @@ export class Semaphore {
     try {
       return await work();
     } finally {
-      this.release();
+      this.release(priority);
     }
+  }
+
+  private mayStart(priority: number, ceiling: number): boolean {
+    return this.inUse < this.permits && this.held.filter((heldPriority) => heldPriority >= priority).length < ceiling;
+  }
+
+  private take(priority: number): void {
+    this.inUse += 1;
+    this.held.push(priority);
   }
 
   /** Someone of a better (lower) priority is waiting for a permit: a long holder may want to let go. */
@@ -47,26 +58,22 @@ export class Semaphore {
     return this.waiters.some((waiter) => waiter.priority < priority);
   }
 
-  /** A waiter of the same or a better priority that could start now goes first. */
-  private isBefore(waiter: Waiter, priority: number): boolean {
-    return waiter.priority <= priority;
-  }
-
-  private release(): void {
+  private release(priority: number): void {
     this.inUse -= 1;
+    this.held.splice(this.held.indexOf(priority), 1);
     // Hand the freed permit (and any others a lower ceiling kept idle) to the best waiters that may start.
     for (;;) {
       let best = -1;
       for (let index = 0; index < this.waiters.length; index += 1) {
         const candidate = this.waiters[index] as Waiter;
-        if (this.inUse >= candidate.ceiling) continue;
+        if (!this.mayStart(candidate.priority, candidate.ceiling)) continue;
         const current = best < 0 ? undefined : (this.waiters[best] as Waiter);
         if (!current || candidate.priority < current.priority || (candidate.priority === current.priority && candidate.order < current.order)) best = index;
       }
       if (best < 0) return;
-      const [next] = this.waiters.splice(best, 1);
-      this.inUse += 1;
-      next?.wake();
+      const [next] = this.waiters.splice(best, 1) as [Waiter];
+      this.take(next.priority);
+      next.wake();
     }
   }
 }
