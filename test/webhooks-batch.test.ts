@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchOutcome, WebhookEvent, WebhookProcessor, WebhookWorkers } from '../src/modules/webhooks/index.js';
+import type { BatchOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor, WebhookWorkers } from '../src/modules/webhooks/index.js';
 import { queryRows, type Tx } from '../src/platform/db/index.js';
 import { generateId } from '../src/platform/ids/ids.js';
 import { CRM_WEBHOOK_ROUTES, createCrmWebhookSubscriptions } from '../src/modules/crm/index.js';
@@ -20,6 +20,7 @@ let app: TestApp;
 let keys: TestWebhookKeys;
 let workers: WebhookWorkers | undefined;
 const batchSizes: number[] = [];
+const messageBatches: string[][] = [];
 
 async function applyDeal(tx: Tx, event: WebhookEvent): Promise<void> {
   await tx.execute(sql`insert into wh_batch_deals (id, name) values (${String(event.payload.id)}, ${String(event.payload.name ?? '')})
@@ -63,7 +64,22 @@ beforeAll(async () => {
   app.processors.subscribe({ eventTypes: ['OpportunityUpdate'], route: CRM_WEBHOOK_ROUTES.opportunity, process: oneDeal, processBatch: manyDeals });
   app.processors.subscribe({ eventTypes: ['InvoiceUpdate'], route: CRM_WEBHOOK_ROUTES.invoice, process: halfThenThrow });
   // The real CRM processors for contacts (their batch form), on a location installed here.
-  app.processors.subscribeAll(createCrmWebhookSubscriptions({ generateId, clock: systemClock }).filter((subscription) => subscription.eventTypes.some((type) => type.startsWith('Contact'))));
+  const crm = createCrmWebhookSubscriptions({ generateId, clock: systemClock });
+  app.processors.subscribeAll(crm.filter((subscription) => subscription.eventTypes.some((type) => type.startsWith('Contact'))));
+  // The real message processors, their one batch form shared by both types (counted, so the test sees it used).
+  const counted = new Map<WebhookBatchProcessor, WebhookBatchProcessor>();
+  for (const subscription of crm.filter((candidate) => candidate.eventTypes.some((type) => type.endsWith('boundMessage')))) {
+    const real = subscription.processBatch;
+    if (!real) throw new Error('message processors have a batch form');
+    const wrapped =
+      counted.get(real) ??
+      (async (tx: Tx, events: readonly WebhookEvent[]) => {
+        messageBatches.push(events.map((event) => event.eventType));
+        return real(tx, events);
+      });
+    counted.set(real, wrapped);
+    app.processors.subscribe({ ...subscription, processBatch: wrapped });
+  }
   await app.database.system((tx) => ensureGhlLocation(tx, generateId, { ghlLocationId: 'loc_batch', ghlCompanyId: 'agency_batch' }));
 });
 afterAll(async () => app.close());
@@ -145,5 +161,42 @@ describe('batched processing of a claim', () => {
     const contacts = await queryRows<{ ghlId: string; firstName: string }>(app.database.db, sql`select ghl_id as "ghlId", first_name as "firstName" from contacts where ghl_id like 'ct_batch_%' order by ghl_id`);
     expect(contacts).toHaveLength(20);
     expect(contacts.find((contact) => contact.ghlId === 'ct_batch_3')?.firstName).toBe('First 3');
+  });
+
+  it('runs the CRM message processors set-based across both types: conversations get their newest message, an unknown location retried alone', async () => {
+    const at = (minute: number) => `2026-05-02T10:${String(minute).padStart(2, '0')}:00.000Z`;
+    const ids: string[] = [];
+    // One message per conversation (a claim holds one row per conversation), inbound and outbound mixed.
+    for (let index = 0; index < 12; index += 1) {
+      const type = index % 2 === 0 ? 'InboundMessage' : 'OutboundMessage';
+      ids.push(await send(ghlEvent(type, { conversationId: `cv_batch_${index}`, contactId: `ct_msg_${index}`, messageId: `m_batch_${index}`, locationId: 'loc_batch', body: `Hello ${index}`, messageType: 'SMS', dateAdded: at(10) })));
+    }
+    // Later messages of conversation 0 (the newest is the one of minute 30, sent in the middle) and one of a location nobody installed.
+    const later = [await send(ghlEvent('OutboundMessage', { conversationId: 'cv_batch_0', messageId: 'm_batch_0b', locationId: 'loc_batch', body: 'newest', messageType: 'SMS', dateAdded: at(30) }))];
+    later.push(await send(ghlEvent('InboundMessage', { conversationId: 'cv_batch_0', messageId: 'm_batch_0c', locationId: 'loc_batch', body: 'older', messageType: 'SMS', dateAdded: at(20) })));
+    const unknown = await send(ghlEvent('InboundMessage', { conversationId: 'cv_elsewhere', messageId: 'm_elsewhere', locationId: 'loc_not_installed', body: 'nobody', messageType: 'SMS' }));
+    workers = app.webhooks.startWorkers();
+    await settle();
+    const statuses = await statusesOf([...ids, ...later, unknown]);
+    expect([...ids, ...later].every((id) => statuses.get(id)?.status === 'done')).toBe(true);
+    expect(statuses.get(unknown)).toMatchObject({ status: 'dead', attempts: 2 });
+    expect(statuses.get(unknown)?.lastError).toContain('loc_not_installed');
+    // Both types went through the one applier together.
+    expect(messageBatches.some((types) => types.includes('InboundMessage') && types.includes('OutboundMessage'))).toBe(true);
+    const conversations = await queryRows<{ ghlId: string; id: string; lastBody: string; contact: string | null }>(
+      app.database.db,
+      sql`select ghl_id as "ghlId", id, last_message_body as "lastBody", contact_ghl_id as "contact" from conversations where ghl_id like 'cv_batch_%' order by ghl_id`,
+    );
+    expect(conversations).toHaveLength(12);
+    expect(conversations.find((row) => row.ghlId === 'cv_batch_0')).toMatchObject({ lastBody: 'newest', contact: 'ct_msg_0' });
+    expect(conversations.find((row) => row.ghlId === 'cv_batch_5')).toMatchObject({ lastBody: 'Hello 5', contact: 'ct_msg_5' });
+    const messages = await queryRows<{ ghlId: string; conversationId: string; direction: string }>(
+      app.database.db,
+      sql`select ghl_id as "ghlId", conversation_id as "conversationId", direction from messages where ghl_id like 'm_batch_%' order by ghl_id`,
+    );
+    expect(messages).toHaveLength(14);
+    const idOf = new Map(conversations.map((row) => [row.ghlId, row.id]));
+    expect(messages.find((row) => row.ghlId === 'm_batch_7')).toMatchObject({ conversationId: idOf.get('cv_batch_7'), direction: 'outbound' });
+    expect(messages.filter((row) => row.ghlId.startsWith('m_batch_0')).every((row) => row.conversationId === idOf.get('cv_batch_0'))).toBe(true);
   });
 });

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import type { ProcessOutcome, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
+import type { BatchOutcome, ProcessOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
 import type { Tx } from '../../platform/db/index.js';
-import { resolveEventTenant, type CrmProcessorDeps } from './entity-processor.js';
-import { applyEntityVersions, type EntityTable } from './entity-versions.repo.js';
-import { applyConversationState, ensureConversationForMessage } from './conversations.repo.js';
+import type { TenantRef } from '../tenants/index.js';
+import { createBatchTenantResolver, resolveEventTenant, type CrmProcessorDeps } from './entity-processor.js';
+import { applyEntityVersions, applyEntityVersionsReturningGhlIds, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
+import { applyConversationState, ensureConversationForMessage, ensureConversationsForMessages, type ConversationMessageRef } from './conversations.repo.js';
+import { LocationNotInstalledError } from './location-not-installed-error.js';
 import { anyValue, describeIssues, optionalBoolean, optionalNumber, optionalText, parseGhlTime, requiredId, resolveSourceVersion } from './ghl-payload.js';
 
 const messagePayload = z.looseObject({
@@ -86,74 +88,115 @@ export function resolveMessageDirection(eventType: string, payload: { direction?
   return eventType === 'OutboundMessage' ? 'outbound' : 'inbound';
 }
 
-function createMessageProcessor(deps: CrmProcessorDeps): WebhookProcessor {
-  return async (tx: Tx, event: WebhookEvent): Promise<ProcessOutcome> => {
-    const parsed = messagePayload.safeParse(event.payload);
-    if (!parsed.success) return { status: 'skipped', reason: `malformed ${event.eventType} payload: ${describeIssues(parsed.error)}` };
-    const payload: MessagePayload = parsed.data;
-    const tenant = await resolveEventTenant(tx, event, payload.locationId);
-    if (!tenant) return { status: 'skipped', reason: `${event.eventType} payload names no location` };
-    // Several official examples (SMS, Email) have no messageId. The delivery id (GHL's webhookId, or a
-    // content hash) is stable across retries, so it keys the message until a sync brings the real id.
-    const messageGhlId = payload.messageId ?? `delivery:${event.deliveryId}`;
-    const version = resolveSourceVersion(event, []);
-    const messageAt = parseGhlTime(payload.dateAdded) ?? version.sourceUpdatedAt;
-    const direction = resolveMessageDirection(event.eventType, payload);
-    const now = deps.clock.now();
-    const conversationId = await ensureConversationForMessage(
-      tx,
-      deps.generateId,
-      {
-        companyId: tenant.companyId,
-        locationId: tenant.locationId,
-        ghlConversationId: payload.conversationId,
-        contactGhlId: payload.contactId ?? null,
-        messageGhlId,
-        body: payload.body ?? null,
-        messageType: payload.messageType ?? null,
+type ReadMessage = { ok: true; conversation: ConversationMessageRef; message: EntityVersion<MessageColumn> } | { ok: false; reason: string };
+
+/** One message event as the conversation it touches and the message row it carries (conversation id filled in later). */
+async function readMessage(
+  event: WebhookEvent,
+  tenantOf: (event: WebhookEvent, payloadGhlLocationId: string | undefined) => Promise<TenantRef | undefined>,
+): Promise<ReadMessage> {
+  const parsed = messagePayload.safeParse(event.payload);
+  if (!parsed.success) return { ok: false, reason: `malformed ${event.eventType} payload: ${describeIssues(parsed.error)}` };
+  const payload: MessagePayload = parsed.data;
+  const tenant = await tenantOf(event, payload.locationId);
+  if (!tenant) return { ok: false, reason: `${event.eventType} payload names no location` };
+  // Several official examples (SMS, Email) have no messageId. The delivery id (GHL's webhookId, or a
+  // content hash) is stable across retries, so it keys the message until a sync brings the real id.
+  const messageGhlId = payload.messageId ?? `delivery:${event.deliveryId}`;
+  const version = resolveSourceVersion(event, []);
+  const messageAt = parseGhlTime(payload.dateAdded) ?? version.sourceUpdatedAt;
+  const direction = resolveMessageDirection(event.eventType, payload);
+  return {
+    ok: true,
+    conversation: {
+      companyId: tenant.companyId,
+      locationId: tenant.locationId,
+      ghlConversationId: payload.conversationId,
+      contactGhlId: payload.contactId ?? null,
+      messageGhlId,
+      body: payload.body ?? null,
+      messageType: payload.messageType ?? null,
+      direction,
+      messageAt,
+      raw: event.payload,
+    },
+    message: {
+      companyId: tenant.companyId,
+      locationId: tenant.locationId,
+      ghlId: messageGhlId,
+      values: {
+        conversation_id: null,
+        conversation_ghl_id: payload.conversationId,
+        contact_ghl_id: payload.contactId ?? null,
         direction,
-        messageAt,
-        raw: event.payload,
+        message_type: payload.messageType ?? null,
+        body: payload.body ?? null,
+        content_type: payload.contentType ?? null,
+        status: payload.status ?? null,
+        subject: payload.subject ?? null,
+        attachments: Array.isArray(payload.attachments) ? payload.attachments : [],
+        call_duration_seconds: payload.callDuration ?? null,
+        call_status: payload.callStatus ?? null,
+        email_message_id: payload.emailMessageId ?? null,
+        thread_id: payload.threadId ?? null,
+        user_ghl_id: payload.userId ?? null,
+        source: payload.source ?? null,
+        date_added: messageAt,
       },
-      now,
-    );
-    const changed = await applyEntityVersions(
-      tx,
-      messagesTable,
-      [
-        {
-          companyId: tenant.companyId,
-          locationId: tenant.locationId,
-          ghlId: messageGhlId,
-          values: {
-            conversation_id: conversationId,
-            conversation_ghl_id: payload.conversationId,
-            contact_ghl_id: payload.contactId ?? null,
-            direction,
-            message_type: payload.messageType ?? null,
-            body: payload.body ?? null,
-            content_type: payload.contentType ?? null,
-            status: payload.status ?? null,
-            subject: payload.subject ?? null,
-            attachments: Array.isArray(payload.attachments) ? payload.attachments : [],
-            call_duration_seconds: payload.callDuration ?? null,
-            call_status: payload.callStatus ?? null,
-            email_message_id: payload.emailMessageId ?? null,
-            thread_id: payload.threadId ?? null,
-            user_ghl_id: payload.userId ?? null,
-            source: payload.source ?? null,
-            date_added: messageAt,
-          },
-          // A message's versions differ by status (delivered → read); its own time is when it was added.
-          sourceUpdatedAt: version.sourceUpdatedAt,
-          sourceEventAt: version.sourceEventAt,
-          raw: event.payload,
-        },
-      ],
-      { mode: 'upsert', now, generateId: deps.generateId },
-    );
-    return changed > 0 ? { status: 'done' } : { status: 'skipped', reason: `message ${messageGhlId}: already applied or stale` };
+      // A message's versions differ by status (delivered → read); its own time is when it was added.
+      sourceUpdatedAt: version.sourceUpdatedAt,
+      sourceEventAt: version.sourceEventAt,
+      raw: event.payload,
+    },
   };
+}
+
+const conversationKey = (ref: { locationId: string | null; ghlConversationId: string }) => `${ref.locationId ?? ''}\u0000${ref.ghlConversationId}`;
+
+/**
+ * InboundMessage / OutboundMessage: the conversation (created, last message moved when newest) and the
+ * message row. The batch form does the same for a claim's messages in three statements in all (tenants,
+ * conversations, messages); an event of a location not installed here fails alone (retried).
+ */
+function createMessageProcessor(deps: CrmProcessorDeps): WebhookProcessor & { processBatch: WebhookBatchProcessor } {
+  const processOne = async (tx: Tx, event: WebhookEvent): Promise<ProcessOutcome> => {
+    const read = await readMessage(event, (one, payloadGhlLocationId) => resolveEventTenant(tx, one, payloadGhlLocationId));
+    if (!read.ok) return { status: 'skipped', reason: read.reason };
+    const now = deps.clock.now();
+    const conversationId = await ensureConversationForMessage(tx, deps.generateId, read.conversation, now);
+    const changed = await applyEntityVersions(tx, messagesTable, [{ ...read.message, values: { ...read.message.values, conversation_id: conversationId } }], {
+      mode: 'upsert',
+      now,
+      generateId: deps.generateId,
+    });
+    return changed > 0 ? { status: 'done' } : { status: 'skipped', reason: `message ${read.message.ghlId}: already applied or stale` };
+  };
+  const processBatch: WebhookBatchProcessor = async (tx, events) => {
+    const tenantOf = await createBatchTenantResolver(tx, events);
+    const outcomes: BatchOutcome[] = [];
+    const pending: { index: number; read: Extract<ReadMessage, { ok: true }> }[] = [];
+    for (const [index, event] of events.entries()) {
+      try {
+        const read = await readMessage(event, tenantOf);
+        if (read.ok) pending.push({ index, read });
+        outcomes[index] = read.ok ? { status: 'done' } : { status: 'skipped', reason: read.reason };
+      } catch (error) {
+        // An unknown location: this event alone waits for a retry, untouched.
+        if (!(error instanceof LocationNotInstalledError)) throw error;
+        outcomes[index] = { status: 'failed', error };
+      }
+    }
+    if (pending.length === 0) return outcomes;
+    const now = deps.clock.now();
+    const conversationIds = await ensureConversationsForMessages(tx, deps.generateId, pending.map(({ read }) => read.conversation), now);
+    const versions = pending.map(({ read }) => ({ ...read.message, values: { ...read.message.values, conversation_id: conversationIds.get(conversationKey(read.conversation)) ?? null } }));
+    const changed = new Set(await applyEntityVersionsReturningGhlIds(tx, messagesTable, versions, { mode: 'upsert', now, generateId: deps.generateId }));
+    for (const { index, read } of pending) {
+      if (!changed.has(read.message.ghlId)) outcomes[index] = { status: 'skipped', reason: `message ${read.message.ghlId}: already applied or stale` };
+    }
+    return outcomes;
+  };
+  return Object.assign(processOne, { processBatch });
 }
 
 const unreadPayload = z.looseObject({

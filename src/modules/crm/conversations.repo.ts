@@ -42,6 +42,56 @@ export async function ensureConversationForMessage(tx: Executor, generateId: IdG
   return (row as { id: string }).id;
 }
 
+/** Message a is newer than b for its conversation's last-message fields (the order the upsert's isNewest uses). */
+function isNewerMessage(a: ConversationMessageRef, b: ConversationMessageRef): boolean {
+  const byTime = a.messageAt.getTime() - b.messageAt.getTime();
+  return byTime > 0 || (byTime === 0 && a.messageGhlId >= b.messageGhlId);
+}
+
+/**
+ * ensureConversationForMessage for many messages in one statement, with the same outcome as applying
+ * them one after another: per conversation the first message's raw and contact seed a new row (a
+ * stored contact is kept), the newest message sets the last-message fields. Answers our conversation
+ * id per `location id + NUL + GHL conversation id`.
+ */
+export async function ensureConversationsForMessages(tx: Executor, generateId: IdGenerator, refs: readonly ConversationMessageRef[], now: Date): Promise<Map<string, string>> {
+  const keyOf = (ref: { locationId: string; ghlConversationId: string }) => `${ref.locationId}\u0000${ref.ghlConversationId}`;
+  const merged = new Map<string, { first: ConversationMessageRef; newest: ConversationMessageRef; contactGhlId: string | null }>();
+  for (const ref of refs) {
+    const known = merged.get(keyOf(ref));
+    if (!known) merged.set(keyOf(ref), { first: ref, newest: ref, contactGhlId: ref.contactGhlId });
+    else {
+      if (isNewerMessage(ref, known.newest)) known.newest = ref;
+      known.contactGhlId ??= ref.contactGhlId;
+    }
+  }
+  if (merged.size === 0) return new Map();
+  const stamp = now.toISOString();
+  const values = [...merged.values()].map(
+    ({ first, newest, contactGhlId }) =>
+      sql`(${generateId('cv')}, ${first.companyId}, ${first.locationId}, ${first.ghlConversationId}, ${contactGhlId}, ${newest.messageGhlId}, ${newest.body},
+        ${newest.messageType}, ${newest.direction}, ${newest.messageAt.toISOString()}::timestamptz, ${JSON.stringify(first.raw)}::jsonb,
+        ${stamp}::timestamptz, ${stamp}::timestamptz)`,
+  );
+  const isNewest = sql`(conversations.last_message_at is null or excluded.last_message_at > conversations.last_message_at
+    or (excluded.last_message_at = conversations.last_message_at and excluded.last_message_ghl_id >= conversations.last_message_ghl_id))`;
+  const isDifferent = sql`(excluded.last_message_ghl_id, excluded.last_message_body, excluded.last_message_type, excluded.last_message_direction, excluded.last_message_at)
+    is distinct from (conversations.last_message_ghl_id, conversations.last_message_body, conversations.last_message_type, conversations.last_message_direction, conversations.last_message_at)`;
+  const pick = (column: string) => sql`${sql.identifier(column)} = case when ${isNewest} then excluded.${sql.identifier(column)} else conversations.${sql.identifier(column)} end`;
+  const rows = await queryRows<{ id: string; locationId: string; ghlId: string }>(
+    tx,
+    sql`insert into conversations (id, company_id, location_id, ghl_id, contact_ghl_id, last_message_ghl_id, last_message_body, last_message_type,
+        last_message_direction, last_message_at, raw, created_at, updated_at)
+      values ${sql.join(values, sql`, `)}
+      on conflict (location_id, ghl_id) do update set
+        contact_ghl_id = coalesce(conversations.contact_ghl_id, excluded.contact_ghl_id),
+        ${pick('last_message_ghl_id')}, ${pick('last_message_body')}, ${pick('last_message_type')}, ${pick('last_message_direction')}, ${pick('last_message_at')},
+        updated_at = case when ${isNewest} and ${isDifferent} then excluded.updated_at else conversations.updated_at end
+      returning id, location_id as "locationId", ghl_id as "ghlId"`,
+  );
+  return new Map(rows.map((row) => [keyOf({ locationId: row.locationId, ghlConversationId: row.ghlId }), row.id]));
+}
+
 export interface ConversationStateVersion {
   companyId: string;
   locationId: string;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Clock } from '../../platform/clock/clock.js';
 import type { Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
-import { findTenantByGhlLocationId, type TenantRef } from '../tenants/index.js';
+import { findTenantByGhlLocationId, findTenantsByGhlLocationIds, type TenantRef } from '../tenants/index.js';
 import type { BatchOutcome, ProcessOutcome, WebhookBatchProcessor, WebhookEvent, WebhookProcessor } from '../webhooks/index.js';
 import { LocationNotInstalledError } from './location-not-installed-error.js';
 import { applyEntityVersions, applyEntityVersionsReturningGhlIds, type EntityTable, type EntityVersion } from './entity-versions.repo.js';
@@ -34,6 +34,26 @@ export async function resolveEventTenant(tx: Executor, event: WebhookEvent, payl
   const tenant = await findTenantByGhlLocationId(tx, ghlLocationId);
   if (!tenant) throw new LocationNotInstalledError(ghlLocationId);
   return tenant;
+}
+
+/**
+ * resolveEventTenant for a batch: the locations the events name are looked up in one statement, any
+ * other (a payload's own location id) once each. Unknown → LocationNotInstalledError, as for one event.
+ */
+export async function createBatchTenantResolver(tx: Executor, events: readonly WebhookEvent[]): Promise<(event: WebhookEvent, payloadGhlLocationId: string | undefined) => Promise<TenantRef | undefined>> {
+  const known = await findTenantsByGhlLocationIds(tx, events.flatMap((event) => (event.ghlLocationId ? [event.ghlLocationId] : [])));
+  const looked = new Set(events.flatMap((event) => (event.ghlLocationId ? [event.ghlLocationId] : [])));
+  const others = new Map<string, Promise<TenantRef | undefined>>();
+  return async (event, payloadGhlLocationId) => {
+    const ghlLocationId = event.ghlLocationId ?? payloadGhlLocationId;
+    if (!ghlLocationId) return undefined;
+    const tenant = known.get(ghlLocationId);
+    if (tenant) return tenant;
+    if (looked.has(ghlLocationId)) throw new LocationNotInstalledError(ghlLocationId);
+    const pending = others.get(ghlLocationId) ?? resolveEventTenant(tx, event, ghlLocationId);
+    others.set(ghlLocationId, pending);
+    return pending;
+  };
 }
 
 type ReadVersion<C extends string> = { ok: true; version: EntityVersion<C> } | { ok: false; reason: string };
@@ -88,14 +108,10 @@ export function createEntityProcessor<P, C extends string>(mapping: EntityMappin
   const processBatch: WebhookBatchProcessor = async (tx, events) => {
     const outcomes: BatchOutcome[] = [];
     const pending: { index: number; version: EntityVersion<C> }[] = [];
-    const tenants = new Map<string, Promise<TenantRef | undefined>>();
+    const tenantOf = await createBatchTenantResolver(tx, events);
     for (const [index, event] of events.entries()) {
       try {
-        const read = await readEntityVersion(mapping, event, (ghlLocationId) => {
-          const known = tenants.get(ghlLocationId) ?? resolveEventTenant(tx, event, ghlLocationId);
-          tenants.set(ghlLocationId, known);
-          return known;
-        });
+        const read = await readEntityVersion(mapping, event, (ghlLocationId) => tenantOf(event, ghlLocationId));
         if (read.ok) pending.push({ index, version: read.version });
         outcomes[index] = read.ok ? { status: 'done' } : { status: 'skipped', reason: read.reason };
       } catch (error) {

@@ -87,20 +87,34 @@ export async function applyEntityVersionsReturningGhlIds<C extends string>(
   const allColumns = [...keyColumns, ...columnNames, 'source_updated_at', 'source_event_at', 'raw', 'deleted_at', 'created_at', 'updated_at'];
   const now = options.now.toISOString();
 
-  const rows = newest.map((version) => {
-    const keys = isLocationScoped ? [options.generateId(table.idPrefix), version.companyId, version.locationId, version.ghlId] : [options.generateId(table.idPrefix), version.companyId, version.ghlId];
-    const cells: SQL[] = [
-      ...keys.map((value) => sql`${value}::text`),
-      ...columnNames.map((column) => encodeCell(table.columns[column], version.values[column])),
-      sql`${version.sourceUpdatedAt.toISOString()}::timestamptz`,
-      sql`${version.sourceEventAt?.toISOString() ?? null}::timestamptz`,
-      sql`${JSON.stringify(version.raw)}::jsonb`,
-      sql`${options.mode === 'delete' ? version.sourceUpdatedAt.toISOString() : null}::timestamptz`,
-      sql`${now}::timestamptz`,
-      sql`${now}::timestamptz`,
-    ];
-    return sql`(${sql.join(cells, sql`, `)})`;
+  // One JSON document for all rows (one parameter, read by jsonb_array_elements): drizzle and the
+  // driver no longer build and bind a parameter per cell, and the statement text is the same for
+  // every batch of a table.
+  const keyValues = (version: EntityVersion<C>) =>
+    isLocationScoped ? [options.generateId(table.idPrefix), version.companyId, version.locationId, version.ghlId] : [options.generateId(table.idPrefix), version.companyId, version.ghlId];
+  const document = newest.map((version) => {
+    const cells: Record<string, unknown> = {};
+    keyValues(version).forEach((value, index) => {
+      cells[`k${index}`] = value;
+    });
+    columnNames.forEach((name, index) => {
+      cells[`c${index}`] = jsonCell(table.columns[name].type, version.values[name]);
+    });
+    cells.u = version.sourceUpdatedAt.toISOString();
+    cells.e = version.sourceEventAt?.toISOString() ?? null;
+    cells.r = version.raw;
+    return cells;
   });
+  const selected = [
+    ...keyColumns.map((_, index) => sql.raw(`(v->>'k${index}')`)),
+    ...columnNames.map((name, index) => readJsonCell(table.columns[name], `c${index}`)),
+    sql.raw(`(v->>'u')::timestamptz`),
+    sql.raw(`(v->>'e')::timestamptz`),
+    sql.raw(`(v->'r')`),
+    options.mode === 'delete' ? sql.raw(`(v->>'u')::timestamptz`) : sql.raw('null::timestamptz'),
+    sql`${now}::timestamptz`,
+    sql`${now}::timestamptz`,
+  ];
 
   const conflictTarget = isLocationScoped ? sql`(location_id, ghl_id)` : sql`(company_id, ghl_id)`;
   const column = (name: string) => sql.identifier(name);
@@ -157,7 +171,7 @@ export async function applyEntityVersionsReturningGhlIds<C extends string>(
   const changed = await queryRows<{ ghlId: string }>(
     tx,
     sql`insert into ${target} (${sql.join(allColumns.map(column), sql`, `)})
-      values ${sql.join(rows, sql`, `)}
+      select ${sql.join(selected, sql`, `)} from jsonb_array_elements(${JSON.stringify(document)}::jsonb) as input(v)
       on conflict ${conflictTarget} ${onConflict}
       returning ${target}.ghl_id as "ghlId"`,
   );
@@ -179,6 +193,45 @@ function compareVersions(a: { sourceUpdatedAt: Date; sourceEventAt: Date | null 
   const byChange = a.sourceUpdatedAt.getTime() - b.sourceUpdatedAt.getTime();
   if (byChange !== 0) return byChange;
   return (a.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) - (b.sourceEventAt?.getTime() ?? Number.NEGATIVE_INFINITY) || 0;
+}
+
+/** A cell as the JSON value its column reads back (readJsonCell); null for what encodeValue would send as NULL. */
+function jsonCell(type: ColumnType, value: unknown): unknown {
+  switch (type) {
+    case 'text':
+      return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+    case 'timestamptz':
+      return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : null;
+    case 'bigint':
+      return typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : null;
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2_147_483_647 ? value : null;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null;
+    case 'jsonb':
+      return value === undefined ? null : value;
+    case 'text[]':
+      return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : null;
+    case 'date':
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
+  }
+}
+
+/** The SQL reading one cell of the JSON row `v` (keys and fallbacks are constants of the column spec, never input). */
+function readJsonCell(spec: ColumnSpec, key: string): SQL {
+  const text = `(v->>'${key}')`;
+  const read = {
+    text,
+    timestamptz: `${text}::timestamptz`,
+    bigint: `${text}::bigint`,
+    integer: `${text}::integer`,
+    boolean: `${text}::boolean`,
+    // A JSON null is SQL NULL, as when the value was bound on its own.
+    jsonb: `nullif(v->'${key}', 'null'::jsonb)`,
+    'text[]': `(case when jsonb_typeof(v->'${key}') = 'array' then array(select jsonb_array_elements_text(v->'${key}')) end)`,
+    date: `${text}::date`,
+  }[spec.type];
+  return sql.raw(spec.fallback ? `coalesce(${read}, ${spec.fallback})` : read);
 }
 
 export function encodeCell(spec: ColumnSpec, value: unknown): SQL {

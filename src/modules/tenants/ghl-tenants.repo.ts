@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../platform/db/index.js';
 import type { IdGenerator } from '../../platform/ids/ids.js';
 import { companies, locations, users } from './tenants.tables.js';
@@ -12,6 +12,17 @@ export interface TenantRef {
 export async function findTenantByGhlLocationId(tx: Executor, ghlLocationId: string): Promise<TenantRef | undefined> {
   const [row] = await tx.select({ companyId: locations.companyId, locationId: locations.id }).from(locations).where(eq(locations.ghlLocationId, ghlLocationId));
   return row;
+}
+
+/** findTenantByGhlLocationId for many ids in one statement: the ones known here, keyed by GHL location id. */
+export async function findTenantsByGhlLocationIds(tx: Executor, ghlLocationIds: readonly string[]): Promise<Map<string, TenantRef>> {
+  const distinct = [...new Set(ghlLocationIds)];
+  if (distinct.length === 0) return new Map();
+  const rows = await tx
+    .select({ ghlLocationId: locations.ghlLocationId, companyId: locations.companyId, locationId: locations.id })
+    .from(locations)
+    .where(inArray(locations.ghlLocationId, distinct));
+  return new Map(rows.flatMap((row) => (row.ghlLocationId ? [[row.ghlLocationId, { companyId: row.companyId, locationId: row.locationId }] as const] : [])));
 }
 
 export interface LocationGhlLink {

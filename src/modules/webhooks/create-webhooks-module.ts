@@ -106,6 +106,7 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
         logger,
         queues,
         yieldToIngest: () => committer.yieldTurn(),
+        isIngestWaiting: () => committer.queuedCount > 0,
         onFinished: (finished) => rollups.recordFinished(finished),
         ...(options.workerId ? { workerId: options.workerId } : {}),
         settings: {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { commitAsynchronously, type Database, type Tx } from '../../platform/db/index.js';
 import { describeError, type Logger } from '../../platform/log/index.js';
 import { Semaphore, computeBackoffSeconds, startPollingLoop, type PollingLoop, type WakeupHub } from '../../platform/queue/index.js';
-import type { BatchOutcome, ProcessOutcome, ProcessorRegistry, WebhookEvent } from './processor-registry.js';
+import type { BatchOutcome, ProcessOutcome, ProcessorRegistry, WebhookBatchProcessor, WebhookEvent } from './processor-registry.js';
 import {
   advanceEntityVersion,
   advanceEntityVersions,
@@ -45,6 +45,8 @@ export interface DispatcherDeps {
    * here, so a waiting webhook batch is written before the next worker step: receipt beats processing.
    */
   yieldToIngest?: () => Promise<void>;
+  /** True while a webhook batch waits to be written (PGlite: a processing transaction then ends after its turn). */
+  isIngestWaiting?: () => boolean;
   /** Told of every finished event and failed attempt after it committed (the rollup recorder counts them in memory). */
   onFinished?: (finished: FinishedWebhook) => void;
 }
@@ -98,8 +100,25 @@ async function runWithConcurrency<T>(items: readonly T[], concurrency: number, w
  * then running every processor of an event inside one transaction that also marks it finished, so
  * effects and completion commit together (exactly once in effect).
  */
-/** Events per processing transaction on PGlite, where ingest waits for it (measured with bench:ingest). */
-const PGLITE_EVENTS_PER_TRANSACTION = 20;
+/**
+ * PGlite has one session: ingest's inserts wait for a whole processing transaction. A transaction
+ * there stops taking more events once it has run this long while a webhook batch waits to be written,
+ * commits what it did and gives ingest its turn (the group committer's yieldTurn) before going on.
+ */
+const PGLITE_TURN_MS = 25;
+/** Events applied between two looks at the clock on PGlite (the unit a turn can end after). */
+const PGLITE_SLICE_EVENTS = 25;
+
+/**
+ * Capacity kept free for the tight-SLA queues: the bulk queues (financial included) never hold more
+ * than `permits - 2` worker slots, messages with them never more than `permits - 1` (Semaphore
+ * ceilings), so a big contacts claim cannot make a critical or messages event wait for a slot.
+ */
+export function workerSlotCeiling(workerPriority: number, permits: number): number {
+  if (workerPriority <= 0) return permits;
+  if (workerPriority === 1) return Math.max(1, permits - 1);
+  return Math.max(1, permits - 2);
+}
 
 export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher {
   const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -107,17 +126,21 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   const random = deps.random ?? Math.random;
   // One budget for every queue loop: workers never take more than `concurrency` pool connections, so
   // ingest always finds one. PGlite is a single connection: parallel transactions would only queue.
-  const concurrency = database.engine === 'pglite' ? 1 : settings.concurrency;
+  const isSingleSession = database.engine === 'pglite';
+  const concurrency = isSingleSession ? 1 : settings.concurrency;
   const permits = new Semaphore(concurrency);
-  const maxEventsPerTransaction = database.engine === 'pglite' ? PGLITE_EVENTS_PER_TRANSACTION : Number.POSITIVE_INFINITY;
   const yieldToIngest = deps.yieldToIngest ?? (() => Promise.resolve());
+  const isIngestWaiting = deps.isIngestWaiting ?? (() => false);
+  const priorityOf = (queue: WebhookQueueName) => WEBHOOK_QUEUES.find((definition) => definition.name === queue)?.workerPriority ?? 9;
+  const ceilingOf = (queue: WebhookQueueName) => workerSlotCeiling(priorityOf(queue), concurrency);
   const step = async <T>(queue: WebhookQueueName, work: () => Promise<T>): Promise<T> =>
     permits.run(
       async () => {
         await yieldToIngest();
         return work();
       },
-      WEBHOOK_QUEUES.find((definition) => definition.name === queue)?.workerPriority ?? 9,
+      priorityOf(queue),
+      ceilingOf(queue),
     );
 
   const report = (queue: WebhookQueueName, row: ClaimedRow, outcome: FinishedWebhook['outcome']) =>
@@ -179,71 +202,113 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   };
 
   /**
-   * A claimed batch in one transaction: the rows are locked under this worker's lease, stale events are
-   * found in one statement, events of a type with a batch processor are applied together (set-based),
-   * the others one after another in savepoints, and every finish mark is one statement, so each
-   * event's effects and its completion still commit together. An event that throws (or that a batch
-   * processor left untouched as `failed`) is rolled back to its savepoint and retried alone with
-   * backoff; the others commit. Anything else thrown rolls the batch back and its events are
-   * processed one at a time.
+   * Applies locked events: stale events are found in one statement, events served by one batch
+   * processor (a family's applier: ContactCreate with ContactUpdate, InboundMessage with
+   * OutboundMessage) are applied together, set-based, in a savepoint; the others one after another in
+   * savepoints. An event that throws (or that a batch processor left untouched as `failed`) is rolled
+   * back to its savepoint and its outcome is `failed`; the others stand.
    */
-  const processBatch = async (queue: WebhookQueueName, rows: readonly ClaimedRow[]): Promise<void> => {
-    let failed: { row: ClaimedRow; error: unknown }[];
-    let finishedRows: { row: ClaimedRow; status: 'done' | 'skipped' }[] = [];
-    try {
-      failed = await step(queue, () =>
-        database.system(async (tx) => {
-          if (database.engine === 'postgres') await commitAsynchronously(tx);
-          const held = await lockClaimedInboxRows(tx, rows.map((row) => row.id), workerId);
-          const lost = rows.filter((row) => !held.has(row.id));
-          if (lost.length > 0) logger.warn({ eventIds: lost.map((row) => row.id) }, 'leases on webhook events were lost before their batch ran');
-          const events = rows.filter((row) => held.has(row.id)).map(toWebhookEvent);
-          const versioned = events.filter((event) => event.orderingKey && event.occurredAt);
-          const current = await advanceEntityVersions(tx, versioned.map((event) => ({ orderingKey: event.orderingKey as string, versionAt: event.occurredAt as Date, eventId: event.id })));
-          const outcomes = new Map<string, BatchOutcome>();
-          const fresh: WebhookEvent[] = [];
-          for (const event of events) {
-            if (event.orderingKey && event.occurredAt && !current.has(event.id)) outcomes.set(event.id, { status: 'skipped', reason: 'stale: a newer version of this entity was already applied' });
-            else fresh.push(event);
-          }
-          const byType = new Map<string, WebhookEvent[]>();
-          for (const event of fresh) byType.set(event.eventType, [...(byType.get(event.eventType) ?? []), event]);
-          for (const [eventType, group] of byType) {
-            const batch = deps.registry.findBatch(eventType);
-            const together = batch && group.length > 1 ? await inSavepoint(tx, (savepoint) => batch(savepoint, group)) : undefined;
-            if (together?.ok) {
-              group.forEach((event, index) => outcomes.set(event.id, together.value[index] ?? { status: 'failed', error: new Error('the batch processor gave no outcome') }));
-              continue;
-            }
-            // One at a time, each in its own savepoint: a failing event rolls back alone and is retried alone.
-            for (const event of group) {
-              const alone = await inSavepoint(tx, (savepoint) => runProcessors(savepoint, event));
-              outcomes.set(event.id, alone.ok ? alone.value : { status: 'failed', error: alone.error });
-            }
-          }
-          const finished = events.flatMap((event) => {
-            const outcome = outcomes.get(event.id);
-            return outcome && outcome.status !== 'failed' ? [{ id: event.id, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason.slice(0, 2000) : null }] : [];
-          });
-          await finishInboxRows(tx, workerId, finished);
-          const statusOf = new Map(finished.map((entry) => [entry.id, entry.status]));
-          finishedRows = rows.flatMap((row) => {
+  const applyEvents = async (tx: Tx, events: readonly WebhookEvent[], outcomes: Map<string, BatchOutcome>): Promise<void> => {
+    const versioned = events.filter((event) => event.orderingKey && event.occurredAt);
+    const current = await advanceEntityVersions(tx, versioned.map((event) => ({ orderingKey: event.orderingKey as string, versionAt: event.occurredAt as Date, eventId: event.id })));
+    const groups = new Map<WebhookBatchProcessor | string, WebhookEvent[]>();
+    for (const event of events) {
+      if (event.orderingKey && event.occurredAt && !current.has(event.id)) {
+        outcomes.set(event.id, { status: 'skipped', reason: 'stale: a newer version of this entity was already applied' });
+        continue;
+      }
+      const key = deps.registry.findBatch(event.eventType) ?? event.eventType;
+      const group = groups.get(key);
+      if (group) group.push(event);
+      else groups.set(key, [event]);
+    }
+    for (const [key, group] of groups) {
+      const batch = typeof key === 'string' ? undefined : key;
+      const together = batch && group.length > 1 ? await inSavepoint(tx, (savepoint) => batch(savepoint, group)) : undefined;
+      if (together?.ok) {
+        group.forEach((event, index) => outcomes.set(event.id, together.value[index] ?? { status: 'failed', error: new Error('the batch processor gave no outcome') }));
+        continue;
+      }
+      // One at a time, each in its own savepoint: a failing event rolls back alone and is retried alone.
+      for (const event of group) {
+        const alone = await inSavepoint(tx, (savepoint) => runProcessors(savepoint, event));
+        outcomes.set(event.id, alone.ok ? alone.value : { status: 'failed', error: alone.error });
+      }
+    }
+  };
+
+  /**
+   * Claimed events in one transaction: the rows are locked under this worker's lease (a lost lease
+   * drops the row), applied (applyEvents), and every finish mark is one statement, so each event's
+   * effects and its completion still commit together. On PGlite the transaction ends early, after
+   * PGLITE_TURN_MS, when ingest or a tighter-SLA queue waits for the session: the events it did not
+   * reach are answered as `deferred` (still leased) for the next transaction, after that turn.
+   */
+  const runBatchTransaction = async (
+    queue: WebhookQueueName,
+    rows: readonly ClaimedRow[],
+  ): Promise<{ finished: { row: ClaimedRow; status: 'done' | 'skipped' }[]; failed: { row: ClaimedRow; error: unknown }[]; deferred: ClaimedRow[] }> =>
+    step(queue, () =>
+      database.system(async (tx) => {
+        const startedAt = performance.now();
+        if (database.engine === 'postgres') await commitAsynchronously(tx);
+        const held = await lockClaimedInboxRows(tx, rows.map((row) => row.id), workerId);
+        const lost = rows.filter((row) => !held.has(row.id));
+        if (lost.length > 0) logger.warn({ eventIds: lost.map((row) => row.id) }, 'leases on webhook events were lost before their batch ran');
+        const heldRows = rows.filter((row) => held.has(row.id));
+        const outcomes = new Map<string, BatchOutcome>();
+        const sliceSize = isSingleSession ? PGLITE_SLICE_EVENTS : heldRows.length;
+        let taken = 0;
+        while (taken < heldRows.length) {
+          const slice = heldRows.slice(taken, taken + sliceSize);
+          await applyEvents(tx, slice.map(toWebhookEvent), outcomes);
+          taken += slice.length;
+          if (isSingleSession && performance.now() - startedAt >= PGLITE_TURN_MS && (isIngestWaiting() || permits.hasWaiterBefore(priorityOf(queue)))) break;
+        }
+        const attempted = heldRows.slice(0, taken);
+        const marks = attempted.flatMap((row) => {
+          const outcome = outcomes.get(row.id);
+          return outcome && outcome.status !== 'failed' ? [{ id: row.id, status: outcome.status, note: outcome.status === 'skipped' ? outcome.reason.slice(0, 2000) : null }] : [];
+        });
+        await finishInboxRows(tx, workerId, marks);
+        const statusOf = new Map(marks.map((entry) => [entry.id, entry.status]));
+        return {
+          finished: attempted.flatMap((row) => {
             const status = statusOf.get(row.id);
             return status ? [{ row, status }] : [];
-          });
-          return rows.flatMap((row) => {
+          }),
+          failed: attempted.flatMap((row) => {
             const outcome = outcomes.get(row.id);
             return outcome?.status === 'failed' ? [{ row, error: outcome.error }] : [];
-          });
-        }),
-      );
-    } catch (error) {
-      logger.debug({ err: error, queue, events: rows.length }, 'webhook batch failed; processing its events one at a time');
-      await runWithConcurrency(rows, settings.concurrency, (row) => processClaimed(queue, row));
-      return;
+          }),
+          deferred: heldRows.slice(taken),
+        };
+      }),
+    );
+
+  /**
+   * A claimed chunk, in as few transactions as the engine allows (one on PostgreSQL). Anything thrown
+   * outside an event's savepoint rolls that transaction back and its events are processed one at a time.
+   */
+  const processBatch = async (queue: WebhookQueueName, rows: readonly ClaimedRow[]): Promise<void> => {
+    let remaining = rows;
+    while (remaining.length > 0) {
+      if (remaining.length === 1) {
+        await processClaimed(queue, remaining[0] as ClaimedRow);
+        return;
+      }
+      let result: Awaited<ReturnType<typeof runBatchTransaction>>;
+      try {
+        result = await runBatchTransaction(queue, remaining);
+      } catch (error) {
+        logger.debug({ err: error, queue, events: remaining.length }, 'webhook batch failed; processing its events one at a time');
+        await runWithConcurrency(remaining, settings.concurrency, (row) => processClaimed(queue, row));
+        return;
+      }
+      for (const { row, status } of result.finished) report(queue, row, status);
+      for (const { row, error } of result.failed) await failRow(queue, row, error);
+      remaining = result.deferred;
     }
-    for (const { row, status } of finishedRows) report(queue, row, status);
-    for (const { row, error } of failed) await failRow(queue, row, error);
   };
 
   const loops: PollingLoop[] = deps.queues.map((queue) => {
@@ -278,10 +343,9 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
           void extendInboxLeases(database.db, [...waiting], workerId, settings.leaseSeconds).catch((error: unknown) => logger.warn({ err: error, queue }, 'could not renew webhook leases'));
         }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
         try {
-          // One transaction per chunk, as many chunks as the worker may run at once (one on PGlite).
-          // PGlite has one session: ingest's inserts wait for the whole processing transaction, so
-          // there a chunk stays small and ingest takes its turn between chunks (yieldToIngest).
-          const chunkSize = Math.min(maxEventsPerTransaction, Math.max(1, Math.ceil(handled.length / concurrency)));
+          // One transaction per chunk, as many chunks as this queue may run at once (one on PGlite, where
+          // a transaction gives ingest its turn by time instead: runBatchTransaction).
+          const chunkSize = Math.max(1, Math.ceil(handled.length / ceilingOf(queue)));
           const chunks = Array.from({ length: Math.ceil(handled.length / chunkSize) }, (_, index) => handled.slice(index * chunkSize, (index + 1) * chunkSize));
           await runWithConcurrency(chunks, concurrency, async (chunk) => {
             try {

@@ -1,6 +1,7 @@
 interface Waiter {
   priority: number;
   order: number;
+  ceiling: number;
   wake: () => void;
 }
 
@@ -8,41 +9,71 @@ interface Waiter {
  * Caps how many operations run at once (e.g. worker transactions sharing a pool with ingest). When
  * permits are short, the waiter with the lowest priority number goes first (FIFO among equals), so
  * a tight-SLA queue is not held up behind a bulk one.
+ *
+ * A `ceiling` reserves capacity: an operation of priority p with ceiling k starts only while fewer
+ * than k permits are held by operations of priority p or worse, so bulk work given `permits - 1` can
+ * never take the last permit and better work always finds one free (it waits only for its betters).
  */
 export class Semaphore {
-  private available: number;
+  private readonly permits: number;
+  private inUse = 0;
+  /** The priority of each permit held. */
+  private readonly held: number[] = [];
   private readonly waiters: Waiter[] = [];
   private order = 0;
 
   constructor(permits: number) {
-    this.available = Math.max(1, permits);
+    this.permits = Math.max(1, permits);
   }
 
-  async run<T>(work: () => Promise<T>, priority = 0): Promise<T> {
-    if (this.available > 0) this.available -= 1;
+  get size(): number {
+    return this.permits;
+  }
+
+  async run<T>(work: () => Promise<T>, priority = 0, ceiling = Number.POSITIVE_INFINITY): Promise<T> {
+    const limit = Math.max(1, Math.min(this.permits, ceiling));
+    if (this.mayStart(priority, limit) && !this.waiters.some((waiter) => waiter.priority <= priority && this.mayStart(waiter.priority, waiter.ceiling))) this.take(priority);
     else
       await new Promise<void>((resolve) => {
-        this.waiters.push({ priority, order: (this.order += 1), wake: resolve });
+        this.waiters.push({ priority, order: (this.order += 1), ceiling: limit, wake: resolve });
       });
     try {
       return await work();
     } finally {
-      this.release();
+      this.release(priority);
     }
   }
 
-  private release(): void {
-    if (this.waiters.length === 0) {
-      this.available += 1;
-      return;
+  private mayStart(priority: number, ceiling: number): boolean {
+    return this.inUse < this.permits && this.held.filter((heldPriority) => heldPriority >= priority).length < ceiling;
+  }
+
+  private take(priority: number): void {
+    this.inUse += 1;
+    this.held.push(priority);
+  }
+
+  /** Someone of a better (lower) priority is waiting for a permit: a long holder may want to let go. */
+  hasWaiterBefore(priority: number): boolean {
+    return this.waiters.some((waiter) => waiter.priority < priority);
+  }
+
+  private release(priority: number): void {
+    this.inUse -= 1;
+    this.held.splice(this.held.indexOf(priority), 1);
+    // Hand the freed permit (and any others a lower ceiling kept idle) to the best waiters that may start.
+    for (;;) {
+      let best = -1;
+      for (let index = 0; index < this.waiters.length; index += 1) {
+        const candidate = this.waiters[index] as Waiter;
+        if (!this.mayStart(candidate.priority, candidate.ceiling)) continue;
+        const current = best < 0 ? undefined : (this.waiters[best] as Waiter);
+        if (!current || candidate.priority < current.priority || (candidate.priority === current.priority && candidate.order < current.order)) best = index;
+      }
+      if (best < 0) return;
+      const [next] = this.waiters.splice(best, 1) as [Waiter];
+      this.take(next.priority);
+      next.wake();
     }
-    let best = 0;
-    for (let index = 1; index < this.waiters.length; index += 1) {
-      const candidate = this.waiters[index] as Waiter;
-      const current = this.waiters[best] as Waiter;
-      if (candidate.priority < current.priority || (candidate.priority === current.priority && candidate.order < current.order)) best = index;
-    }
-    const [next] = this.waiters.splice(best, 1);
-    next?.wake();
   }
 }
