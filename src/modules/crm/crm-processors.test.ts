@@ -458,7 +458,7 @@ describe('every official example', () => {
     } finally {
       await database2.close();
     }
-  });
+  }, 240_000); // a fresh database and ~50 examples, each processed twice with 12 table snapshots: over 60 s at load 17
 });
 
 describe('failure handling', () => {
