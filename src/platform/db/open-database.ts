@@ -5,13 +5,8 @@ import pg from 'pg';
 import { createDatabase, type Database, type Db, type PreparedRunner } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
-import { startPgliteWorker, type PgliteQueryable } from './pglite-worker-client.js';
-
-/** PGlite has no named statements: it parses the text each time, in one call (or one message to its worker thread). */
-const pgliteRunner =
-  (client: PgliteQueryable): PreparedRunner =>
-  async (statement, params) =>
-    ((await client.query(statement.text, [...params])) as { rows: Record<string, unknown>[] }).rows;
+import { createPglitePreparedRunner } from './pglite-prepared.js';
+import { startPgliteWorker } from './pglite-worker-client.js';
 
 /**
  * Where PGlite runs: `main` = in this thread (each query blocks the event loop while it runs);
@@ -43,7 +38,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
               lock.release();
             }
           },
-          pgliteRunner(client),
+          client instanceof PGlite ? createPglitePreparedRunner(client) : client.runPrepared,
         );
       } catch (error) {
         lock.release();
@@ -54,11 +49,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       if (options.thread === 'worker') {
         const loadDataDir = options.loadDataDir ? new Uint8Array(await options.loadDataDir.arrayBuffer()) : undefined;
         const client = await startPgliteWorker({ kind: 'memory', loadDataDir });
-        return createDatabase('pglite', drizzlePglite(client as unknown as PGlite) as unknown as Db, () => client.close(), pgliteRunner(client));
+        return createDatabase('pglite', drizzlePglite(client as unknown as PGlite) as unknown as Db, () => client.close(), client.runPrepared);
       }
       const client = await PGlite.create({ extensions: PGLITE_EXTENSIONS, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
       const db = drizzlePglite(client) as unknown as Db;
-      return createDatabase('pglite', db, () => client.close(), pgliteRunner(client));
+      return createDatabase('pglite', db, () => client.close(), createPglitePreparedRunner(client));
     }
     case 'postgres': {
       const pool = new pg.Pool({
