@@ -55,7 +55,7 @@ const row = (index: number): NewInboxRow => {
   };
 };
 const started = performance.now();
-for (let offset = 0; offset < BACKLOG; offset += 1000) await insertInboxRows(database.db, Array.from({ length: Math.min(1000, BACKLOG - offset) }, (_, index) => row(offset + index)));
+for (let offset = 0; offset < BACKLOG; offset += 1000) await insertInboxRows(database, Array.from({ length: Math.min(1000, BACKLOG - offset) }, (_, index) => row(offset + index)));
 if (database.engine === 'postgres') await database.db.execute(sql`analyze webhook_events`);
 console.log(`${database.engine}: backlog of ${BACKLOG} rows inserted in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

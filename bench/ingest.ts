@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,6 +125,67 @@ function printPhaseClock(phase: string, fromMicros: bigint): void {
   if (isProfiling) console.log(`  (profile window of ${phase}: --window=${fromMicros}..${monotonicMicros()})`);
 }
 
+
+/**
+ * CPU time (ms, user + system, all threads) of the service process, of the PostgreSQL backends serving
+ * the bench database, and of this load generator: read from /proc (Linux), so a phase's CPU cost per
+ * request can be told apart from the machine's other load. Undefined parts where /proc is missing.
+ */
+const CLOCK_TICKS_PER_SECOND = 100;
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+function postgresCpuMs(databaseName: string | undefined): number {
+  if (!databaseName) return 0;
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${databaseName} `)) total += processCpuMs(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+interface CpuSnapshot {
+  service: number;
+  /** The service's main thread (the event loop) alone. */
+  serviceMain: number;
+  postgres: number;
+  client: number;
+}
+function threadCpuMs(pid: number, tid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+let benchDatabaseName: string | undefined;
+function cpuSnapshot(servicePid: number | undefined): CpuSnapshot {
+  const own = process.cpuUsage();
+  return {
+    service: servicePid === undefined ? NaN : processCpuMs(servicePid),
+    serviceMain: servicePid === undefined ? NaN : threadCpuMs(servicePid, servicePid),
+    postgres: postgresCpuMs(benchDatabaseName),
+    client: (own.user + own.system) / 1000,
+  };
+}
+function describeCpu(from: CpuSnapshot, to: CpuSnapshot, requests: number): string {
+  const per = (a: number, b: number) => fmt(((b - a) * 1000) / Math.max(1, requests), 0);
+  const parts = [`service ${per(from.service, to.service)} µs (main thread ${per(from.serviceMain, to.serviceMain)})`, ...(benchDatabaseName ? [`postgres ${per(from.postgres, to.postgres)} µs`] : []), `load generator ${per(from.client, to.client)} µs`];
+  return `CPU per request: ${parts.join(', ')}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`;
+}
+
 async function runClosedLoop(seconds: number, work: () => Promise<boolean>): Promise<{ count: number; elapsedSeconds: number }> {
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
@@ -192,6 +253,7 @@ async function main() {
   let cleanup = async () => rmSync(tempDir, { recursive: true, force: true });
   if (adminUrl) {
     const name = `sb_bench_${randomBytes(4).toString('hex')}`;
+    benchDatabaseName = name;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
     await admin.query(`create database ${name}`);
@@ -255,10 +317,13 @@ async function main() {
     await waitForDrain(token, 120_000);
 
     const noopFrom = monotonicMicros();
+    const noopCpu = cpuSnapshot(child.pid);
     const noop = await runClosedLoop(SECONDS, async () => (await pool.send(noopRequest)) === 200);
+    const noopCpuEnd = cpuSnapshot(child.pid);
     printPhaseClock('no-op', noopFrom);
     const noopPerSecond = noop.count / noop.elapsedSeconds;
     console.log(`no-op route (GET /api/health/live) at max rate: ${fmt(noopPerSecond, 0)} req/s`);
+    console.log(`  ${describeCpu(noopCpu, noopCpuEnd, noop.count)}`);
 
     const results: { phase: string; line: string }[] = [];
     for (const rate of RATES) {
@@ -282,6 +347,7 @@ async function main() {
     const maxStatuses = new Map<number, number>();
     let accepted = 0;
     const maxFrom = monotonicMicros();
+    const maxCpu = cpuSnapshot(child.pid);
     const max = await runClosedLoop(SECONDS, async () => {
       const event = maxEvents[next];
       if (!event) return false;
@@ -291,11 +357,13 @@ async function main() {
       if (acknowledged.size > before) accepted += 1;
       return true;
     });
+    const maxCpuEnd = cpuSnapshot(child.pid);
     printPhaseClock('max rate', maxFrom);
     const acceptedPerSecond = accepted / max.elapsedSeconds;
     console.log(
       `max rate: ${fmt(acceptedPerSecond, 0)} verified webhooks/s accepted (${accepted} in ${fmt(max.elapsedSeconds, 1)} s); time to 200 p50 ${fmt(percentile(maxLatencies, 50), 2)} ms, p99 ${fmt(percentile(maxLatencies, 99), 2)} ms; statuses ${JSON.stringify(Object.fromEntries(maxStatuses))}`,
     );
+    console.log(`  ${describeCpu(maxCpu, maxCpuEnd, max.count)}`);
     console.log(`ingest / no-op ratio: ${fmt(acceptedPerSecond / noopPerSecond, 3)}`);
     // The API while workers write: one GET /api/health/live at a time until the backlog is gone.
     const liveLatencies: number[] = [];

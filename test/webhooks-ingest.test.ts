@@ -41,6 +41,20 @@ describe('webhook ingest', () => {
     expect(row).toEqual({ queue: 'contacts', event_type: 'ContactCreate', ghl_location_id: 'loc_test', ordering_key: 'ghl:loc_test:contact:c_1' });
   });
 
+  it('answers the accepted body the WebhookAccepted schema describes, byte for byte, with the stored row id', async () => {
+    const event = ghlEvent('ContactCreate', { id: 'c_bytes' });
+    const request = signedRequest(keys, event);
+    const first = await post('/api/webhooks/ghl', request.body, request.headers);
+    const [row] = await queryRows<{ id: string }>(app.database.db, sql`select id::text as "id" from webhook_events where delivery_id = ${event.webhookId as string}`);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(first.body).toBe(JSON.stringify({ received: true, duplicate: false, id: row?.id }));
+    const again = await post('/api/webhooks/ghl', request.body, request.headers);
+    expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(again.body).toBe('{"received":true,"duplicate":true}');
+    expect(first.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
   it('accepts the legacy RSA signature only when the Ed25519 header is absent', async () => {
     const event = ghlEvent('OpportunityCreate', { id: 'o_1' });
     const rsa = signedRequest(keys, event, 'rsa');

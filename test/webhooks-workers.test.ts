@@ -51,7 +51,7 @@ describe('webhook worker processes', () => {
         const payload = { type: 'SwitchboardTestEvent', locationId: `loc_${index % 20}`, id: `e_${index % 300}` };
         rows.push({ provider: 'ghl', deliveryId: `d_${index}`, eventType: payload.type, ...routeWebhookEvent('ghl', payload.type, payload, DEFAULT_WEBHOOK_ROUTE), payloadJson: JSON.stringify(payload), bodySha256: 'x' });
       }
-      for (let offset = 0; offset < rows.length; offset += 500) await insertInboxRows(database.db, rows.slice(offset, offset + 500));
+      for (let offset = 0; offset < rows.length; offset += 500) await insertInboxRows(database, rows.slice(offset, offset + 500));
 
       const db = database;
       await waitFor(

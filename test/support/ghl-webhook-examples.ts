@@ -103,7 +103,7 @@ export async function processGhlEvent(database: Database, registry: ProcessorReg
     queue = replayed.queues[0] as WebhookQueueName;
   } else {
     const routed = routeWebhookEvent(event.provider, event.eventType, event.payload, registry.routeOf(event.eventType));
-    const [inserted] = await insertInboxRows(database.db, [
+    const [inserted] = await insertInboxRows(database, [
       { provider: event.provider, deliveryId, eventType: event.eventType, ...routed, payloadJson, bodySha256: 'test' },
     ]);
     if (!inserted) throw new Error(`delivery ${event.deliveryId} was not stored`);

@@ -64,7 +64,7 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
       : undefined;
   const committer = createInboxCommitter(database, {
     maxBatch: config.ingestBatchMax,
-    maxConcurrentFlushes: config.ingestFlushConcurrency ?? (database.engine === 'pglite' ? 1 : 4),
+    maxConcurrentFlushes: config.ingestFlushConcurrency ?? (database.engine === 'pglite' ? 1 : 2),
     maxQueued: config.ingestQueueLimit,
   });
   const ingest: IngestDeps = {

@@ -5,9 +5,12 @@
  * form (what GHL signs) says something else again. Such bodies are refused instead.
  */
 
-// A lossy literal has an exponent, 16+ digits in a row, or a fraction; bodies with none of these
-// anywhere (most) skip tokenising, which costs about as much as parsing the body again.
-const MAYBE_LOSSY = /\d[eE][+-]?\d|\d{16}|\d\.\d/;
+// A lossy literal has an exponent, 16+ integer digits, or a fraction, and as a JSON value it stands
+// after `:`, `,` or `[` (or alone) and before `,`, `]`, `}` (or the end), whitespace aside. Bodies
+// with no such spot (most: an ISO timestamp's `:26.123Z` is followed by a letter) skip tokenising,
+// which costs about as much as parsing the body again. A string that merely looks like one (`"a:1.5}"`)
+// is only a false alarm: the tokeniser below decides.
+const MAYBE_LOSSY = /(?:^|[:,[])\s*-?(?:\d{16}|\d+\.\d|\d+[eE])[\d.eE+-]*\s*(?:[,\]}]|$)/;
 // Strings are matched first so that digits inside them are skipped.
 const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 // Up to 15 significant digits and no exponent: every such decimal is exactly what it parses back to.
@@ -28,8 +31,13 @@ function decimalOf(literal: string): string {
 }
 
 /** A number literal whose value JavaScript cannot represent exactly, or undefined when all survive. */
+/** The cheap pre-check: false means the text holds no lossy number for sure. */
+export function mayHoldLossyNumber(json: string): boolean {
+  return MAYBE_LOSSY.test(json);
+}
+
 export function findLossyNumber(json: string): string | undefined {
-  if (!MAYBE_LOSSY.test(json)) return undefined;
+  if (!mayHoldLossyNumber(json)) return undefined;
   for (const [token] of json.matchAll(TOKENS)) {
     if (token.startsWith('"') || SHORT_PLAIN_NUMBER.test(token)) continue;
     const value = Number(token);

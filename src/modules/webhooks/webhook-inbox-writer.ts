@@ -34,7 +34,7 @@ async function writeBatch(database: Database, rows: readonly NewInboxRow[]): Pro
       unique.push(row);
     }
   });
-  const inserted = await insertInboxRows(database.db, unique);
+  const inserted = await insertInboxRows(database, unique);
   const idByKey = new Map(inserted.map((row) => [`${row.provider}\u0000${row.deliveryId}`, row.id]));
   return rows.map((row, index) => {
     const id = idByKey.get(keyOf(row));

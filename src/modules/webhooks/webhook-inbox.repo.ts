@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../platform/db/index.js';
+import { queryRows, type Database, type Executor, type PreparedSql } from '../../platform/db/index.js';
 import { extendLeases, failLeasedRow, finishLeasedRow, finishLeasedRows, lockLeasedRows, releaseExpiredRowLeases } from '../../platform/queue/index.js';
 
 /** The NOTIFY channel workers LISTEN on (PostgreSQL); the payload is a comma-separated queue list. */
@@ -43,13 +43,15 @@ function inboxBatchJson(rows: readonly NewInboxRow[]): string {
   return `[${parts.join(',')}]`;
 }
 
-/** One statement for the whole batch (no BEGIN/COMMIT round trips): a JSON array in, insert in input order, skip duplicates. */
-export async function insertInboxRows(executor: Executor, rows: readonly NewInboxRow[]): Promise<InsertedRow[]> {
-  if (rows.length === 0) return [];
-  return queryRows<InsertedRow & Record<string, unknown>>(
-    executor,
-    sql`with input as (
-      select * from json_to_recordset(${inboxBatchJson(rows)}::json)
+/**
+ * One statement for the whole batch (no BEGIN/COMMIT round trips): a JSON array in, insert in input
+ * order, skip duplicates. Prepared (a named statement on PostgreSQL): the server parses and plans it
+ * once per connection, and no query is built per batch.
+ */
+const INSERT_INBOX_BATCH: PreparedSql = {
+  name: 'webhook_inbox_insert_batch_v1',
+  text: `with input as (
+      select * from json_to_recordset($1::json)
         as t(o int, p text, d text, t text, q text, r int2, l text, c text, f text, k text, a timestamptz, h text, j jsonb)
     ),
     inserted as (
@@ -60,7 +62,11 @@ export async function insertInboxRows(executor: Executor, rows: readonly NewInbo
       returning id, provider, delivery_id
     )
     select id::text as "id", provider, delivery_id as "deliveryId" from inserted`,
-  );
+};
+
+export async function insertInboxRows(database: Database, rows: readonly NewInboxRow[]): Promise<InsertedRow[]> {
+  if (rows.length === 0) return [];
+  return database.runPrepared<InsertedRow & Record<string, unknown>>(INSERT_INBOX_BATCH, [inboxBatchJson(rows)]);
 }
 
 /**

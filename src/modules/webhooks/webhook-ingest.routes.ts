@@ -16,6 +16,18 @@ const acceptedSchema = z
   .object({ received: z.literal(true), duplicate: z.boolean(), id: z.string().optional() })
   .meta({ id: 'WebhookAccepted' });
 
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The 200 body, serialised by hand: Fastify sends a string with a JSON content type as it is,
+ * skipping the schema serializer (a zod parse and a JSON.stringify per webhook). The same bytes the
+ * serializer writes for `acceptedSchema` (test/webhooks-ingest.test.ts checks the bytes).
+ */
+export function acceptedBody(isDuplicate: boolean, id: string | undefined): string {
+  const head = isDuplicate ? '{"received":true,"duplicate":true' : '{"received":true,"duplicate":false';
+  return id ? `${head},"id":${JSON.stringify(id)}}` : `${head}}`;
+}
+
 const ingestFailures = routeFailures(WEBHOOKS_ERROR_STATUS, [
   'webhook_body_empty',
   'webhook_body_not_json',
@@ -52,7 +64,7 @@ export function registerWebhookIngestRoutes(app: HttpServer, deps: IngestRouteDe
     try {
       const result = await ingestWebhook(deps.ingest, request);
       if (result.ok) {
-        return reply.status(200).send({ received: true as const, duplicate: result.value.isDuplicate, ...(result.value.id ? { id: result.value.id } : {}) });
+        return reply.status(200).header('content-type', JSON_CONTENT_TYPE).send(acceptedBody(result.value.isDuplicate, result.value.id));
       }
       if (ingestFailures.statusOf(result.code) === 429) reply.header('retry-after', String(deps.retryAfterSeconds));
       return sendFailure(reply, ingestFailures, result);

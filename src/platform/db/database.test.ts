@@ -150,6 +150,42 @@ describe.each(handles)('database on %s', (_name, open) => {
       expect(row).toEqual({ at: '2026-05-06 07:08:09', big: '9007199254740993', bytes: '0102ff', list: 'x,y,-', doc: { k: [1, 2] } });
     });
 
+    it('runs a prepared statement many times at once, on every pooled connection, with the same rows and error codes as a drizzle query', async () => {
+      await database.system((tx) => tx.execute(sql`create table if not exists prepared_probe (id int primary key, doc jsonb not null)`));
+      const insert = { name: 'database_test_prepared_probe_v1', text: 'insert into prepared_probe (id, doc) select (d->>0)::int, d->1 from json_array_elements($1::json) d returning id, doc' };
+      const answers = await Promise.all(Array.from({ length: 24 }, (_, index) => database.runPrepared<{ id: number; doc: unknown }>(insert, [JSON.stringify([[index, { n: index, text: 'é"\\' }]])])));
+      expect(answers.map((rows) => rows)).toEqual(Array.from({ length: 24 }, (_, index) => [{ id: index, doc: { n: index, text: 'é"\\' } }]));
+      const duplicate = await database.runPrepared(insert, [JSON.stringify([[3, {}]])]).catch((error: unknown) => error);
+      expect(findCode(duplicate)).toBe('23505');
+      const [count] = await queryRows<{ total: number }>(database.db, sql`select count(*)::int as total from prepared_probe`);
+      expect(count?.total).toBe(24);
+    });
+
+    it('runs a prepared statement outside any open transaction: it commits on its own when that transaction rolls back', async () => {
+      await database.system((tx) => tx.execute(sql`create table if not exists prepared_tx_probe (id int primary key)`));
+      const insert = { name: 'database_test_prepared_tx_probe_v1', text: 'insert into prepared_tx_probe (id) values ($1::int) returning id' };
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let isInside = false;
+      const rolledBack = database
+        .system(async (tx) => {
+          await tx.execute(sql`insert into prepared_tx_probe (id) values (1)`);
+          isInside = true;
+          await released;
+          throw new Error('roll back');
+        })
+        .catch((error: unknown) => (error as Error).message);
+      for (let turn = 0; !isInside && turn < 10_000; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(isInside).toBe(true);
+      // Issued while the transaction is open (on PGlite it waits for it: one session).
+      const outside = database.runPrepared<{ id: number }>(insert, [2]);
+      for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      release();
+      expect(await rolledBack).toBe('roll back');
+      expect(await outside).toEqual([{ id: 2 }]);
+      expect(await queryRows<{ id: number }>(database.db, sql`select id from prepared_tx_probe order by id`)).toEqual([{ id: 2 }]);
+    });
+
     it('keeps PostgreSQL error codes and fields (unique violation 23505, custom 40001), and the transaction rolls back', async () => {
       await database.system((tx) => tx.execute(sql`create table if not exists error_probe (id int primary key)`));
       const duplicate = await database

@@ -21,6 +21,17 @@ export interface TenantScope {
 
 export const APP_ROLE = 'switchboard_app';
 
+/**
+ * A statement for the hottest SQL (the webhook inbox insert): on PostgreSQL a named statement the
+ * server parses and plans once per connection and afterwards only binds; on PGlite the text as it
+ * is. Either way no drizzle query is built per call. The text is fixed (parameters `$1`, `$2`…); one
+ * name, one text.
+ */
+export interface PreparedSql {
+  readonly name: string;
+  readonly text: string;
+}
+
 export interface Database {
   readonly engine: DatabaseEngine;
   /** Root handle. It bypasses RLS: use only in system code (workers, auth lookups, migrations). */
@@ -30,8 +41,13 @@ export interface Database {
   /** A transaction under the non-superuser app role with the tenant set transaction-locally. */
   tenant<T>(scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T>;
   ping(timeoutMs?: number): Promise<void>;
+  /** Runs a prepared statement outside any transaction (autocommit) and answers its rows. */
+  runPrepared<T extends Record<string, unknown>>(statement: PreparedSql, params: readonly unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
+
+/** How a driver runs a PreparedSql (see open-database.ts). */
+export type PreparedRunner = (statement: PreparedSql, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
 
 /**
  * Marks the async context of every transaction's work, so code far from the database (the HTTP
@@ -73,11 +89,12 @@ export function refuseInsideTransaction(): string | undefined {
   return isTransactionOpen() ? 'a database transaction is open; make outbound calls outside it' : undefined;
 }
 
-export function createDatabase(engine: DatabaseEngine, db: Db, closeDriver: () => Promise<void>): Database {
+export function createDatabase(engine: DatabaseEngine, db: Db, closeDriver: () => Promise<void>, runPrepared: PreparedRunner): Database {
   let isClosed = false;
   return {
     engine,
     db,
+    runPrepared: <T extends Record<string, unknown>>(statement: PreparedSql, params: readonly unknown[]) => runPrepared(statement, params) as Promise<T[]>,
     system: (work) => db.transaction((tx) => runInTransactionContext(() => work(tx as unknown as Tx))),
     tenant: (scope, work) =>
       db.transaction((rawTx) =>

@@ -1,5 +1,5 @@
 export { createDatabase, applyTenantScope, queryRows, commitAsynchronously, isTransactionOpen, refuseInsideTransaction, setTransactionTracking, APP_ROLE } from './database.js';
-export type { Database, Db, Tx, Executor, DatabaseEngine, TenantScope } from './database.js';
+export type { Database, Db, Tx, Executor, DatabaseEngine, TenantScope, PreparedSql } from './database.js';
 export { openDatabase } from './open-database.js';
 export type { OpenDatabaseOptions, PgliteThread } from './open-database.js';
 export { acquireDataDirLock, DataDirLockedError, isDataDirLocked } from './data-dir-lock.js';

@@ -2,9 +2,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { createDatabase, type Database, type Db } from './database.js';
+import { createDatabase, type Database, type Db, type PreparedRunner } from './database.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
+import { createPglitePreparedRunner } from './pglite-prepared.js';
 import { startPgliteWorker } from './pglite-worker-client.js';
 
 /**
@@ -27,13 +28,18 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       try {
         const client = options.thread === 'worker' ? await startPgliteWorker({ kind: 'data-dir', dataDir: options.dataDir }) : await PGlite.create(options.dataDir, { extensions: PGLITE_EXTENSIONS });
         const db = drizzlePglite(client as PGlite) as unknown as Db;
-        return createDatabase('pglite', db, async () => {
-          try {
-            await client.close();
-          } finally {
-            lock.release();
-          }
-        });
+        return createDatabase(
+          'pglite',
+          db,
+          async () => {
+            try {
+              await client.close();
+            } finally {
+              lock.release();
+            }
+          },
+          client instanceof PGlite ? createPglitePreparedRunner(client) : client.runPrepared,
+        );
       } catch (error) {
         lock.release();
         throw error;
@@ -43,11 +49,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       if (options.thread === 'worker') {
         const loadDataDir = options.loadDataDir ? new Uint8Array(await options.loadDataDir.arrayBuffer()) : undefined;
         const client = await startPgliteWorker({ kind: 'memory', loadDataDir });
-        return createDatabase('pglite', drizzlePglite(client as unknown as PGlite) as unknown as Db, () => client.close());
+        return createDatabase('pglite', drizzlePglite(client as unknown as PGlite) as unknown as Db, () => client.close(), client.runPrepared);
       }
       const client = await PGlite.create({ extensions: PGLITE_EXTENSIONS, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) });
       const db = drizzlePglite(client) as unknown as Db;
-      return createDatabase('pglite', db, () => client.close());
+      return createDatabase('pglite', db, () => client.close(), createPglitePreparedRunner(client));
     }
     case 'postgres': {
       const pool = new pg.Pool({
@@ -59,7 +65,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       // An idle client losing its server connection must not crash the process.
       pool.on('error', () => undefined);
       const db = drizzlePg(pool) as unknown as Db;
-      return createDatabase('postgres', db, () => pool.end());
+      // A named statement: each pooled connection parses and plans it once.
+      const runPrepared: PreparedRunner = async (statement, params) => (await pool.query<Record<string, unknown>>({ name: statement.name, text: statement.text, values: [...params] })).rows;
+      return createDatabase('postgres', db, () => pool.end(), runPrepared);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { TransactionAbortedError, messages } from '@electric-sql/pglite';
+import type { PreparedSql } from './database.js';
 import type { PgliteWorkerData, PgliteWorkerReply, PgliteWorkerRequest, PgliteWorkerSource, SerializedError } from './pglite-worker-protocol.js';
 
 type QueryOptions = { rowMode?: 'array' | 'object'; parsers?: Record<number, unknown> } | undefined;
@@ -14,6 +15,8 @@ export interface PgliteQueryable {
  */
 export interface PgliteWorkerClient extends PgliteQueryable {
   transaction<T>(work: (tx: PgliteQueryable) => Promise<T>): Promise<T>;
+  /** A named statement (pglite-prepared.ts) run in the worker: one message each way, rows as rows. */
+  runPrepared(statement: PreparedSql, params: readonly unknown[]): Promise<Record<string, unknown>[]>;
   dumpDataDir(compression?: 'gzip' | 'none'): Promise<Blob>;
   close(): Promise<void>;
 }
@@ -115,6 +118,7 @@ export async function startPgliteWorker(source: PgliteWorkerSource): Promise<Pgl
 
   return {
     query: queryOn(undefined),
+    runPrepared: async (statement, params) => (await call({ op: 'prepared', name: statement.name, text: statement.text, params: [...params] })) as Record<string, unknown>[],
     async transaction(work) {
       const txId = (await call({ op: 'begin' })) as number;
       let result: Awaited<ReturnType<typeof work>>;

@@ -12,6 +12,7 @@ export interface PgliteWorkerData {
 
 export type PgliteWorkerRequest =
   | { op: 'query'; id: number; txId: number | undefined; text: string; params: unknown[]; rowMode: 'array' | 'object' | undefined; rawTypes: number[] }
+  | { op: 'prepared'; id: number; name: string; text: string; params: unknown[] }
   | { op: 'begin'; id: number }
   | { op: 'commit'; id: number; txId: number }
   | { op: 'rollback'; id: number; txId: number }

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, TransactionAbortedError, messages, type Transaction } from '@electric-sql/pglite';
 import { PGLITE_EXTENSIONS } from './pglite-extensions.js';
+import { createPglitePreparedRunner } from './pglite-prepared.js';
 import { serializeError as serializeAnyError, type PgliteWorkerData, type PgliteWorkerReply, type PgliteWorkerRequest } from './pglite-worker-protocol.js';
 
 /*
@@ -51,6 +52,7 @@ try {
   process.exit(1);
 }
 
+const runPrepared = createPglitePreparedRunner(client);
 const transactions = new Map<number, OpenTransaction>();
 let nextTxId = 1;
 
@@ -93,6 +95,8 @@ async function handle(request: PgliteWorkerRequest): Promise<unknown> {
       if (!open) throw new Error(`transaction ${request.txId} is not open`);
       return open.tx.query(request.text, request.params, options);
     }
+    case 'prepared':
+      return runPrepared({ name: request.name, text: request.text }, request.params);
     case 'begin':
       return begin();
     case 'commit':
