@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/platform/db/index.js';
 import { createAgency, createLocationUser } from './support/factories.js';
+import { waitFor } from './support/spawn-service.js';
 import { bearer } from './support/test-app.js';
 import { getDelivery, send, startLiveNotifications, waitForDelivery, type LiveNotifications } from './notifications-kit.js';
 
@@ -81,7 +82,11 @@ describe('preferences and quiet hours', () => {
       live.app.jobs.start();
       const waiting = await waitForDelivery(live.app, agency.token, late!.id, ['waiting']);
       expect(waiting.reason).toMatch(/^quiet hours until /);
-      const jobs = await queryRows<{ status: string; runAt: string | Date }>(live.app.database.db, sql`select status, run_at as "runAt" from jobs where payload->>'deliveryId' = ${late!.id} order by id`);
+      // The runner marks finished jobs done in shared batches, a moment after the handler wrote 'waiting'.
+      const jobs = await waitFor(async () => {
+        const found = await queryRows<{ status: string; runAt: string | Date }>(live.app.database.db, sql`select status, run_at as "runAt" from jobs where payload->>'deliveryId' = ${late!.id} order by id`);
+        return found[0]?.status === 'running' ? undefined : found;
+      }, 20_000, 'the first job to be marked finished');
       expect(jobs.map((job) => job.status)).toEqual(['done', 'pending']);
       expect(new Date(jobs[1]!.runAt).toISOString()).toBe(waiting.notBefore);
       expect(await waitForDelivery(live.app, agency.token, off!.id, ['skipped'])).toMatchObject({ reason: 'preference: the recipient turned off lead.nurture' });
