@@ -42,7 +42,7 @@ import { createLogger } from '../src/platform/log/index.js';
 import { MIGRATIONS_FOLDER, wireApp, type Wired } from '../src/main/wire.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { createCrmBatchAppliers, enqueueSetupSync, type InstallReport, type ReconciliationView } from '../src/modules/crm/index.js';
-import { buildContactListQueries, keysetPartsAfter, type ContactListKey } from '../src/modules/crm/crm-read.repo.js';
+import { buildContactListQueries, keysetPartsAfter, sortKeyOf, type ContactListKey } from '../src/modules/crm/crm-read.repo.js';
 import { encodeContactCursor } from '../src/modules/crm/contact-cursor.js';
 import type { WebhookEvent } from '../src/modules/webhooks/index.js';
 import { authorizeApp, startSandbox, type SandboxHandle } from '../src/sandbox/index.js';
@@ -211,7 +211,7 @@ async function keyBefore(database: Database, locationId: string, input: ListInpu
   const direction = input.order === 'asc' ? sql`asc nulls first` : sql`desc nulls last`;
   const [row] = await queryRows<{ value: string | null; id: string }>(
     database.db,
-    sql`select to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as value, id from contacts
+    sql`select ${sortKeyOf(column)} as value, id from contacts
       where location_id = ${locationId} and deleted_at is null order by ${column} ${direction}, id ${input.order === 'asc' ? sql`asc` : sql`desc`} offset ${(input.offset ?? 1) - 1} limit 1`,
   );
   if (!row) throw new Error(`no contact at offset ${input.offset}`);

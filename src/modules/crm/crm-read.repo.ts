@@ -128,7 +128,7 @@ function keysetCondition(part: KeysetPart, column: SQL, id: SQL, order: 'asc' | 
 }
 
 /** The sort column as the key of a cursor: UTC with microseconds, the precision it is stored in. */
-function sortKeyOf(column: SQL | PgColumn): SQL<string | null> {
+export function sortKeyOf(column: SQL | PgColumn): SQL<string | null> {
   return sql<string | null>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
