@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/main/wire.js';
 import { isDataDirLocked } from '../src/platform/db/index.js';
 import { DEMO_ACCOUNTS } from '../src/modules/tenants/index.js';
-import { findFreePort, spawnEntry, waitFor } from './support/spawn-service.js';
+import { findFreePort, spawnEntry, waitFor, waitForService } from './support/spawn-service.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-first-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -30,7 +30,7 @@ describe('first run as the README says (npm start, then npm run seed beside it)'
       }
     };
     try {
-      await waitFor(async () => ((await fetch(`${base}/api/status`)).ok ? true : undefined), 120_000, `npm start (${output})`);
+      await waitForService({ process: service, output: () => output, exited }, async () => ((await fetch(`${base}/api/status`)).ok ? true : undefined), 120_000, 'npm start');
       expect(output).toContain(`Dashboard: ${base}/dashboard`);
       const page = await fetch(`${base}/dashboard/`);
       expect(page.status).toBe(200);

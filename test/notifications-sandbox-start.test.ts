@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findFreePort, spawnEntry, waitFor } from './support/spawn-service.js';
+import { findFreePort, spawnEntry, waitFor, waitForService } from './support/spawn-service.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-notify-start-'));
 // Retries: a child killed by a timed-out test may still be writing its data dir for a moment.
@@ -24,7 +24,7 @@ describe('npm start in sandbox mode', () => {
       NOTIFY_SANDBOX_SMTP_PORT: String(await findFreePort()),
     });
     try {
-      await waitFor(async () => ((await fetch(`${base}/api/status`)).ok ? true : undefined), 240_000, 'the service');
+      await waitForService(service, async () => ((await fetch(`${base}/api/status`)).ok ? true : undefined), 240_000, 'the service');
       expect(service.output()).toContain('Notify:   provider fakes');
       const registered = await fetch(`${base}/api/auth/register`, {
         method: 'POST',

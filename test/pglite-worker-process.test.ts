@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, runMigrations } from '../src/platform/db/index.js';
 import { MIGRATIONS_FOLDER } from '../src/main/wire.js';
 import { argon2PasswordHasher, tenantTables } from '../src/modules/tenants/index.js';
-import { findFreePort, spawnEntry, waitFor } from './support/spawn-service.js';
+import { findFreePort, spawnEntry, waitForService } from './support/spawn-service.js';
 import { createTestWebhookKeys, signEd25519 } from './webhooks-kit.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-pglite-worker-'));
@@ -36,7 +36,7 @@ describe('the service on a PGlite data dir (PGlite on its worker thread)', () =>
     const base = `http://127.0.0.1:${port}`;
     const service = spawnEntry('all.ts', { ...keys.env, PGLITE_DATA_DIR: dataDir, PORT: String(port), GHL_SANDBOX: 'off', WEBHOOK_WORKER_IDLE_MS: '50' });
     try {
-      await waitFor(async () => ((await fetch(`${base}/api/health/live`)).ok ? true : undefined), 240_000, 'service start');
+      await waitForService(service, async () => ((await fetch(`${base}/api/health/live`)).ok ? true : undefined), 240_000, 'service start');
       expect(service.output()).toContain('on its own worker thread');
       const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
       const { token } = (await login.json()) as { token: string };

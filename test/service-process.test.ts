@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findFreePort, spawnEntry, waitFor } from './support/spawn-service.js';
+import { findFreePort, spawnEntry, waitForService } from './support/spawn-service.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sb-process-'));
 // Retries: a child killed by a timed-out test may still be writing its data dir for a moment.
@@ -16,7 +16,7 @@ describe('the service as a process (embedded PGlite)', () => {
     const env = { PGLITE_DATA_DIR: join(root, 'pglite'), PORT: String(port) };
     const first = spawnEntry('all.ts', env);
     try {
-      await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/api/status`)).ok ? true : undefined), 150_000, 'first service');
+      await waitForService(first, async () => ((await fetch(`http://127.0.0.1:${port}/api/status`)).ok ? true : undefined), 150_000, 'first service');
       expect(first.output()).toContain(`/docs`);
       // Loopback only: the machine's other addresses refuse the connection.
       const external = Object.values(networkInterfaces()).flat().find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address;
@@ -45,7 +45,7 @@ describe('the service as a process (embedded PGlite)', () => {
     // Data survives the restart, and the lock was released.
     const third = spawnEntry('all.ts', env);
     try {
-      await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/api/status`)).ok ? true : undefined), 150_000, 'restarted service');
+      await waitForService(third, async () => ((await fetch(`http://127.0.0.1:${port}/api/status`)).ok ? true : undefined), 150_000, 'restarted service');
       const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

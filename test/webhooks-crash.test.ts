@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queryRows, type Database } from '../src/platform/db/index.js';
 import { installEffectLog } from './support/crash-effects.js';
-import { findFreePort, spawnScript, waitFor, type SpawnedService } from './support/spawn-service.js';
+import { findFreePort, spawnScript, waitFor, waitForService, type SpawnedService } from './support/spawn-service.js';
 import { createTestDatabase, testDatabaseEngine, testDatabaseUrl } from './support/test-database.js';
 import { createTestWebhookKeys, signEd25519, type TestWebhookKeys } from './webhooks-kit.js';
 
@@ -105,8 +105,8 @@ function createDeliverer(keys: TestWebhookKeys, base: string) {
   return { acknowledged, deliver, sendAll };
 }
 
-async function waitForLive(base: string, what: string): Promise<void> {
-  await waitFor(async () => ((await fetch(`${base}/api/health/live`)).ok ? true : undefined), 240_000, what);
+async function waitForLive(service: SpawnedService, base: string, what: string): Promise<void> {
+  await waitForService(service, async () => ((await fetch(`${base}/api/health/live`)).ok ? true : undefined), 240_000, what);
 }
 
 /** After the crash: GHL-style redelivery of everything; what was acknowledged before must answer duplicate: true. */
@@ -172,7 +172,7 @@ describe('webhook pipeline under SIGKILL, with the product processors', () => {
 
     // Every contact's newest version is applied, so at least 30 applications happen: the 20th is a sure crash.
     const first = startService({ ...env, CRASH_SETUP: '1', CRASH_AFTER_APPLICATIONS: '20' });
-    await waitForLive(base, 'service start');
+    await waitForLive(first, base, 'service start');
     const sending = deliverer.sendAll(shuffled);
     await waitFor(async () => (first.process.signalCode !== null || first.process.exitCode !== null ? true : undefined), 150_000, 'the service to crash');
     expect(first.process.signalCode).toBe('SIGKILL');
@@ -182,7 +182,7 @@ describe('webhook pipeline under SIGKILL, with the product processors', () => {
 
     const second = startService(env);
     try {
-      await waitForLive(base, 'service restart');
+      await waitForLive(second, base, 'service restart');
       const afterRestart = (await (await fetch(`${base}/test/summary`)).json()) as Summary & { runningAtStart: { deliveryId: string }[] };
       // What the crash left: rows claimed and running, and every acknowledged delivery stored.
       const runningAtCrash = afterRestart.runningAtStart.map((row) => row.deliveryId);
@@ -227,7 +227,7 @@ describe('webhook pipeline under SIGKILL, with the product processors', () => {
       // the third one in this worker is early enough that it surely comes, with the other worker busy too.
       const doomed = startService({ ...env, CRASH_ROLE: 'worker', CRASH_AFTER_APPLICATIONS: '3' });
       const survivor = startService({ ...env, CRASH_ROLE: 'worker' });
-      await waitForLive(base, 'the API process');
+      await waitForLive(api, base, 'the API process');
       const workerIdOf = (service: SpawnedService) => /worker=(\S+)/.exec(service.output())?.[1];
       const [doomedId, survivorId] = await waitFor(async () => {
         const ids = [workerIdOf(doomed), workerIdOf(survivor)];

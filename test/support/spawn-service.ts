@@ -53,3 +53,26 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * `waitFor` for a spawned child: fails at once if the child exits first, and either failure carries
+ * the child's exit code and the end of its output, so a slow start and a crash read differently.
+ */
+export async function waitForService<T>(service: SpawnedService, probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const startedAt = Date.now();
+  const describe = (why: string) =>
+    new Error(`${why} waiting for ${what} after ${Math.round((Date.now() - startedAt) / 1000)} s; its output ends:\n${service.output().slice(-3000)}`);
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not ready yet
+    }
+    const { exitCode, signalCode } = service.process;
+    if (exitCode !== null || signalCode !== null) throw describe(`the process exited (code ${exitCode}, signal ${signalCode})`);
+    if (Date.now() > deadline) throw describe('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
