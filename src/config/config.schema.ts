@@ -47,7 +47,6 @@ export const envSchema = z
 
     GHL_WEBHOOK_ED25519_PUBLIC_KEY: z.string().min(1).optional(),
     GHL_WEBHOOK_RSA_PUBLIC_KEY: z.string().min(1).optional(),
-    WEBHOOK_ED25519_LIBRARY: z.enum(['auto', 'node']).default('auto'),
     WEBHOOK_HMAC_SECRETS: z.string().min(1).optional(),
     WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: z.coerce.number().int().min(0).default(4800),
     WEBHOOK_TIMESTAMP_FUTURE_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),

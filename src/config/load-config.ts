@@ -51,8 +51,6 @@ export interface WebhooksConfig {
   /** PEM overrides of GHL's published keys (the sandbox signs with its own); undefined = GHL's keys. */
   ghlEd25519PublicKeyPem: string | undefined;
   ghlRsaPublicKeyPem: string | undefined;
-  /** 'auto': libsodium (the optional sodium-native) when it loads, else node:crypto; 'node': node:crypto always. */
-  ed25519Library: 'auto' | 'node';
   /** integrationId → HMAC-SHA256 secret for workflow/custom and integration webhooks configured by env. */
   hmacSecrets: Map<string, string>;
   timestampToleranceSeconds: number;
@@ -157,7 +155,6 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     webhooks: {
       ghlEd25519PublicKeyPem: env.GHL_WEBHOOK_ED25519_PUBLIC_KEY ? normalizePem(env.GHL_WEBHOOK_ED25519_PUBLIC_KEY) : undefined,
       ghlRsaPublicKeyPem: env.GHL_WEBHOOK_RSA_PUBLIC_KEY ? normalizePem(env.GHL_WEBHOOK_RSA_PUBLIC_KEY) : undefined,
-      ed25519Library: env.WEBHOOK_ED25519_LIBRARY,
       hmacSecrets: parseHmacSecrets(env.WEBHOOK_HMAC_SECRETS ?? ''),
       timestampToleranceSeconds: env.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS,
       timestampFutureSkewSeconds: env.WEBHOOK_TIMESTAMP_FUTURE_SKEW_SECONDS,

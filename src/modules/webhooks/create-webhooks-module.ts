@@ -53,7 +53,7 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
   const processors = new ProcessorRegistry();
   const secrets = new WebhookSecretRegistry(config.hmacSecrets);
   const hub = new WakeupHub();
-  const keys = createGhlWebhookKeys({ ed25519Pem: config.ghlEd25519PublicKeyPem, rsaPem: config.ghlRsaPublicKeyPem, ed25519Library: config.ed25519Library });
+  const keys = createGhlWebhookKeys({ ed25519Pem: config.ghlEd25519PublicKeyPem, rsaPem: config.ghlRsaPublicKeyPem });
   let backlog: ReturnType<typeof startBacklogGauge> | undefined;
   // Dashboard time series: counted in memory here, written to webhook_rollups in one statement per flush.
   const rollups = new WebhookRollupRecorder({ database, clock, logger, flushIntervalMs: config.rollupFlushMs });

@@ -1,5 +1,4 @@
 import { createHmac, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import { createRequire } from 'node:module';
 
 /**
  * GHL's published Ed25519 key for `x-ghl-signature`. Source: HighLevel Webhook Integration Guide
@@ -30,59 +29,18 @@ PQe7z0cvj7aE4B+Ax1ZoZGPzpJlZtGXCsu9aTEGEnKzmsFqwcSsnw3JB31IGKAyk
 T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==
 -----END PUBLIC KEY-----`;
 
-/** The one libsodium function used, as the optional `sodium-native` package exports it. */
-interface SodiumEd25519 {
-  crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean;
-}
-
-/**
- * libsodium through `sodium-native` (an optional dependency that ships prebuilt binaries): its
- * Ed25519 verify takes about half the CPU of OpenSSL's through node:crypto (≈75 vs ≈145 µs per
- * webhook on the 2-core bench machine, docs/performance.md), and the Ed25519 check is the largest
- * single cost of a webhook. Where the package is missing or does not load, node:crypto verifies.
- */
-function loadSodium(): SodiumEd25519 | undefined {
-  try {
-    const sodium = createRequire(import.meta.url)('sodium-native') as Partial<SodiumEd25519>;
-    return typeof sodium.crypto_sign_verify_detached === 'function' ? (sodium as SodiumEd25519) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Parsed once: verifying with a KeyObject is several times faster than passing PEM per call. */
 export interface GhlWebhookKeys {
   ed25519: KeyObject;
   rsa: KeyObject;
-  /** Which library checks `x-ghl-signature`: libsodium with the raw 32-byte key, or node:crypto with the KeyObject. */
-  ed25519Library: 'sodium' | 'node';
-  /** Checks an Ed25519 signature over `bytes` with the key above; false on any error (fail closed). */
-  verifyEd25519(bytes: Buffer, signature: Buffer): Promise<boolean>;
 }
 
-export function createGhlWebhookKeys(overrides: { ed25519Pem?: string | undefined; rsaPem?: string | undefined; ed25519Library?: 'auto' | 'node' } = {}): GhlWebhookKeys {
+export function createGhlWebhookKeys(overrides: { ed25519Pem?: string | undefined; rsaPem?: string | undefined } = {}): GhlWebhookKeys {
   const ed25519 = createPublicKey(overrides.ed25519Pem ?? GHL_ED25519_PUBLIC_KEY_PEM);
   const rsa = createPublicKey(overrides.rsaPem ?? GHL_RSA_PUBLIC_KEY_PEM);
   if (ed25519.asymmetricKeyType !== 'ed25519') throw new Error('the GHL Ed25519 webhook key is not an Ed25519 public key');
   if (rsa.asymmetricKeyType !== 'rsa') throw new Error('the GHL RSA webhook key is not an RSA public key');
-  const sodium = overrides.ed25519Library === 'node' ? undefined : loadSodium();
-  if (!sodium) return { ed25519, rsa, ed25519Library: 'node', verifyEd25519: (bytes, signature) => verifyOnThreadPool(null, bytes, ed25519, signature) };
-  // The JWK `x` of an Ed25519 key is its raw 32-byte public key, the form libsodium takes.
-  const rawKey = Buffer.from(ed25519.export({ format: 'jwk' }).x ?? '', 'base64url');
-  if (rawKey.length !== 32) throw new Error('the GHL Ed25519 webhook key has no 32-byte public key');
-  return {
-    ed25519,
-    rsa,
-    ed25519Library: 'sodium',
-    // Synchronous on the event loop: at ≈75 µs a hand-off to the thread pool and back costs more than it frees.
-    verifyEd25519: (bytes, signature) => {
-      try {
-        return Promise.resolve(signature.length === 64 && sodium.crypto_sign_verify_detached(signature, bytes, rawKey));
-      } catch {
-        return Promise.resolve(false);
-      }
-    },
-  };
+  return { ed25519, rsa };
 }
 
 export type SignatureScheme = 'ed25519' | 'rsa' | 'hmac';
@@ -163,7 +121,7 @@ export async function verifyGhlSignature(keys: GhlWebhookKeys, rawBody: Buffer, 
     if (ed25519Header !== undefined) {
       const signature = decodeBase64(ed25519Header);
       if (!signature || signature.length !== 64) return { isValid: false, reason: 'malformed x-ghl-signature' };
-      const signedBody = await verifyOverBody(rawBody, (bytes) => keys.verifyEd25519(bytes, signature));
+      const signedBody = await verifyOverBody(rawBody, (bytes) => verifyOnThreadPool(null, bytes, keys.ed25519, signature));
       return signedBody ? { isValid: true, scheme: 'ed25519', signedBody } : { isValid: false, reason: 'x-ghl-signature does not match' };
     }
     const rsaHeader = singleHeader(headers['x-wh-signature']);
