@@ -365,15 +365,27 @@ describe('notes and tasks', () => {
   }
 
   /** The contact's notes and tasks once none is pending. */
+  /**
+   * Waits until every note and task is synced. A push that failed once is retried by the outbox (its
+   * state reads 'failed' meanwhile, which a loaded machine's timeouts can cause), so 'not pending' is
+   * not yet 'written to GHL'; a timeout names the states it last saw.
+   */
   async function settledChildren(contactId: string): Promise<DetailBody> {
-    return waitFor(
-      async () => {
-        const { body } = await call<DetailBody>('GET', `${base}/contacts/${contactId}`);
-        return [...body.notes, ...body.tasks].some((child) => child.sync.state === 'pending') ? undefined : body;
-      },
-      20_000,
-      'notes and tasks to settle',
-    );
+    let states = '';
+    try {
+      return await waitFor(
+        async () => {
+          const { body } = await call<DetailBody>('GET', `${base}/contacts/${contactId}`);
+          const children = [...body.notes, ...body.tasks];
+          states = children.map((child) => `${child.id}: ${child.sync.state}${child.sync.error ? ` (${child.sync.error})` : ''}`).join(', ');
+          return children.every((child) => child.sync.state === 'synced') ? body : undefined;
+        },
+        60_000,
+        'notes and tasks to be synced',
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; last seen: ${states}`, { cause: error });
+    }
   }
 
   it('adds, edits and deletes a note, and adds, completes and reopens a task, all written through to GHL', async () => {
