@@ -554,14 +554,16 @@ async function runSyncPart(): Promise<void> {
     const opportunitiesStep = report.steps.find((step) => step.name === 'opportunities');
     const how = scale === 1 ? 'measured' : `extrapolated ×${scale.toFixed(1)} from this run, linearly (per-page cost assumed constant)`;
     log(`\n  at 1,000,000 contacts (${how}):`);
-    if (contactsStep) {
-      const requests = Math.ceil(TARGET_CONTACTS / 500) + 1;
-      const seconds = contactsStep.seconds * scale;
-      log(`    setup sync, contacts: ${requests} requests (500 per page) need ≥ ${budgetSeconds(requests).toFixed(0)} s of GHL's budget; the step took ${seconds.toFixed(0)} s ⇒ ${seconds > budgetSeconds(requests) * 1.1 ? 'bound by fetching and writing pages one after another, not by the budget' : 'rate-bound'}`);
-    }
-    if (opportunitiesStep) {
-      const requests = Math.ceil((TARGET_CONTACTS * 0.2) / 100) + 1;
-      log(`    setup sync, opportunities (200,000, 100 per page): ${requests} requests ≥ ${budgetSeconds(requests).toFixed(0)} s; took ${(opportunitiesStep.seconds * scale).toFixed(0)} s`);
+    const contactRequests = Math.ceil(TARGET_CONTACTS / 500) + 1;
+    const opportunityPages = Math.ceil((TARGET_CONTACTS * 0.2) / 100) + 1;
+    if (contactsStep) log(`    setup sync, contacts: ${contactRequests} requests (500 per page) ≥ ${budgetSeconds(contactRequests).toFixed(0)} s of GHL's budget alone; the step took ${(contactsStep.seconds * scale).toFixed(0)} s`);
+    if (opportunitiesStep) log(`    setup sync, opportunities (200,000, 100 per page): ${opportunityPages} requests ≥ ${budgetSeconds(opportunityPages).toFixed(0)} s alone; the step took ${(opportunitiesStep.seconds * scale).toFixed(0)} s`);
+    if (contactsStep && opportunitiesStep) {
+      // The two steps run side by side on one location's budget: their floor is that of their sum.
+      const together = contactRequests + opportunityPages;
+      const seconds = Math.max(contactsStep.seconds, opportunitiesStep.seconds) * scale;
+      const floor = budgetSeconds(together);
+      log(`    both side by side share the location's budget: ${together} requests ≥ ${floor.toFixed(0)} s; they took ${seconds.toFixed(0)} s = ${(seconds / floor).toFixed(2)}× the floor ⇒ ${seconds > floor * 1.25 ? 'bound by fetching and writing, not by the budget' : 'rate-bound (within 25 % of the floor)'}`);
     }
     const opportunityEntity = run.entities.find((entity) => entity.name === 'opportunities');
     const contactEntity = run.entities.find((entity) => entity.name === 'contacts');
