@@ -12,6 +12,9 @@
  * on which a fresh database is created and dropped. Knobs: BENCH_BACKLOG (5000), BENCH_RATE (200),
  * BENCH_SECONDS (10), BENCH_BATCH (10 recipients per API call), BENCH_CONCURRENCY (32 jobs at once),
  * BENCH_KILL=0 skips the SIGKILL phase (so a profiled service, BENCH_NODE_ARGS, exits and writes its profile).
+ * BENCH_SPLIT=1 (PostgreSQL only) runs the API (`src/main/api.ts`) and the job worker (`src/main/worker.ts`)
+ * as two processes instead of `src/main/all.ts`; the CPU figures are then the sum of both, and the
+ * SIGKILL phase kills both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +34,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const CHANNEL = (process.env.BENCH_CHANNEL ?? 'resend') as 'resend' | 'smtp' | 'webhook';
 const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const IS_KILL_PHASE = process.env.BENCH_KILL !== '0';
+const IS_SPLIT = process.env.BENCH_SPLIT === '1';
+if (IS_SPLIT && !postgresUrl) throw new Error('BENCH_SPLIT=1 needs BENCH_DATABASE_URL (a separate worker cannot open the PGlite data dir)');
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;
@@ -132,20 +137,30 @@ async function main() {
     PGLITE_DATA_DIR: join(root, 'pglite'),
   };
 
-  let service: ChildProcess | undefined;
+  /** The service's processes: all.ts, or api.ts and worker.ts (BENCH_SPLIT=1). */
+  let services: ChildProcess[] = [];
+  /** CPU seconds of each service process so far (all.ts; or api.ts, worker.ts). */
+  const serviceCpu = () => services.map((child) => cpuSecondsOf(child.pid));
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  /** "1.23 ms per delivery" (split: "… (API 0.61 + worker 0.62)") from two serviceCpu() readings. */
+  const cpuPerDelivery = (before: number[], after: number[], deliveries: number) => {
+    const perProcess = after.map((value, index) => ((value - (before[index] ?? 0)) * 1000) / Math.max(1, deliveries));
+    return `${sum(perProcess).toFixed(2)} ms per delivery${IS_SPLIT ? ` (API ${perProcess[0]?.toFixed(2)} + worker ${perProcess[1]?.toFixed(2)})` : ''}`;
+  };
   const startService = async () => {
     // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the service.
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/main/all.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-    service = child;
+    const spawnEntry = (entry: string) => spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/main', entry)], { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    services = IS_SPLIT ? [spawnEntry('api.ts'), spawnEntry('worker.ts')] : [spawnEntry('all.ts')];
     const deadline = Date.now() + 90_000;
     for (;;) {
       try {
-        if ((await fetch(`${base}/api/health/ready`)).ok) return child;
+        if ((await fetch(`${base}/api/health/ready`)).ok) return;
       } catch {
         // not up yet
       }
-      if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
+      const exited = services.find((child) => child.exitCode !== null);
+      if (exited) throw new Error(`the service exited with ${exited.exitCode}`);
       if (Date.now() > deadline) throw new Error('the service did not start');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -201,10 +216,15 @@ async function main() {
     await sendBatch(BATCH);
     await waitUntilDone([...enqueuedAt.keys()], 30_000);
 
+    // The service's own CPU with nothing to send (timers, pollers, metrics), over 3 s.
+    const idleCpuStart = serviceCpu();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const idleCpuMsPerSecond = (sum(serviceCpu()) - sum(idleCpuStart)) * (1000 / 3);
+
     // 1. Saturation: the backlog is queued as fast as the API takes it while the runner sends.
     const backlogIds: string[] = [];
     const saturationStart = Date.now();
-    const saturationCpuStart = cpuSecondsOf(service?.pid);
+    const saturationCpuStart = serviceCpu();
     const loadBefore = loadAverage();
     const senders = Array.from({ length: 4 }, async () => {
       while (backlogIds.length < BACKLOG) backlogIds.push(...(await sendBatch(BATCH)));
@@ -214,13 +234,13 @@ async function main() {
     const allDone = await waitUntilDone(backlogIds, 600_000);
     const lastDone = Math.max(...backlogIds.map((id) => doneAt(id) ?? 0));
     const saturationSeconds = (lastDone - saturationStart) / 1000;
-    const saturationCpu = cpuSecondsOf(service?.pid) - saturationCpuStart;
+    const saturationCpu = cpuPerDelivery(saturationCpuStart, serviceCpu(), backlogIds.length);
 
     // 2. Fixed offered rate.
     const latencyIds: string[] = [];
     const tickMs = (BATCH / RATE) * 1000;
     const rateStart = Date.now();
-    const rateCpuStart = cpuSecondsOf(service?.pid);
+    const rateCpuStart = serviceCpu();
     const inFlight: Promise<void>[] = [];
     for (let tick = 0; Date.now() - rateStart < SECONDS * 1000; tick += 1) {
       const due = rateStart + tick * tickMs;
@@ -232,7 +252,7 @@ async function main() {
     await waitUntilDone(latencyIds, 120_000);
     const latencies = latencyIds.map((id) => (doneAt(id) ?? Number.NaN) - (enqueuedAt.get(id) as number)).filter(Number.isFinite);
     const offeredActual = latencyIds.length / SECONDS;
-    const rateCpu = cpuSecondsOf(service?.pid) - rateCpuStart;
+    const rateCpu = cpuPerDelivery(rateCpuStart, serviceCpu(), latencyIds.length);
     const loadAfter = loadAverage();
 
     // 3. SIGKILL in the middle of a run at the offered rate.
@@ -246,7 +266,7 @@ async function main() {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       if (!killed && Date.now() - killStart > 2000) {
         killed = true;
-        service?.kill('SIGKILL');
+        for (const child of services) child.kill('SIGKILL');
         break;
       }
       killRun.push(sendBatch(BATCH).then((ids) => void killIds.push(...ids)).catch(() => undefined));
@@ -269,9 +289,10 @@ async function main() {
 
     const engine = postgresUrl ? 'PostgreSQL' : 'PGlite';
     const lines = [
-      `notifications bench — ${engine}, channel ${CHANNEL === 'webhook' ? 'webhook (Standard Webhooks, guarded sender)' : CHANNEL === 'smtp' ? 'email via SMTP (nodemailer)' : 'email via Resend SDK'}, ${CONCURRENCY} jobs at once, ${cpus().length} cores`,
-      `  saturation: ${backlogIds.length} deliveries in ${saturationSeconds.toFixed(2)} s = ${(backlogIds.length / saturationSeconds).toFixed(0)} deliveries/s${allDone ? '' : ' (NOT all done)'} (queued through the API in ${enqueueSeconds.toFixed(2)} s = ${(backlogIds.length / enqueueSeconds).toFixed(0)}/s); service CPU ${((saturationCpu * 1000) / backlogIds.length).toFixed(2)} ms per delivery (API + jobs)`,
-      `  offered ${RATE}/s for ${SECONDS} s (actual ${offeredActual.toFixed(0)}/s): enqueue → sent p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; service CPU ${((rateCpu * 1000) / Math.max(1, latencyIds.length)).toFixed(2)} ms per delivery`,
+      `notifications bench — ${engine}, ${IS_SPLIT ? 'API and worker as two processes' : 'one process (API + jobs)'}, channel ${CHANNEL === 'webhook' ? 'webhook (Standard Webhooks, guarded sender)' : CHANNEL === 'smtp' ? 'email via SMTP (nodemailer)' : 'email via Resend SDK'}, ${CONCURRENCY} jobs at once, ${cpus().length} cores`,
+      `  saturation: ${backlogIds.length} deliveries in ${saturationSeconds.toFixed(2)} s = ${(backlogIds.length / saturationSeconds).toFixed(0)} deliveries/s${allDone ? '' : ' (NOT all done)'} (queued through the API in ${enqueueSeconds.toFixed(2)} s = ${(backlogIds.length / enqueueSeconds).toFixed(0)}/s); service CPU ${saturationCpu} (API + jobs)`,
+      `  offered ${RATE}/s for ${SECONDS} s (actual ${offeredActual.toFixed(0)}/s): enqueue → sent p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; service CPU ${rateCpu}`,
+      `  idle service CPU (nothing to send): ${idleCpuMsPerSecond.toFixed(0)} ms per second`,
       `  load average (1, 5, 15 min): ${loadBefore} before the saturation phase, ${loadAfter} after the offered-rate phase`,
       `  SIGKILL mid-run: ${killIds.length} deliveries queued around the kill; messages received more than once: ${duplicates}; never sent: ${neverDone}`,
       `  delivery log (last hour): ${summary.byChannel.map((row) => `${row.channel}/${row.status} ${row.total}${row.retried ? ` (${row.retried} retried)` : ''}`).join(', ')}`,
@@ -279,9 +300,9 @@ async function main() {
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    service?.kill('SIGTERM');
+    for (const child of services) child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    if (service && service.exitCode === null) service.kill('SIGKILL');
+    for (const child of services) if (child.exitCode === null) child.kill('SIGKILL');
     await fakes.close();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
     rmSync(root, { recursive: true, force: true });

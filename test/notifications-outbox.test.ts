@@ -47,6 +47,47 @@ describe('notify() is an outbox write in the caller’s transaction', () => {
   });
 });
 
+describe('API sends arriving at once', () => {
+  it('answers each request with its own deliveries: two agencies, a missing location (404), a repeated source key, a quiet-hours recipient', async () => {
+    const first = await createAgency(live.app);
+    const second = await createAgency(live.app);
+    const hour = new Date().getUTCHours();
+    const quiet = { start: `${String((hour + 23) % 24).padStart(2, '0')}:00`, end: `${String((hour + 1) % 24).padStart(2, '0')}:00` };
+    const saved = await live.app.app.inject({ method: 'PUT', url: '/api/notifications/preferences', headers: bearer(first.token), payload: { recipientKey: 'email:sleeper@example.com', timeZone: 'Etc/UTC', quietHours: quiet } });
+    expect(saved.statusCode).toBe(200);
+    const body = (recipients: string[], extra: Record<string, unknown> = {}) => ({ event: 'group.sent', recipients: recipients.map((email) => ({ email })), data: { subject: 'S', message: 'M' }, includeWebhooks: false, ...extra });
+    const requests = [
+      { token: first.token, payload: body(['g1@example.com', 'g2@example.com']) },
+      { token: second.token, payload: body(['h1@example.com']) },
+      { token: first.token, payload: body(['g3@example.com'], { locationId: 'loc_does_not_exist' }) },
+      { token: first.token, payload: body(['g4@example.com', 'sleeper@example.com'], { locationId: first.locationIds[0] }) },
+      { token: first.token, payload: body(['g5@example.com'], { sourceKey: 'group-once' }) },
+      { token: first.token, payload: body(['g5@example.com'], { sourceKey: 'group-once' }) },
+      { token: second.token, payload: body(['h2@example.com', 'not-an-address']) },
+    ];
+    // Sent at once: concurrent transactions of two agencies, one of them refused, two racing for one source key.
+    const responses = await Promise.all(requests.map(({ token, payload }) => live.app.app.inject({ method: 'POST', url: '/api/notifications/send', headers: bearer(token), payload })));
+    expect(responses.map((response) => response.statusCode)).toEqual([202, 202, 404, 202, 202, 202, 202]);
+    const deliveriesOf = (index: number) => (responses[index]?.json<{ deliveries: { id: string; recipient: string; status: string }[] }>().deliveries ?? []).map(({ recipient, status }) => `${recipient}:${status}`);
+    expect(deliveriesOf(0)).toEqual(['g1@example.com:queued', 'g2@example.com:queued']);
+    expect(deliveriesOf(1)).toEqual(['h1@example.com:queued']);
+    expect(responses[2]?.json()).toMatchObject({ error: { code: 'not_found' } });
+    expect(deliveriesOf(3)).toEqual(['g4@example.com:queued', 'sleeper@example.com:waiting']);
+    // The same source key twice: one request gets the delivery, the other nothing (as when sent one after the other).
+    expect([...deliveriesOf(4), ...deliveriesOf(5)]).toEqual(['g5@example.com:queued']);
+    expect(deliveriesOf(6)).toEqual(['h2@example.com:queued', 'not-an-address:failed']);
+    // Exactly one job per deliverable delivery, in the right agency; the 404 request wrote nothing.
+    expect(await countRows('notification_deliveries', first.companyId)).toBe(5);
+    expect(await countRows('jobs', first.companyId)).toBe(5);
+    expect(await countRows('notification_deliveries', second.companyId)).toBe(3);
+    expect(await countRows('jobs', second.companyId)).toBe(2);
+    const queued = [0, 1, 3, 4, 5, 6].flatMap((index) => (responses[index]?.json<{ deliveries: { id: string; status: string }[] }>().deliveries ?? []).filter((delivery) => delivery.status === 'queued').map((delivery) => ({ index, id: delivery.id })));
+    for (const { index, id } of queued) await waitForDelivery(live.app, requests[index]?.token as string, id, ['sent', 'delivered']);
+    const other = await live.app.app.inject({ method: 'GET', url: `/api/notifications/deliveries/${queued[0]?.id ?? ''}`, headers: bearer(second.token) });
+    expect(other.statusCode).toBe(404);
+  });
+});
+
 describe('preferences and quiet hours', () => {
   it('holds a message in the recipient’s quiet hours until the window ends (job due then), never dropping it', async () => {
     const agency = await createAgency(live.app);

@@ -58,16 +58,19 @@ export async function enqueueJobs(tx: Executor, inputs: readonly EnqueueJobInput
       sql`(${input.kind}, ${JSON.stringify(input.payload ?? {})}::jsonb, ${input.companyId ?? null}, ${input.locationId ?? null}, ${input.idempotencyKey ?? null},
         ${input.orderingKey ?? null}, ${input.priority ?? 0}::smallint, ${input.maxAttempts ?? 8}::int, coalesce(${input.runAt?.toISOString() ?? null}::timestamptz, now()))`,
   );
-  const inserted = await queryRows<{ kind: string }>(
+  // The NOTIFY (one per kind inserted) rides in the same statement: one round trip for the whole outbox write.
+  const notified = await queryRows<{ total: number }>(
     tx,
-    sql`insert into jobs (kind, payload, company_id, location_id, idempotency_key, ordering_key, priority, max_attempts, run_at)
-      values ${sql.join(rows, sql`, `)}
-      on conflict (kind, idempotency_key) do nothing
-      returning kind`,
+    sql`with inserted as (
+        insert into jobs (kind, payload, company_id, location_id, idempotency_key, ordering_key, priority, max_attempts, run_at)
+        values ${sql.join(rows, sql`, `)}
+        on conflict (kind, idempotency_key) do nothing
+        returning kind
+      )
+      select (select count(*) from inserted)::int as "total", pg_notify(${JOBS_NOTIFY_CHANNEL}, k.kind) is null as "notified"
+      from (select distinct kind from inserted) k`,
   );
-  const kinds = [...new Set(inserted.map((row) => row.kind))];
-  for (const kind of kinds) await tx.execute(sql`select pg_notify(${JOBS_NOTIFY_CHANNEL}, ${kind})`);
-  return inserted.length;
+  return Number(notified[0]?.total ?? 0);
 }
 
 /** Jobs of these kinds waiting for a retry become due now (the cause of their failures was fixed). Answers how many. */
