@@ -1,14 +1,16 @@
 /**
  * `npm run bench:workers` — how the webhook workers share out the work (issue 14 points 3 and 6).
  *
- * 1. Priority and fairness (`npm start`'s process: API + workers): a warm-up, an unloaded phase spread
- *    evenly over the locations, then two loaded phases in which one location sends 80 % of the
- *    traffic: one at a rate the workers keep up with, one at saturation. Prints, per phase, the
- *    receipt → done p50/p95 per queue and the quiet locations' p95 against the unloaded figure.
+ * 1. Priority and fairness (`npm start`'s process: API + workers): after a warm-up, two load levels
+ *    (one the workers keep up with, one at saturation), each in three phases: the nine quiet
+ *    locations' traffic alone (their unloaded figure), the level's rate spread evenly over all ten,
+ *    and the same quiet traffic with one location sending 80 % of the level's rate. Prints, per phase,
+ *    send → done p50/p95 per queue and the quiet locations' p95 against their unloaded figure.
  *    Drain is read through the service's own API (GET /api/webhooks/status), the per-event timings
  *    from the database after the service stopped, so it runs on PGlite too (one process per data dir).
- * 2. Scale-out (PostgreSQL only): one API process receives a backlog with no workers running, then
- *    1, 2 and 4 `npm run worker` processes drain it; prints events/s and scaling efficiency, and two
+ * 2. Scale-out (PostgreSQL only): one API process receives a backlog with no workers running, which
+ *    is held (run_at in the future) until 1, 2 or 4 `npm run worker` processes are up and listening,
+ *    then released at once; prints events/s and scaling efficiency, and two
  *    ledgers filled by triggers: every transition of an event to done/skipped, and every write to a
  *    message row (each message event carries its own messageId, so a second write is a second
  *    application of one event). Both must show no event twice.
@@ -233,11 +235,13 @@ async function priorityAndFairness(tempDir: string): Promise<void> {
     const token = await login(port);
     const pool = new RawPool(port, 128);
     console.log(`\n1. priority and fairness — ${bench.engine}, ${cpus().length} CPUs, npm start (API + workers in one process), ${SECONDS} s per phase`);
-    // Each load level twice: the quiet locations' traffic alone (their unloaded figure), then the same
-    // quiet traffic with the hot location's 80 % on top. Same per-location rates, same mix.
+    // Each load level three times: the quiet locations' traffic alone (their unloaded figure), the
+    // level's whole rate spread evenly (the same load, no hot location), then the quiet traffic with
+    // the hot location's 80 % on top. Same mix throughout.
     const plan = [{ name: 'warm-up', rate: UNLOADED_RATE, hotShare: 1 / LOCATIONS, seconds: 5 }];
     for (const [level, rate] of [['keep-up', KEEPUP_RATE], ['saturated', LOADED_RATE]] as const) {
       plan.push({ name: `${level}, quiet only`, rate: Math.round(rate * (1 - HOT_SHARE)), hotShare: 0, seconds: SECONDS });
+      plan.push({ name: `${level}, even`, rate, hotShare: 1 / LOCATIONS, seconds: SECONDS });
       plan.push({ name: `${level}, with hot`, rate, hotShare: HOT_SHARE, seconds: SECONDS });
     }
     for (const step of plan) {
@@ -267,6 +271,7 @@ async function priorityAndFairness(tempDir: string): Promise<void> {
       const values = endToEnd((row) => row.queue === queue);
       return `${queue} ${fmt(percentile(values, 50), 0)}/${fmt(percentile(values, 95), 0)} (n=${values.length})`;
     });
+    // loc_0 is the hot location in the "with hot" phases; in the others it is one location among ten.
     const quiet = endToEnd((row) => row.ghlLocationId !== HOT_LOCATION);
     const hot = endToEnd((row) => row.ghlLocationId === HOT_LOCATION);
     const quietInService = inService((row) => row.ghlLocationId !== HOT_LOCATION);
@@ -284,8 +289,12 @@ async function priorityAndFairness(tempDir: string): Promise<void> {
   }
   for (const level of ['keep-up', 'saturated']) {
     const alone = quietP95.get(`${level}, quiet only`) ?? NaN;
+    const even = quietP95.get(`${level}, even`) ?? NaN;
     const loaded = quietP95.get(`${level}, with hot`) ?? NaN;
-    console.log(`  ${level}: quiet locations' p95 ${fmt(alone, 0)} ms alone → ${fmt(loaded, 0)} ms with the hot location: ${fmt(loaded / alone, 2)}× (target ≤ 2×)`);
+    console.log(
+      `  ${level}: quiet locations' p95 ${fmt(alone, 0)} ms alone, ${fmt(even, 0)} ms at the same total rate spread evenly, ${fmt(loaded, 0)} ms with the hot location: ` +
+        `${fmt(loaded / alone, 2)}× their unloaded figure (target ≤ 2×), ${fmt(loaded / even, 2)}× the even spread`,
+    );
   }
 }
 
@@ -320,9 +329,27 @@ async function scaleOut(tempDir: string): Promise<void> {
       const events = makeEvents(BACKLOG, 1 / LOCATIONS);
       const messageEvents = events.filter((event) => event.type.endsWith('Message')).length;
       const statuses = await sendAtRate(pool, events, 5000, new Map());
+      // Hold the backlog until every worker process is up (booting processes would take the CPU from
+      // the first one), then release it at once and wake them.
+      const control = await bench.open();
+      await control.db.execute(sql`update webhook_events set run_at = now() + interval '1 day' where status = 'pending'`);
+      for (let index = 0; index < workers; index += 1) started.push(spawnService('worker.ts', bench.env));
+      const bootDeadline = performance.now() + 180_000;
+      for (;;) {
+        const [listening] = await queryRows<{ count: number }>(
+          control.db,
+          sql`select count(*)::int as "count" from pg_stat_activity where datname = current_database() and application_name = 'switchboard-listener' and query = 'listen switchboard_webhook_events'`,
+        );
+        if ((listening?.count ?? 0) >= workers) break;
+        if (performance.now() > bootDeadline) throw new Error('the worker processes did not start');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2000));
       const loadBefore = load();
       const begin = performance.now();
-      for (let index = 0; index < workers; index += 1) started.push(spawnService('worker.ts', bench.env));
+      await control.db.execute(sql`update webhook_events set run_at = now() where status = 'pending'`);
+      await control.db.execute(sql`select pg_notify('switchboard_webhook_events', ${QUEUES.join(',')})`);
+      await control.close();
       const drained = await waitForDrain(port, token, 900_000);
       const seconds = (performance.now() - begin) / 1000;
       const loadAfter = load();
@@ -339,12 +366,12 @@ async function scaleOut(tempDir: string): Promise<void> {
             (select extract(epoch from max(at)) * 1000 from bench_finish_ledger)::float8 as "last"`,
       );
       await database.close();
-      // Processing time from the first to the last finish (worker start-up excluded).
+      // Processing time from the first to the last finish.
       const processingSeconds = counts?.first && counts.last ? (counts.last - counts.first) / 1000 : seconds;
       const perSecond = (counts?.finished ?? 0) / processingSeconds;
       if (workers === WORKER_COUNTS[0]) single = perSecond / workers;
       console.log(
-        `  workers ×${workers}: ${fmt(perSecond, 0)} events/s (${counts?.finished} finished, ${counts?.open} not, in ${fmt(processingSeconds, 1)} s of processing, ${fmt(seconds, 1)} s with start-up; drained ${Number.isFinite(drained) ? 'yes' : 'no'}); ` +
+        `  workers ×${workers}: ${fmt(perSecond, 0)} events/s (${counts?.finished} finished, ${counts?.open} not, in ${fmt(processingSeconds, 1)} s from the first finish to the last, ${fmt(seconds, 1)} s from release to drain seen; drained ${Number.isFinite(drained) ? 'yes' : 'no'}); ` +
           `efficiency ${fmt(perSecond / (single * workers), 2)}; load ${loadBefore} → ${loadAfter}`,
       );
       console.log(
