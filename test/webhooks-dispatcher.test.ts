@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookProcessor, WebhookWorkers } from '../src/modules/webhooks/index.js';
 import { queryRows, type Tx } from '../src/platform/db/index.js';
-import { claimInboxRows } from '../src/modules/webhooks/webhook-inbox.repo.js';
+import { claimInboxRows, insertInboxRows, type ClaimedRow, type NewInboxRow } from '../src/modules/webhooks/webhook-inbox.repo.js';
+import { routeWebhookEvent } from '../src/modules/webhooks/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
 import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
@@ -142,5 +143,80 @@ describe('webhook dispatcher', () => {
     const lastQuiet = log.map((row) => row.location_id).lastIndexOf('loc_quiet');
     // With at most 2 rows per location per claim, the quiet location is done within the first few rounds.
     expect(lastQuiet).toBeLessThan(12);
+  });
+
+  it("finishes a quiet location's events that arrive during a hot location's backlog while most of that backlog still waits", async () => {
+    for (let index = 0; index < 300; index += 1) await send(ghlEvent('ContactCreate', { id: `hot_${index}`, locationId: 'loc_hot', name: 'h' }));
+    workers = app.webhooks.startWorkers();
+    const hotDone = async () => (await queryRows<{ count: number }>(app.database.db, sql`select count(*)::int as "count" from wh_test_log where location_id = 'loc_hot'`))[0]?.count ?? 0;
+    await waitFor(async () => ((await hotDone()) >= 10 ? true : undefined), 20_000, 'the hot backlog to be under way');
+    const quiet = [];
+    for (let index = 0; index < 4; index += 1) quiet.push(await send(ghlEvent('ContactCreate', { id: `calm_${index}`, locationId: 'loc_calm', name: 'q' })));
+    await waitFor(
+      async () => {
+        const [row] = await queryRows<{ count: number }>(app.database.db, sql`select count(*)::int as "count" from wh_test_log where location_id = 'loc_calm'`);
+        return row?.count === 4 ? true : undefined;
+      },
+      20_000,
+      'the quiet location to be done',
+    );
+    // The quiet events go into the next claims beside 2 hot rows each, not behind the hot backlog.
+    expect(await hotDone()).toBeLessThan(200);
+    await waitUntilSettled();
+    expect(await hotDone()).toBe(300);
+  });
+});
+
+describe('the fair claim', () => {
+  const seeded: string[] = [];
+  afterEach(async () => {
+    // These rows were claimed by hand (or never): take them out of the inbox the workers share.
+    await app.database.db.execute(sql`delete from webhook_events where delivery_id = any(${sql.param(seeded.splice(0))}::text[])`);
+  });
+
+  async function seed(locationId: string, count: number, entity: (index: number) => string = (index) => `${locationId}_${index}`) {
+    const rows: NewInboxRow[] = Array.from({ length: count }, (_, index) => {
+      const payload = { type: 'ContactCreate', locationId, id: entity(index) };
+      const deliveryId = `fair_${locationId}_${seeded.length + index}_${Math.random().toString(36).slice(2)}`;
+      return { provider: 'ghl', deliveryId, eventType: 'ContactCreate', ...routeWebhookEvent('ghl', 'ContactCreate', payload, CRM_WEBHOOK_ROUTES.contact), payloadJson: JSON.stringify(payload), bodySha256: 'x' };
+    });
+    await insertInboxRows(app.database, rows);
+    seeded.push(...rows.map((row) => row.deliveryId));
+  }
+  const claim = (batchSize: number, perLocation: number) =>
+    claimInboxRows(app.database.db, { queue: 'contacts', workerId: 'fair-test', batchSize, perLocation, leaseSeconds: 60, afterFairnessKey: '' });
+  const countBy = (rows: readonly ClaimedRow[]) => rows.reduce((counts, row) => counts.set(row.fairnessKey, (counts.get(row.fairnessKey) ?? 0) + 1), new Map<string, number>());
+  async function finish(rows: readonly ClaimedRow[]) {
+    await app.database.db.execute(sql`update webhook_events set status = 'done', finished_at = now(), lease_until = null where id = any(${sql.param(rows.map((row) => row.id))}::bigint[])`);
+  }
+
+  it("fills a claim round-robin: when the ready rows outnumber the batch, every location's first row goes in before any location's second", async () => {
+    // The hot location's rows are all older than the quiet ones': filled oldest-first, the batch would be
+    // the hot location's 5 and one quiet row, and four quiet locations would wait for a later round.
+    await seed('fair_hot', 30);
+    for (const location of ['fair_q1', 'fair_q2', 'fair_q3', 'fair_q4', 'fair_q5']) await seed(location, 2);
+    const claimed = await claim(6, 5);
+    expect(Object.fromEntries(countBy(claimed))).toEqual({ fair_hot: 1, fair_q1: 1, fair_q2: 1, fair_q3: 1, fair_q4: 1, fair_q5: 1 });
+    await finish(claimed);
+  });
+
+  it("serves every quiet location in each claim while a hot location's backlog waits, one row per entity", async () => {
+    // 500 hot rows, but only 300 entities: the second event of an entity waits for its first.
+    await seed('fair_hot', 500, (index) => `hot_entity_${index % 300}`);
+    const hotIds = new Set<string>();
+    for (let round = 0; round < 5; round += 1) {
+      for (const location of ['fair_q1', 'fair_q2', 'fair_q3']) await seed(location, 2, (index) => `${location}_${round}_${index}`);
+      const claimed = await claim(200, 40);
+      const counts = countBy(claimed);
+      expect({ q1: counts.get('fair_q1'), q2: counts.get('fair_q2'), q3: counts.get('fair_q3') }).toEqual({ q1: 2, q2: 2, q3: 2 });
+      expect(counts.get('fair_hot')).toBe(40);
+      const hotEntities = claimed.filter((row) => row.fairnessKey === 'fair_hot').map((row) => row.orderingKey);
+      expect(new Set(hotEntities).size).toBe(hotEntities.length);
+      claimed.filter((row) => row.fairnessKey === 'fair_hot').forEach((row) => hotIds.add(row.id));
+      await finish(claimed);
+    }
+    expect(hotIds.size).toBe(200);
+    // Alone in the queue, the hot location gets full claims of its own.
+    expect(countBy(await claim(200, 40)).get('fair_hot')).toBe(40);
   });
 });

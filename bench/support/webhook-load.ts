@@ -44,8 +44,14 @@ export function payloadOf(type: string, index: number): Record<string, unknown> 
 }
 
 export function buildEvent(type: string, locationId: string, index: number): SignedEvent {
+  return buildSignedEvent({ type, locationId, ...payloadOf(type, index) });
+}
+
+/** A signed delivery of `payload` (which carries `type` and `locationId`), with GHL's envelope fields added. */
+export function buildSignedEvent(fields: Record<string, unknown> & { type: string; locationId: string }): SignedEvent {
+  const { type, locationId } = fields;
   const webhookId = `${type}-${randomUUID()}`;
-  const payload = { type, locationId, ...payloadOf(type, index), webhookId, timestamp: new Date().toISOString(), appId: 'bench-app', versionId: 'v1' };
+  const payload = { ...fields, webhookId, timestamp: new Date().toISOString(), appId: 'bench-app', versionId: 'v1' };
   const body = Buffer.from(JSON.stringify(payload));
   const head = ['POST /api/webhooks/ghl HTTP/1.1', 'host: 127.0.0.1', 'content-type: application/json', `content-length: ${body.length}`, `x-ghl-signature: ${sign(null, body, keys.privateKey).toString('base64')}`];
   return { webhookId, type, locationId, request: Buffer.concat([Buffer.from(head.join('\r\n') + '\r\n\r\n'), body]) };

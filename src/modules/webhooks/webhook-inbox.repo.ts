@@ -111,6 +111,7 @@ export interface ClaimOptions {
   queue: string;
   workerId: string;
   batchSize: number;
+  /** Most rows one location may take in one claim. */
   perLocation: number;
   leaseSeconds: number;
   /** Round-robin position: start with the first location after this key. */
@@ -120,9 +121,13 @@ export interface ClaimOptions {
 /**
  * Fair, ordered claim in one statement:
  * 1. a loose index scan lists the locations (fairness keys) with ready work, starting after the cursor;
- * 2. per location, the first few ready rows whose entity has no older unfinished row (per-entity order);
- * 3. the highest-priority, oldest of those are locked with SKIP LOCKED and leased.
- * Each location contributes at most `perLocation` rows, so one location's burst cannot starve others.
+ * 2. per location, the first ready rows (priority, then age) whose entity has no older unfinished row
+ *    (per-entity order), at most `perLocation`, each numbered by its rank within its location;
+ * 3. the batch is filled round-robin: by priority, then rank (every location's first row before any
+ *    location's second, and so on), then age; locked with SKIP LOCKED and leased.
+ * A location takes at most `perLocation` rows however big its backlog, and when the candidates
+ * outnumber the batch every listed location still gets its first row in: a hot location's backlog can
+ * neither fill a claim nor, being older, push the quiet locations' newer events out of it.
  */
 export async function claimInboxRows(executor: Executor, options: ClaimOptions): Promise<ClaimedRow[]> {
   const window = options.perLocation * 4;
@@ -140,9 +145,9 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
     ),
     keys as (select fairness_key from fair_keys where fairness_key is not null limit ${options.batchSize}),
     candidates as (
-      select c.id, c.priority, c.run_at from keys k
+      select c.id, c.priority, c.run_at, c.rank from keys k
       cross join lateral (
-        select w.id, w.priority, w.run_at from (
+        select w.id, w.priority, w.run_at, row_number() over (order by w.priority desc nulls last, w.run_at, w.id) as rank from (
           select e.id, e.priority, e.run_at, e.ordering_key from webhook_events e
           where e.queue = ${options.queue} and e.fairness_key = k.fairness_key and e.status in ('pending', 'retry') and e.run_at <= now()
           order by e.priority desc nulls last, e.run_at, e.id
@@ -154,7 +159,7 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
         order by w.priority desc nulls last, w.run_at, w.id
         limit ${options.perLocation}
       ) c
-      order by c.priority desc nulls last, c.run_at, c.id
+      order by c.priority desc nulls last, c.rank, c.run_at, c.id
       limit ${options.batchSize}
     ),
     locked as (
