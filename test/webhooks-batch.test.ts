@@ -5,6 +5,7 @@ import { queryRows, type Tx } from '../src/platform/db/index.js';
 import { generateId } from '../src/platform/ids/ids.js';
 import { CRM_WEBHOOK_ROUTES, createCrmWebhookSubscriptions } from '../src/modules/crm/index.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
+import { createGhlLifecycleSubscriptions } from '../src/modules/ghl/index.js';
 import { systemClock } from '../src/platform/clock/clock.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
@@ -21,6 +22,7 @@ let keys: TestWebhookKeys;
 let workers: WebhookWorkers | undefined;
 const batchSizes: number[] = [];
 const messageBatches: string[][] = [];
+const locationBatches: string[][] = [];
 
 async function applyDeal(tx: Tx, event: WebhookEvent): Promise<void> {
   await tx.execute(sql`insert into wh_batch_deals (id, name) values (${String(event.payload.id)}, ${String(event.payload.name ?? '')})
@@ -79,6 +81,18 @@ beforeAll(async () => {
       });
     counted.set(real, wrapped);
     app.processors.subscribe({ ...subscription, processBatch: wrapped });
+  }
+  // The real LocationCreate/LocationUpdate processor (ghl lifecycle) with its batch form, counted.
+  for (const subscription of createGhlLifecycleSubscriptions({ generateId, clock: systemClock }).filter((candidate) => candidate.eventTypes.includes('LocationUpdate'))) {
+    const real = subscription.processBatch;
+    if (!real) throw new Error('location processors have a batch form');
+    app.processors.subscribe({
+      ...subscription,
+      processBatch: async (tx, events) => {
+        locationBatches.push(events.map((event) => String(event.payload.id)));
+        return real(tx, events);
+      },
+    });
   }
   await app.database.system((tx) => ensureGhlLocation(tx, generateId, { ghlLocationId: 'loc_batch', ghlCompanyId: 'agency_batch' }));
 });
@@ -198,5 +212,36 @@ describe('batched processing of a claim', () => {
     const idOf = new Map(conversations.map((row) => [row.ghlId, row.id]));
     expect(messages.find((row) => row.ghlId === 'm_batch_7')).toMatchObject({ conversationId: idOf.get('cv_batch_7'), direction: 'outbound' });
     expect(messages.filter((row) => row.ghlId.startsWith('m_batch_0')).every((row) => row.conversationId === idOf.get('cv_batch_0'))).toBe(true);
+  });
+
+  it('runs LocationCreate/LocationUpdate set-based: known locations renamed together, stale versions skipped, a new location created alone', async () => {
+    const at = (minute: number) => `2026-05-03T10:${String(minute).padStart(2, '0')}:00.000Z`;
+    for (let index = 0; index < 6; index += 1) {
+      await app.database.system((tx) => ensureGhlLocation(tx, generateId, { ghlLocationId: `loc_lb_${index}`, ghlCompanyId: 'agency_lb', name: `Old ${index}` }));
+    }
+    const location = (type: string, fields: Record<string, unknown>) => ghlEvent(type, { locationId: undefined, companyId: 'agency_lb', ...fields });
+    const ids: string[] = [];
+    for (let index = 0; index < 6; index += 1) ids.push(await send(location('LocationUpdate', { id: `loc_lb_${index}`, name: `New ${index}`, ...(index === 2 ? { timezone: 'Europe/Berlin' } : {}), dateUpdated: at(10) })));
+    // An older version of location 1 (after its newer one), a location created by the event, and one without an id.
+    const stale = await send(location('LocationUpdate', { id: 'loc_lb_1', name: 'Older name', dateUpdated: at(1) }));
+    const created = await send(location('LocationCreate', { id: 'loc_lb_new', name: 'Brand new', dateUpdated: at(10) }));
+    const malformed = await send(location('LocationUpdate', { name: 'No id' }));
+    workers = app.webhooks.startWorkers();
+    await settle();
+    const statuses = await statusesOf([...ids, stale, created, malformed]);
+    expect(ids.every((id) => statuses.get(id)?.status === 'done')).toBe(true);
+    expect(statuses.get(stale)).toMatchObject({ status: 'skipped', attempts: 1 });
+    expect(statuses.get(created)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(statuses.get(malformed)).toMatchObject({ status: 'skipped' });
+    expect(locationBatches.some((batch) => batch.length > 1 && batch.includes('loc_lb_new'))).toBe(true);
+    const rows = await queryRows<{ ghlId: string; name: string; timezone: string | null; mirrored: string | null }>(
+      app.database.db,
+      sql`select l.ghl_location_id as "ghlId", l.name, l.timezone, g.name as "mirrored" from locations l left join ghl_locations g on g.location_id = l.id
+        where l.ghl_location_id like 'loc_lb_%' order by l.ghl_location_id`,
+    );
+    expect(rows).toHaveLength(7);
+    for (let index = 0; index < 6; index += 1) expect(rows.find((row) => row.ghlId === `loc_lb_${index}`)).toMatchObject({ name: `New ${index}`, mirrored: `New ${index}` });
+    expect(rows.find((row) => row.ghlId === 'loc_lb_2')?.timezone).toBe('Europe/Berlin');
+    expect(rows.find((row) => row.ghlId === 'loc_lb_new')).toMatchObject({ name: 'Brand new', mirrored: 'Brand new' });
   });
 });

@@ -93,6 +93,19 @@ export async function ensureGhlLocation(
 }
 
 /**
+ * ensureGhlLocation's rename of known locations, for many in one statement: each given name or
+ * timezone replaces ours (an absent one keeps it). Location ids must be distinct.
+ */
+export async function renameKnownLocations(tx: Executor, renames: readonly { locationId: string; name?: string | undefined; timezone?: string | undefined }[], now: Date): Promise<void> {
+  const changed = renames.filter((rename) => rename.name || rename.timezone);
+  if (changed.length === 0) return;
+  const document = changed.map((rename) => ({ i: rename.locationId, n: rename.name || null, t: rename.timezone || null }));
+  await tx.execute(sql`update locations set name = coalesce(input.n, locations.name), timezone = coalesce(input.t, locations.timezone), updated_at = ${now.toISOString()}::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(document)}::jsonb) as input(i text, n text, t text)
+    where locations.id = input.i`);
+}
+
+/**
  * Links one of our agencies to its GHL agency id (an install started by a logged-in agency admin).
  * Refuses when either side is already linked elsewhere, so an install can never move data between tenants.
  */

@@ -11,7 +11,7 @@ export { registerSessionRoutes } from './session.routes.js';
 export type { SessionRoutesOptions } from './session.routes.js';
 export { SESSION_COOKIE, CSRF_HEADER } from './cookie-session.js';
 export * as tenantTables from './tenants.tables.js';
-export { findTenantByGhlLocationId, findTenantsByGhlLocationIds, findCompanyIdByGhlCompanyId, findLocationGhlLink, listGhlLocationIdsOfCompany, ensureGhlCompany, ensureGhlLocation, linkCompanyToGhl } from './ghl-tenants.repo.js';
+export { findTenantByGhlLocationId, findTenantsByGhlLocationIds, findCompanyIdByGhlCompanyId, findLocationGhlLink, listGhlLocationIdsOfCompany, ensureGhlCompany, ensureGhlLocation, renameKnownLocations, linkCompanyToGhl } from './ghl-tenants.repo.js';
 export type { TenantRef, LocationGhlLink } from './ghl-tenants.repo.js';
 export { createTenantsModule } from './create-tenants-module.js';
 export type { TenantsModule } from './create-tenants-module.js';

@@ -152,6 +152,47 @@ export async function applyGhlLocationVersion(tx: Executor, version: GhlLocation
   return rows.length > 0;
 }
 
+/**
+ * applyGhlLocationVersion for many locations in one statement (the batch form of LocationCreate /
+ * LocationUpdate), under the same staleness and replay rules. The GHL location ids must be distinct
+ * (one statement cannot touch a row twice). Answers the ids whose version was newer and was stored.
+ */
+export async function applyGhlLocationVersions(tx: Executor, versions: readonly GhlLocationVersion[], now: Date): Promise<Set<string>> {
+  if (versions.length === 0) return new Set();
+  const document = versions.map((version) => ({
+    g: version.ghlLocationId,
+    c: version.companyId,
+    l: version.locationId,
+    a: version.ghlCompanyId,
+    n: version.name,
+    e: version.email,
+    t: version.timezone,
+    u: version.sourceUpdatedAt.toISOString(),
+    v: version.sourceEventAt?.toISOString() ?? null,
+    r: version.raw,
+  }));
+  const rows = await queryRows<{ ghl_location_id: string }>(
+    tx,
+    sql`insert into ghl_locations (ghl_location_id, company_id, location_id, ghl_company_id, name, email, timezone, source_updated_at, source_event_at, raw, created_at, updated_at)
+      select g, c, l, a, n, e, t, u, v, r, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(document)}::jsonb) as input(g text, c text, l text, a text, n text, e text, t text, u timestamptz, v timestamptz, r jsonb)
+      on conflict (ghl_location_id) do update set
+        ghl_company_id = excluded.ghl_company_id,
+        name = coalesce(excluded.name, ghl_locations.name),
+        email = coalesce(excluded.email, ghl_locations.email),
+        timezone = coalesce(excluded.timezone, ghl_locations.timezone),
+        source_updated_at = excluded.source_updated_at,
+        source_event_at = excluded.source_event_at,
+        raw = excluded.raw,
+        updated_at = excluded.updated_at
+      where (excluded.source_updated_at, coalesce(excluded.source_event_at, '-infinity'::timestamptz))
+          >= (ghl_locations.source_updated_at, coalesce(ghl_locations.source_event_at, '-infinity'::timestamptz))
+        and excluded.raw is distinct from ghl_locations.raw
+      returning ghl_location_id`,
+  );
+  return new Set(rows.map((row) => row.ghl_location_id));
+}
+
 /** The installation an OAuth callback stored (converges with the INSTALL webhook on one row per target). */
 export async function upsertOAuthInstallation(
   tx: Executor,

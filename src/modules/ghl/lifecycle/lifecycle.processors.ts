@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { Clock } from '../../../platform/clock/clock.js';
 import type { Executor } from '../../../platform/db/index.js';
 import type { IdGenerator } from '../../../platform/ids/ids.js';
-import { ensureGhlCompany, ensureGhlLocation, findCompanyIdByGhlCompanyId, findTenantByGhlLocationId } from '../../tenants/index.js';
-import { resolveSourceVersion, type ProcessOutcome, type WebhookEvent, type WebhookProcessor } from '../../webhooks/index.js';
-import { applyGhlLocationVersion, applyInstallationEvent, changeInstallationPlan, uninstallAgencyLocations, type InstallType } from './installations.repo.js';
+import { ensureGhlCompany, ensureGhlLocation, findCompanyIdByGhlCompanyId, findTenantByGhlLocationId, findTenantsByGhlLocationIds, renameKnownLocations, type TenantRef } from '../../tenants/index.js';
+import { resolveSourceVersion, type BatchOutcome, type ProcessOutcome, type WebhookBatchProcessor, type WebhookEvent, type WebhookProcessor } from '../../webhooks/index.js';
+import { applyGhlLocationVersion, applyGhlLocationVersions, applyInstallationEvent, changeInstallationPlan, uninstallAgencyLocations, type GhlLocationVersion, type InstallType } from './installations.repo.js';
 
 export interface GhlLifecycleDeps {
   generateId: IdGenerator;
@@ -201,9 +201,31 @@ function createPlanChangeProcessor(deps: GhlLifecycleDeps): WebhookProcessor {
   };
 }
 
-/** LocationCreate/LocationUpdate (agency-level apps only): create or rename our location, stale-safe through ghl_locations. */
-function createLocationProcessor(deps: GhlLifecycleDeps): WebhookProcessor {
-  return async (tx, event) => {
+type LocationPayload = z.infer<typeof locationPayload>;
+
+/** One LocationCreate/LocationUpdate as the ghl_locations version it carries, for our location `tenant`. */
+function locationVersionOf(event: WebhookEvent, payload: LocationPayload, tenant: TenantRef, ghlCompanyId: string | undefined): GhlLocationVersion {
+  return {
+    ghlLocationId: payload.id,
+    companyId: tenant.companyId,
+    locationId: tenant.locationId,
+    ghlCompanyId: ghlCompanyId ?? '',
+    name: payload.name ?? null,
+    email: payload.email ?? null,
+    timezone: payload.timezone ?? null,
+    ...resolveSourceVersion(event, [payload.dateUpdated, payload.updatedAt]),
+    raw: event.payload,
+  };
+}
+
+/**
+ * LocationCreate/LocationUpdate (agency-level apps only): create or rename our location, stale-safe
+ * through ghl_locations. The batch form takes a claim's events of known locations in three statements
+ * (the locations, the ghl_locations versions, the renames); an event of a location not known here, or
+ * a second event of one location in the batch, runs as one event, in order, after them.
+ */
+function createLocationProcessor(deps: GhlLifecycleDeps): WebhookProcessor & { processBatch: WebhookBatchProcessor } {
+  const processOne: WebhookProcessor = async (tx, event) => {
     const parsed = locationPayload.safeParse(event.payload);
     if (!parsed.success) return malformed(event, parsed.error);
     const payload = parsed.data;
@@ -211,30 +233,54 @@ function createLocationProcessor(deps: GhlLifecycleDeps): WebhookProcessor {
     const ghlCompanyId = payload.companyId ?? event.ghlCompanyId ?? undefined;
     if (!existing && !ghlCompanyId) return { status: 'skipped', reason: `${event.eventType} for unknown location ${payload.id} names no company` };
     const tenant = existing ?? (await ensureGhlLocation(tx, deps.generateId, { ghlLocationId: payload.id, ghlCompanyId: ghlCompanyId as string, name: payload.name, timezone: payload.timezone }));
-    const version = resolveSourceVersion(event, [payload.dateUpdated, payload.updatedAt]);
-    const isNewest = await applyGhlLocationVersion(
-      tx,
-      {
-        ghlLocationId: payload.id,
-        companyId: tenant.companyId,
-        locationId: tenant.locationId,
-        ghlCompanyId: ghlCompanyId ?? '',
-        name: payload.name ?? null,
-        email: payload.email ?? null,
-        timezone: payload.timezone ?? null,
-        ...version,
-        raw: event.payload,
-      },
-      deps.clock.now(),
-    );
+    const isNewest = await applyGhlLocationVersion(tx, locationVersionOf(event, payload, tenant, ghlCompanyId), deps.clock.now());
     if (!isNewest) return { status: 'skipped', reason: `location ${payload.id}: already applied or stale` };
     // For a known location ensureGhlLocation only renames; the company id is not used then.
     if (existing) await ensureGhlLocation(tx, deps.generateId, { ghlLocationId: payload.id, ghlCompanyId: ghlCompanyId ?? '', name: payload.name, timezone: payload.timezone });
     return { status: 'done' };
   };
+  const processBatch: WebhookBatchProcessor = async (tx, events) => {
+    const outcomes: BatchOutcome[] = [];
+    const parsed = events.map((event) => locationPayload.safeParse(event.payload));
+    const known = await findTenantsByGhlLocationIds(tx, parsed.flatMap((result) => (result.success ? [result.data.id] : [])));
+    const together: { index: number; payload: LocationPayload; version: GhlLocationVersion }[] = [];
+    const alone: number[] = [];
+    const taken = new Set<string>();
+    for (const [index, event] of events.entries()) {
+      const result = parsed[index];
+      if (!result) continue;
+      if (!result.success) {
+        outcomes[index] = malformed(event, result.error);
+        continue;
+      }
+      const tenant = known.get(result.data.id);
+      if (!tenant || taken.has(result.data.id)) {
+        alone.push(index);
+        continue;
+      }
+      taken.add(result.data.id);
+      together.push({ index, payload: result.data, version: locationVersionOf(event, result.data, tenant, result.data.companyId ?? event.ghlCompanyId ?? undefined) });
+    }
+    const now = deps.clock.now();
+    const newest = await applyGhlLocationVersions(tx, together.map((item) => item.version), now);
+    await renameKnownLocations(
+      tx,
+      together.filter((item) => newest.has(item.payload.id)).map((item) => ({ locationId: item.version.locationId, name: item.payload.name, timezone: item.payload.timezone })),
+      now,
+    );
+    for (const { index, payload } of together) {
+      outcomes[index] = newest.has(payload.id) ? { status: 'done' } : { status: 'skipped', reason: `location ${payload.id}: already applied or stale` };
+    }
+    // After the batch: a location created here, or a later version of one in the batch, sees what came before it.
+    for (const index of alone) outcomes[index] = await processOne(tx, events[index] as WebhookEvent);
+    return outcomes;
+  };
+  return Object.assign(processOne, { processBatch });
 }
 
-export function createGhlLifecycleProcessors(deps: GhlLifecycleDeps): Record<'INSTALL' | 'UNINSTALL' | 'PLAN_CHANGE' | 'LocationCreate' | 'LocationUpdate', WebhookProcessor> {
+export function createGhlLifecycleProcessors(
+  deps: GhlLifecycleDeps,
+): Record<'INSTALL' | 'UNINSTALL' | 'PLAN_CHANGE', WebhookProcessor> & Record<'LocationCreate' | 'LocationUpdate', WebhookProcessor & { processBatch: WebhookBatchProcessor }> {
   const location = createLocationProcessor(deps);
   return {
     INSTALL: createInstallProcessor(deps),

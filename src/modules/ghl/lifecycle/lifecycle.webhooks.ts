@@ -10,6 +10,6 @@ export function createGhlLifecycleSubscriptions(deps: GhlLifecycleDeps): Webhook
     { eventTypes: ['INSTALL'], route: { queue: 'critical', priority: 100, entity: tenantLifecycle }, process: processors.INSTALL },
     { eventTypes: ['UNINSTALL'], route: { queue: 'critical', priority: 100, entity: tenantLifecycle }, process: processors.UNINSTALL },
     { eventTypes: ['PLAN_CHANGE'], route: { queue: 'critical', priority: 90, entity: tenantLifecycle }, process: processors.PLAN_CHANGE },
-    { eventTypes: ['LocationCreate', 'LocationUpdate'], process: processors.LocationCreate },
+    { eventTypes: ['LocationCreate', 'LocationUpdate'], process: processors.LocationCreate, processBatch: processors.LocationCreate.processBatch },
   ];
 }
