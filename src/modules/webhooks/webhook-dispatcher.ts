@@ -206,9 +206,12 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
    * processor (a family's applier: ContactCreate with ContactUpdate, InboundMessage with
    * OutboundMessage) are applied together, set-based, in a savepoint; the others one after another in
    * savepoints. An event that throws (or that a batch processor left untouched as `failed`) is rolled
-   * back to its savepoint and its outcome is `failed`; the others stand.
+   * back to its savepoint and its outcome is `failed`; the others stand. When one batch processor
+   * serves the whole transaction (`isWholeTransaction` and one group) it runs without a savepoint: if
+   * it throws, the transaction rolls back whole and processBatch runs its events one at a time, the
+   * same outcome as rolling back to a savepoint, two statements fewer per claim.
    */
-  const applyEvents = async (tx: Tx, events: readonly WebhookEvent[], outcomes: Map<string, BatchOutcome>): Promise<void> => {
+  const applyEvents = async (tx: Tx, events: readonly WebhookEvent[], outcomes: Map<string, BatchOutcome>, isWholeTransaction: boolean): Promise<void> => {
     const versioned = events.filter((event) => event.orderingKey && event.occurredAt);
     const current = await advanceEntityVersions(tx, versioned.map((event) => ({ orderingKey: event.orderingKey as string, versionAt: event.occurredAt as Date, eventId: event.id })));
     const groups = new Map<WebhookBatchProcessor | string, WebhookEvent[]>();
@@ -224,7 +227,8 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
     }
     for (const [key, group] of groups) {
       const batch = typeof key === 'string' ? undefined : key;
-      const together = batch && group.length > 1 ? await inSavepoint(tx, (savepoint) => batch(savepoint, group)) : undefined;
+      const isBare = isWholeTransaction && groups.size === 1;
+      const together = batch && group.length > 1 ? (isBare ? { ok: true as const, value: await batch(tx, group) } : await inSavepoint(tx, (savepoint) => batch(savepoint, group))) : undefined;
       if (together?.ok) {
         group.forEach((event, index) => outcomes.set(event.id, together.value[index] ?? { status: 'failed', error: new Error('the batch processor gave no outcome') }));
         continue;
@@ -251,8 +255,12 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
     step(queue, () =>
       database.system(async (tx) => {
         const startedAt = performance.now();
-        if (database.engine === 'postgres') await commitAsynchronously(tx);
-        const held = await lockClaimedInboxRows(tx, rows.map((row) => row.id), workerId);
+        const held = await lockClaimedInboxRows(
+          tx,
+          rows.map((row) => row.id),
+          workerId,
+          { isCommitAsynchronous: database.engine === 'postgres' },
+        );
         const lost = rows.filter((row) => !held.has(row.id));
         if (lost.length > 0) logger.warn({ eventIds: lost.map((row) => row.id) }, 'leases on webhook events were lost before their batch ran');
         const heldRows = rows.filter((row) => held.has(row.id));
@@ -261,7 +269,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         let taken = 0;
         while (taken < heldRows.length) {
           const slice = heldRows.slice(taken, taken + sliceSize);
-          await applyEvents(tx, slice.map(toWebhookEvent), outcomes);
+          await applyEvents(tx, slice.map(toWebhookEvent), outcomes, slice.length === heldRows.length);
           taken += slice.length;
           if (isSingleSession && performance.now() - startedAt >= PGLITE_TURN_MS && (isIngestWaiting() || permits.hasWaiterBefore(priorityOf(queue)))) break;
         }
