@@ -105,8 +105,9 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
         hub,
         logger,
         queues,
-        yieldToIngest: () => committer.yieldTurn(),
-        isIngestWaiting: () => committer.queuedCount > 0,
+        // PGlite is one session: a worker step waits for a waiting webhook batch to be written first.
+        // On PostgreSQL ingest has connections of its own; waiting for its flushes would only delay processing.
+        ...(database.engine === 'pglite' ? { yieldToIngest: () => committer.yieldTurn(), isIngestWaiting: () => committer.queuedCount > 0 } : {}),
         onFinished: (finished) => rollups.recordFinished(finished),
         ...(options.workerId ? { workerId: options.workerId } : {}),
         settings: {

@@ -110,6 +110,13 @@ const PGLITE_TURN_MS = 25;
 const PGLITE_SLICE_EVENTS = 25;
 
 /**
+ * A claim is split into parallel chunks only down to this size: every chunk is a transaction of its
+ * own (begin, lock, the appliers, finish, commit), and below it the statements saved by one
+ * transaction outweigh the parallelism on a small machine.
+ */
+const MIN_CHUNK_EVENTS = 32;
+
+/**
  * Capacity kept free for the tight-SLA queues: the bulk queues (financial included) never hold more
  * than `permits - 2` worker slots, messages with them never more than `permits - 1` (Semaphore
  * ceilings), so a big contacts claim cannot make a critical or messages event wait for a slot.
@@ -353,7 +360,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         try {
           // One transaction per chunk, as many chunks as this queue may run at once (one on PGlite, where
           // a transaction gives ingest its turn by time instead: runBatchTransaction).
-          const chunkSize = Math.max(1, Math.ceil(handled.length / ceilingOf(queue)));
+          const chunkSize = Math.max(MIN_CHUNK_EVENTS, Math.ceil(handled.length / ceilingOf(queue)));
           const chunks = Array.from({ length: Math.ceil(handled.length / chunkSize) }, (_, index) => handled.slice(index * chunkSize, (index + 1) * chunkSize));
           await runWithConcurrency(chunks, concurrency, async (chunk) => {
             try {
