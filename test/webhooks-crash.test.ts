@@ -229,10 +229,9 @@ describe('webhook pipeline under SIGKILL, with the product processors', () => {
       const survivor = startService({ ...env, CRASH_ROLE: 'worker' });
       await waitForLive(api, base, 'the API process');
       const workerIdOf = (service: SpawnedService) => /worker=(\S+)/.exec(service.output())?.[1];
-      const [doomedId, survivorId] = await waitFor(async () => {
-        const ids = [workerIdOf(doomed), workerIdOf(survivor)];
-        return ids.every((id) => id !== undefined) ? (ids as [string, string]) : undefined;
-      }, 120_000, 'both worker processes');
+      // Both started at once; each wait fails at once with the process's output if it exits.
+      const doomedId = await waitForService(doomed, async () => workerIdOf(doomed), 240_000, 'the doomed worker process');
+      const survivorId = await waitForService(survivor, async () => workerIdOf(survivor), 240_000, 'the surviving worker process');
 
       const sending = deliverer.sendAll(shuffled);
       await waitFor(async () => (doomed.process.signalCode !== null || doomed.process.exitCode !== null ? true : undefined), 150_000, 'the doomed worker to crash');
