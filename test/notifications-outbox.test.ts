@@ -138,9 +138,14 @@ describe('preferences and quiet hours', () => {
 
   it('lets a user set their own preferences; refuses bad input and anonymous calls', async () => {
     const agency = await createAgency(live.app);
-    const mine = await live.app.app.inject({ method: 'PUT', url: '/api/notifications/preferences/me', headers: bearer(agency.token), payload: { disabledChannels: ['sms'], timeZone: 'Europe/Berlin', quietHours: { start: '22:00', end: '07:00' } } });
+    // A window that does not hold now in Berlin: inside it the SMS below would wait for its end (quiet
+    // hours come first; the turned-off channel is read when the job runs), and the test would depend on
+    // the time of day (it failed from 22:00 Berlin with a fixed 22:00–07:00).
+    const berlinHour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
+    const quietHours = { start: `${String((berlinHour + 2) % 24).padStart(2, '0')}:00`, end: `${String((berlinHour + 4) % 24).padStart(2, '0')}:00` };
+    const mine = await live.app.app.inject({ method: 'PUT', url: '/api/notifications/preferences/me', headers: bearer(agency.token), payload: { disabledChannels: ['sms'], timeZone: 'Europe/Berlin', quietHours } });
     expect(mine.statusCode).toBe(200);
-    expect(mine.json()).toEqual({ recipientKey: `user:${agency.userId}`, disabledEvents: [], disabledChannels: ['sms'], timeZone: 'Europe/Berlin', quietHours: { start: '22:00', end: '07:00' }, isUnsubscribed: false });
+    expect(mine.json()).toEqual({ recipientKey: `user:${agency.userId}`, disabledEvents: [], disabledChannels: ['sms'], timeZone: 'Europe/Berlin', quietHours, isUnsubscribed: false });
     expect((await live.app.app.inject({ method: 'GET', url: '/api/notifications/preferences/me', headers: bearer(agency.token) })).json()).toMatchObject({ disabledChannels: ['sms'] });
     const badZone = await live.app.app.inject({ method: 'PUT', url: '/api/notifications/preferences/me', headers: bearer(agency.token), payload: { timeZone: 'Mars/Olympus' } });
     expect(badZone.statusCode).toBe(400);
