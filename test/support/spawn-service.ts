@@ -40,7 +40,11 @@ export function spawnScript(path: string, env: Record<string, string>, options: 
   return { process: child, output: () => output, exited };
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Polls `probe` every 100 ms until it answers a value; gives up when `stopReason` names a reason or
+ * the time is up, with the error `failure` builds for the reason.
+ */
+async function pollUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, stopReason: () => string | undefined, failure: (why: string) => Error): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -49,9 +53,15 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
     } catch {
       // not ready yet
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    const stopped = stopReason();
+    if (stopped !== undefined) throw failure(stopped);
+    if (Date.now() > deadline) throw failure('timed out');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  return pollUntil(probe, timeoutMs, () => undefined, (why) => new Error(`${why} waiting for ${what}`));
 }
 
 /**
@@ -59,20 +69,10 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
  * the child's exit code and the end of its output, so a slow start and a crash read differently.
  */
 export async function waitForService<T>(service: SpawnedService, probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   const startedAt = Date.now();
-  const describe = (why: string) =>
-    new Error(`${why} waiting for ${what} after ${Math.round((Date.now() - startedAt) / 1000)} s; its output ends:\n${service.output().slice(-3000)}`);
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not ready yet
-    }
+  const exitOf = () => {
     const { exitCode, signalCode } = service.process;
-    if (exitCode !== null || signalCode !== null) throw describe(`the process exited (code ${exitCode}, signal ${signalCode})`);
-    if (Date.now() > deadline) throw describe('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return exitCode !== null || signalCode !== null ? `the process exited (code ${exitCode}, signal ${signalCode})` : undefined;
+  };
+  return pollUntil(probe, timeoutMs, exitOf, (why) => new Error(`${why} waiting for ${what} after ${Math.round((Date.now() - startedAt) / 1000)} s; its output ends:\n${service.output().slice(-3000)}`));
 }

@@ -129,32 +129,12 @@ export interface GhlLocationVersion {
 
 /** LocationCreate/LocationUpdate mirror; true when this version is newer than the stored one (so it may touch our locations row). */
 export async function applyGhlLocationVersion(tx: Executor, version: GhlLocationVersion, now: Date): Promise<boolean> {
-  const rows = await queryRows<{ ghl_location_id: string }>(
-    tx,
-    sql`insert into ghl_locations (ghl_location_id, company_id, location_id, ghl_company_id, name, email, timezone, source_updated_at, source_event_at, raw, created_at, updated_at)
-      values (${version.ghlLocationId}, ${version.companyId}, ${version.locationId}, ${version.ghlCompanyId}, ${version.name}, ${version.email}, ${version.timezone},
-        ${version.sourceUpdatedAt.toISOString()}::timestamptz, ${version.sourceEventAt?.toISOString() ?? null}::timestamptz, ${JSON.stringify(version.raw)}::jsonb,
-        ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)
-      on conflict (ghl_location_id) do update set
-        ghl_company_id = excluded.ghl_company_id,
-        name = coalesce(excluded.name, ghl_locations.name),
-        email = coalesce(excluded.email, ghl_locations.email),
-        timezone = coalesce(excluded.timezone, ghl_locations.timezone),
-        source_updated_at = excluded.source_updated_at,
-        source_event_at = excluded.source_event_at,
-        raw = excluded.raw,
-        updated_at = excluded.updated_at
-      where (excluded.source_updated_at, coalesce(excluded.source_event_at, '-infinity'::timestamptz))
-          >= (ghl_locations.source_updated_at, coalesce(ghl_locations.source_event_at, '-infinity'::timestamptz))
-        and excluded.raw is distinct from ghl_locations.raw
-      returning ghl_location_id`,
-  );
-  return rows.length > 0;
+  return (await applyGhlLocationVersions(tx, [version], now)).size > 0;
 }
 
 /**
- * applyGhlLocationVersion for many locations in one statement (the batch form of LocationCreate /
- * LocationUpdate), under the same staleness and replay rules. The GHL location ids must be distinct
+ * The LocationCreate/LocationUpdate mirror for many locations in one statement (the batch form), under
+ * the same staleness and replay rules. The GHL location ids must be distinct
  * (one statement cannot touch a row twice). Answers the ids whose version was newer and was stored.
  */
 export async function applyGhlLocationVersions(tx: Executor, versions: readonly GhlLocationVersion[], now: Date): Promise<Set<string>> {
