@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
@@ -43,13 +43,22 @@ export function resolveSecrets(config: AppConfig, dataRoot: string): { jwtSecret
   const loadDevSecrets = (): DevSecrets => {
     if (devSecrets) return devSecrets;
     const path = join(dataRoot, 'dev-secrets.json');
-    if (existsSync(path)) {
-      devSecrets = JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
-    } else {
+    if (!existsSync(path)) {
       mkdirSync(dataRoot, { recursive: true });
-      devSecrets = { jwtSecret: generateToken(48), vaultKeys: { dev1: generateVaultKey() } };
-      writeFileSync(path, JSON.stringify(devSecrets, null, 2), { mode: 0o600 });
+      // Written whole under a temporary name, then linked into place: a process starting beside this one
+      // finds no file or the complete one (never a half-written one), and when two create at once the
+      // first link wins and both read its secrets.
+      const temporary = `${path}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify({ jwtSecret: generateToken(48), vaultKeys: { dev1: generateVaultKey() } }, null, 2), { mode: 0o600 });
+      try {
+        linkSync(temporary, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        rmSync(temporary, { force: true });
+      }
     }
+    devSecrets = JSON.parse(readFileSync(path, 'utf8')) as DevSecrets;
     return devSecrets;
   };
   const jwtSecret = config.auth.jwtSecret ?? loadDevSecrets().jwtSecret;
