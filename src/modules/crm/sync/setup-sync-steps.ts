@@ -334,13 +334,15 @@ const appointments: SetupSyncStep = {
     }
     let next = Number(context.cursor?.['nextTask'] ?? 0);
     if (next >= tasks.length) return;
+    // An event spanning two windows comes back from both; it is applied and counted once per run of the step.
+    const seen = new Set<string>();
     while (next < tasks.length) {
       const chunk = tasks.slice(next, next + appointmentsConcurrency);
       const pages = await mapWithConcurrency(chunk, appointmentsConcurrency, (task) =>
         context.fetch('GET /calendars/events', () => context.client.listCalendarEvents(context.run.ghlLocationId, { calendarId: task.calendarId, startTimeMs: task.startMs, endTimeMs: task.endMs })),
       );
-      // An event spanning two windows comes back twice; the upsert keeps one row.
-      const events = [...new Map(pages.flatMap((page) => page.events).map((event) => [event.id, event])).values()];
+      const events = [...new Map(pages.flatMap((page) => page.events).filter((event) => !seen.has(event.id)).map((event) => [event.id, event])).values()];
+      for (const event of events) seen.add(event.id);
       next += chunk.length;
       const cursor = { nextTask: next, tasks: tasks.length };
       await context.commitInChunks(events, (tx, chunk) => context.crm.applyAppointments(tx, context.run, chunk), cursor);
