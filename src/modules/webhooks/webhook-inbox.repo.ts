@@ -163,10 +163,8 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
       limit ${options.batchSize}
     ),
     locked as (
-      -- By primary key, whatever the planner estimates: as a join it could hash every pending row of
-      -- every queue (PGlite never runs autovacuum, so its statistics stay those of an empty table).
-      select e.id from webhook_events e
-      where e.id = any(array(select c.id from candidates c)) and e.status in ('pending', 'retry')
+      select e.id from webhook_events e join candidates c on c.id = e.id
+      where e.status in ('pending', 'retry')
       for update of e skip locked
     )
     update webhook_events e set
