@@ -26,4 +26,8 @@ wired.app.get('/test/deliveries', async () =>
 await wired.app.listen({ host: '127.0.0.1', port: booted.config.http.port });
 wired.jobs.start();
 process.stdout.write('notify-crash service ready\n');
-onShutdown(booted.logger, 5000, [() => wired.app.close(), () => wired.jobs.stop(), () => booted.database.close()]);
+onShutdown(booted.logger, 5000, [
+  { name: 'http server', run: () => wired.app.close() },
+  { name: 'jobs', run: () => wired.jobs.stop() },
+  { name: 'database', run: () => booted.database.close() },
+]);

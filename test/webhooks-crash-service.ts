@@ -53,4 +53,8 @@ if (role !== 'worker') {
 }
 const background = role === 'api' ? undefined : startBackgroundWork(wired, booted.config);
 process.stdout.write(`crash-test ${role} ready${background ? ` worker=${background.workerId}` : ''}\n`);
-onShutdown(booted.logger, 5000, [() => wired.app.close(), async () => background?.stop(), () => booted.database.close()]);
+onShutdown(booted.logger, 5000, [
+  { name: 'http server', run: () => wired.app.close() },
+  { name: 'background work', run: async () => background?.stop() },
+  { name: 'database', run: () => booted.database.close() },
+]);

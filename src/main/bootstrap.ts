@@ -100,27 +100,43 @@ export async function bootstrap(processName: string): Promise<Bootstrapped> {
   return { config, logger, database, jwtSecret, keyRing };
 }
 
-/** SIGTERM/SIGINT: stop accepting, let in-flight work finish, close the database, exit. */
-export function onShutdown(logger: Logger, graceMs: number, steps: (() => Promise<void>)[]): void {
+/** One step of a graceful shutdown; the name is what the log shows if the step is slow. */
+export interface ShutdownStep {
+  name: string;
+  run: () => Promise<void>;
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting, let in-flight work finish, close the database, exit. When the grace
+ * timer fires, the log names the step still running and how long each step before it took, so a
+ * shutdown that hangs says where.
+ */
+export function onShutdown(logger: Logger, graceMs: number, steps: readonly ShutdownStep[]): void {
   let isShuttingDown = false;
   const shutdown = (signal: string) => {
     if (isShuttingDown) return;
     isShuttingDown = true;
     logger.info({ signal }, 'shutting down');
+    const startedAt = Date.now();
+    const tookMs: Record<string, number> = {};
+    let current = '';
     const timer = setTimeout(() => {
-      logger.error('graceful shutdown timed out; exiting');
+      logger.error({ runningStep: current, runningForMs: Date.now() - startedAt - Object.values(tookMs).reduce((sum, ms) => sum + ms, 0), stepsDoneMs: tookMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
     }, graceMs);
     timer.unref();
     void (async () => {
       for (const step of steps) {
+        current = step.name;
+        const stepStartedAt = Date.now();
         try {
-          await step();
+          await step.run();
         } catch (error) {
-          logger.error({ err: error }, 'shutdown step failed');
+          logger.error({ err: error, step: step.name }, 'shutdown step failed');
         }
+        tookMs[step.name] = Date.now() - stepStartedAt;
       }
-      logger.info('stopped');
+      logger.info({ stepsDoneMs: tookMs }, 'stopped');
       process.exit(0);
     })();
   };

@@ -16,4 +16,8 @@ const wired = await wireApp({ ...booted, ...(ghl ? { ghl } : {}) });
 const scheduler = new Scheduler({ database: booted.database, logger: booted.logger, clock: systemClock });
 scheduler.start(wired.scheduledJobs);
 process.stdout.write(`Switchboard scheduler is running ${wired.scheduledJobs.length} job(s): ${wired.scheduledJobs.map((job) => `${job.name} (${job.cron})`).join(', ')}\n`);
-onShutdown(booted.logger, booted.config.http.shutdownGraceMs, [() => scheduler.stop(), () => wired.app.close(), () => booted.database.close()]);
+onShutdown(booted.logger, booted.config.http.shutdownGraceMs, [
+  { name: 'scheduler', run: () => scheduler.stop() },
+  { name: 'http server', run: () => wired.app.close() },
+  { name: 'database', run: () => booted.database.close() },
+]);

@@ -84,12 +84,12 @@ export async function startApi(processName: string, options: { withWorkers?: boo
   );
   // Stop accepting first, then let workers and jobs finish their current work, then close the database.
   onShutdown(logger, config.http.shutdownGraceMs, [
-    () => wired.app.close(),
-    async () => background?.stop(),
-    async () => scheduler?.stop(),
-    () => ghlRuntime.close(),
-    () => notificationsRuntime.close(),
-    () => database.close(),
+    { name: 'http server', run: () => wired.app.close() },
+    { name: 'background work', run: async () => background?.stop() },
+    { name: 'scheduler', run: async () => scheduler?.stop() },
+    { name: 'ghl runtime', run: () => ghlRuntime.close() },
+    { name: 'notifications runtime', run: () => notificationsRuntime.close() },
+    { name: 'database', run: () => database.close() },
   ]);
   return wired;
 }

@@ -16,4 +16,8 @@ const ghl = ghlFromCredentials(booted.config);
 const wired = await wireApp({ ...booted, ...(ghl ? { ghl } : {}) });
 const background = startBackgroundWork(wired, booted.config);
 process.stdout.write(`Switchboard webhook worker ${background.workerId} is running (PostgreSQL).\n`);
-onShutdown(booted.logger, booted.config.http.shutdownGraceMs, [() => background.stop(), () => wired.webhooks.close(), () => booted.database.close()]);
+onShutdown(booted.logger, booted.config.http.shutdownGraceMs, [
+  { name: 'background work', run: () => background.stop() },
+  { name: 'webhooks', run: () => wired.webhooks.close() },
+  { name: 'database', run: () => booted.database.close() },
+]);
