@@ -8,5 +8,3 @@ export type { MigrationStatus } from './migrate.js';
 export { companyTenantPolicy, locationTenantPolicy, appRole } from './tenant-policies.js';
 export { timestamptz, mirrorKeys, localFirstMirrorKeys, mirrorSourceColumns, writeThroughColumns } from './columns.js';
 export { readTimestamp, timestampToIso } from './timestamps.js';
-export { upkeepTables, findTablesNeedingUpkeep } from './table-maintenance.js';
-export type { TableUpkeepNeed, TableUpkeepDone } from './table-maintenance.js';

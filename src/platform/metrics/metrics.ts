@@ -7,9 +7,6 @@ export interface Metrics {
   httpRequestSeconds: Histogram<'method' | 'route'>;
   outboundRequests: Counter<'service' | 'endpoint' | 'status'>;
   outboundRequestSeconds: Histogram<'service' | 'endpoint'>;
-  /** Vacuum/analyze passes the service ran itself (PGlite has no autovacuum: platform/db/table-maintenance.ts). */
-  tableUpkeep: Counter<'table' | 'action'>;
-  tableUpkeepSeconds: Histogram<'action'>;
 }
 
 export function createMetrics(options: { collectProcessMetrics: boolean }): Metrics {
@@ -31,14 +28,6 @@ export function createMetrics(options: { collectProcessMetrics: boolean }): Metr
       help: 'Duration of calls to third parties',
       labelNames: ['service', 'endpoint'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    }),
-    tableUpkeep: new Counter({ name: 'switchboard_db_table_upkeep_total', help: 'Tables vacuumed or analyzed by the service (embedded PGlite, which has no autovacuum)', labelNames: ['table', 'action'], registers: [registry] }),
-    tableUpkeepSeconds: new Histogram({
-      name: 'switchboard_db_table_upkeep_duration_seconds',
-      help: 'Time one vacuum or analyze held the database (embedded PGlite)',
-      labelNames: ['action'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
   };
