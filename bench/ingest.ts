@@ -23,6 +23,7 @@ import { MIGRATIONS_FOLDER, REPO_ROOT } from '../src/main/wire.js';
 import { argon2PasswordHasher, tenantTables } from '../src/modules/tenants/index.js';
 // The lean keep-alive load client (pre-built request bytes, only status and length parsed) is shared with bench:workers.
 import { fmt, percentile, RawPool } from './support/webhook-load.js';
+import { findFreePort } from '../test/support/spawn-service.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -279,7 +280,7 @@ async function main() {
   await prepareDatabase(setup);
   await setup.close();
 
-  port = 30_000 + Math.floor(Math.random() * 20_000);
+  port = await findFreePort();
   const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS ? process.env.BENCH_SERVICE_NODE_ARGS.split(' ') : [];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'src/main/all.ts')], {
     cwd: REPO_ROOT,

@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/platform/db/index.js';
 import { REPO_ROOT } from '../src/main/wire.js';
+import { findFreePort } from '../test/support/spawn-service.js';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -227,7 +228,7 @@ interface Phase {
 
 async function priorityAndFairness(tempDir: string): Promise<void> {
   const bench = await createBenchDatabase({ adminUrl: ADMIN_URL, pgliteDir: join(tempDir, 'fair'), locations: LOCATIONS });
-  const port = 30_000 + Math.floor(Math.random() * 20_000);
+  const port = await findFreePort();
   const service = spawnService('all.ts', { ...bench.env, PORT: String(port) });
   const phases: Phase[] = [];
   try {
@@ -319,7 +320,7 @@ async function scaleOut(tempDir: string): Promise<void> {
       begin insert into bench_message_ledger (ghl_id) values (new.ghl_id); return new; end $$`);
     await ledger.db.execute(sql`create trigger bench_message after insert or update on messages for each row execute function bench_record_message()`);
     await ledger.close();
-    const port = 30_000 + Math.floor(Math.random() * 20_000);
+    const port = await findFreePort();
     const api = spawnService('api.ts', { ...bench.env, PORT: String(port) });
     const started: ReturnType<typeof spawnService>[] = [];
     try {

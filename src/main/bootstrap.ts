@@ -117,24 +117,22 @@ export function onShutdown(logger: Logger, graceMs: number, steps: readonly Shut
     if (isShuttingDown) return;
     isShuttingDown = true;
     logger.info({ signal }, 'shutting down');
-    const startedAt = Date.now();
     const tookMs: Record<string, number> = {};
-    let current = '';
+    let current = { name: '', startedAt: Date.now() };
     const timer = setTimeout(() => {
-      logger.error({ runningStep: current, runningForMs: Date.now() - startedAt - Object.values(tookMs).reduce((sum, ms) => sum + ms, 0), stepsDoneMs: tookMs }, 'graceful shutdown timed out; exiting');
+      logger.error({ runningStep: current.name, runningForMs: Date.now() - current.startedAt, stepsDoneMs: tookMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
     }, graceMs);
     timer.unref();
     void (async () => {
       for (const step of steps) {
-        current = step.name;
-        const stepStartedAt = Date.now();
+        current = { name: step.name, startedAt: Date.now() };
         try {
           await step.run();
         } catch (error) {
           logger.error({ err: error, step: step.name }, 'shutdown step failed');
         }
-        tookMs[step.name] = Date.now() - stepStartedAt;
+        tookMs[step.name] = Date.now() - current.startedAt;
       }
       logger.info({ stepsDoneMs: tookMs }, 'stopped');
       process.exit(0);

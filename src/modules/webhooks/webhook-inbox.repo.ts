@@ -242,22 +242,9 @@ export async function advanceEntityVersions(executor: Executor, items: readonly 
   return new Set(rows.map((row) => row.eventId));
 }
 
-/**
- * Locks the claimed rows this worker still leases (as lockLeasedRows); answers the ids held. With
- * `isCommitAsynchronous` the same statement also makes the transaction's commit asynchronous
- * (commitAsynchronously's setting, PostgreSQL only), one round trip fewer per processing transaction.
- */
-export async function lockClaimedInboxRows(executor: Executor, ids: readonly string[], workerId: string, options: { isCommitAsynchronous?: boolean } = {}): Promise<Set<string>> {
-  if (!options.isCommitAsynchronous) return lockLeasedRows(executor, INBOX_TABLE, { ids, workerId });
-  if (ids.length === 0) return new Set();
-  const rows = await queryRows<{ id: string }>(
-    executor,
-    sql`with async_commit as materialized (select set_config('synchronous_commit', 'off', true) as setting)
-      select e.id::text as "id" from webhook_events e cross join async_commit
-      where e.id = any(${sql.param(ids.map((id) => String(id)))}::bigint[]) and e.locked_by = ${workerId} and e.status = 'running'
-      order by e.id for update of e`,
-  );
-  return new Set(rows.map((row) => row.id));
+/** Locks the claimed rows this worker still leases (lockLeasedRows, with its asynchronous-commit option); answers the ids held. */
+export function lockClaimedInboxRows(executor: Executor, ids: readonly string[], workerId: string, options: { isCommitAsynchronous?: boolean } = {}): Promise<Set<string>> {
+  return lockLeasedRows(executor, INBOX_TABLE, { ids, workerId, ...options });
 }
 
 export function finishInboxRows(executor: Executor, workerId: string, rows: readonly { id: string; status: 'done' | 'skipped'; note: string | null }[]): Promise<number> {

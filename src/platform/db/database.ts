@@ -146,5 +146,8 @@ export async function queryRows<T extends Record<string, unknown>>(
  * transaction-local). A server crash can lose the transaction whole, never half of it.
  */
 export async function commitAsynchronously(tx: Executor): Promise<void> {
-  await tx.execute(sql`select set_config('synchronous_commit', 'off', true)`);
+  await tx.execute(sql`select ${ASYNCHRONOUS_COMMIT_SETTING}`);
 }
+
+/** commitAsynchronously's setting as an expression, for a statement that makes it on the way (lockLeasedRows). */
+export const ASYNCHRONOUS_COMMIT_SETTING = sql`set_config('synchronous_commit', 'off', true)`;

@@ -1,4 +1,4 @@
-export { createDatabase, applyTenantScope, queryRows, commitAsynchronously, isTransactionOpen, refuseInsideTransaction, setTransactionTracking, APP_ROLE } from './database.js';
+export { createDatabase, applyTenantScope, queryRows, commitAsynchronously, ASYNCHRONOUS_COMMIT_SETTING, isTransactionOpen, refuseInsideTransaction, setTransactionTracking, APP_ROLE } from './database.js';
 export type { Database, Db, Tx, Executor, DatabaseEngine, TenantScope, PreparedSql } from './database.js';
 export { openDatabase } from './open-database.js';
 export type { OpenDatabaseOptions, PgliteThread } from './open-database.js';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../db/index.js';
+import { ASYNCHRONOUS_COMMIT_SETTING, queryRows, type Executor } from '../db/index.js';
 
 /*
  * The row lifecycle our table queues share (the jobs outbox and the webhook inbox): a claimed row is
@@ -29,15 +29,18 @@ export async function finishLeasedRow(executor: Executor, table: string, input: 
 /**
  * Locks the rows of `ids` this worker still leases, for the rest of the caller's transaction: the
  * reaper cannot take them back until it commits, so a batch's finish marks cannot lose their lease.
- * Answers the ids held.
+ * With `isCommitAsynchronous` the same statement also makes the transaction's commit asynchronous
+ * (commitAsynchronously, PostgreSQL only): one round trip fewer per transaction. Answers the ids held.
  */
-export async function lockLeasedRows(executor: Executor, table: string, input: { ids: readonly string[]; workerId: string }): Promise<Set<string>> {
+export async function lockLeasedRows(executor: Executor, table: string, input: { ids: readonly string[]; workerId: string; isCommitAsynchronous?: boolean }): Promise<Set<string>> {
   if (input.ids.length === 0) return new Set();
+  const setting = input.isCommitAsynchronous ? sql`with async_commit as materialized (select ${ASYNCHRONOUS_COMMIT_SETTING} as setting) ` : sql``;
+  const alsoSetting = input.isCommitAsynchronous ? sql` cross join async_commit` : sql``;
   const rows = await queryRows<{ id: string }>(
     executor,
-    sql`select id::text as "id" from ${sql.identifier(table)}
-      where id = any(${sql.param(input.ids.map((id) => String(id)))}::bigint[]) and locked_by = ${input.workerId} and status = 'running'
-      order by id for update`,
+    sql`${setting}select t.id::text as "id" from ${sql.identifier(table)} t${alsoSetting}
+      where t.id = any(${sql.param(input.ids.map((id) => String(id)))}::bigint[]) and t.locked_by = ${input.workerId} and t.status = 'running'
+      order by t.id for update of t`,
   );
   return new Set(rows.map((row) => row.id));
 }
