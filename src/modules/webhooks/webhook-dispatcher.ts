@@ -83,6 +83,18 @@ export function toWebhookEvent(row: ClaimedRow): WebhookEvent {
   };
 }
 
+/** The most rows of one location in a claim: at the per-location cap, that location may have more ready. */
+function mostOfOneLocation(rows: readonly ClaimedRow[]): number {
+  const counts = new Map<string, number>();
+  let most = 0;
+  for (const row of rows) {
+    const count = (counts.get(row.fairnessKey) ?? 0) + 1;
+    counts.set(row.fairnessKey, count);
+    most = Math.max(most, count);
+  }
+  return most;
+}
+
 async function runWithConcurrency<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -329,7 +341,11 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   const loops: PollingLoop[] = deps.queues.map((queue) => {
     let cursor = '';
     return startPollingLoop({
+      // Answers 0 when the claim left nothing it knows to be ready: the loop then waits for the next
+      // hint (a notify that came while this round ran is remembered) or the idle timer, instead of
+      // spending a claim to learn that the queue is empty.
       runOnce: async () => {
+        const startedAfter = cursor;
         const claimed = await step(queue, () =>
           claimInboxRows(database.db, {
             queue,
@@ -347,6 +363,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
           return wasWrapped ? 1 : 0;
         }
         cursor = claimed.length < settings.batchSize ? '' : claimed.reduce((max, row) => (row.fairnessKey > max ? row.fairnessKey : max), '');
+        const isMoreReady = startedAfter !== '' || claimed.length >= settings.batchSize || claimed.some((row) => row.hasSuccessor) || mostOfOneLocation(claimed) >= settings.perLocation;
         const unhandled = claimed.filter((row) => deps.registry.find(row.eventType).length === 0);
         if (unhandled.length > 0) await step(queue, () => skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId));
         for (const row of unhandled) report(queue, row, 'skipped');
@@ -372,7 +389,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
         } finally {
           clearInterval(renewer);
         }
-        return claimed.length;
+        return isMoreReady ? claimed.length : 0;
       },
       waitIdle: () => deps.hub.wait(queue, settings.idleMs),
       onError: (error) => logger.error({ err: error, queue }, 'webhook worker round failed'),

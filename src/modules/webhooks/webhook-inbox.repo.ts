@@ -105,6 +105,8 @@ export interface ClaimedRow {
   attempts: number;
   fairnessKey: string;
   replayCount: number;
+  /** A later event of the same entity waits behind this one: once this is finished it is ready, with no new hint. */
+  hasSuccessor: boolean;
 }
 
 export interface ClaimOptions {
@@ -128,6 +130,8 @@ export interface ClaimOptions {
  * A location takes at most `perLocation` rows however big its backlog, and when the candidates
  * outnumber the batch every listed location still gets its first row in: a hot location's backlog can
  * neither fill a claim nor, being older, push the quiet locations' newer events out of it.
+ * Each row says whether a later event of its entity is waiting behind it (`hasSuccessor`): the worker
+ * then claims again at once instead of waiting for the next hint.
  */
 export async function claimInboxRows(executor: Executor, options: ClaimOptions): Promise<ClaimedRow[]> {
   const window = options.perLocation * 4;
@@ -173,7 +177,10 @@ export async function claimInboxRows(executor: Executor, options: ClaimOptions):
     from locked l where e.id = l.id
     returning e.id::text as "id", e.provider, e.event_type as "eventType", e.delivery_id as "deliveryId", e.ghl_location_id as "ghlLocationId",
       e.ghl_company_id as "ghlCompanyId", e.ordering_key as "orderingKey", e.occurred_at as "occurredAt", e.payload, e.received_at as "receivedAt",
-      e.attempts, e.fairness_key as "fairnessKey", e.replay_count as "replayCount"`,
+      e.attempts, e.fairness_key as "fairnessKey", e.replay_count as "replayCount",
+      (e.ordering_key is not null and exists (
+        select 1 from webhook_events s
+        where s.ordering_key = e.ordering_key and s.id > e.id and s.status in ('pending', 'retry', 'running'))) as "hasSuccessor"`,
   );
 }
 

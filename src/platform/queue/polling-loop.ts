@@ -1,5 +1,5 @@
 export interface PollingLoopOptions {
-  /** One round of work; returns how many items it handled (0 = idle). */
+  /** One round of work; returns how many items it handled, 0 to wait for a hint (or the idle timer) before the next round. */
   runOnce: () => Promise<number>;
   /** Waits for a wake-up hint or the idle timeout. */
   waitIdle: () => Promise<void>;
