@@ -64,7 +64,7 @@ let cursor = '';
 let claimedTotal = 0;
 for (let round = 0; round < 30; round += 1) {
   const claimStarted = performance.now();
-  const claimed = await claimInboxRows(database.db, { queue: 'contacts', workerId: 'bench', batchSize: 50, perLocation: 10, leaseSeconds: 60, afterFairnessKey: cursor });
+  const claimed = await claimInboxRows(database, { queue: 'contacts', workerId: 'bench', batchSize: 50, perLocation: 10, leaseSeconds: 60, afterFairnessKey: cursor });
   timings.push(performance.now() - claimStarted);
   claimedTotal += claimed.length;
   cursor = claimed.length < 50 ? '' : claimed.reduce((max, item) => (item.fairnessKey > max ? item.fairnessKey : max), '');

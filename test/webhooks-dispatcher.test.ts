@@ -123,7 +123,7 @@ describe('webhook dispatcher', () => {
     const event = ghlEvent('ContactCreate', { id: 'c_crash', name: 'survivor' });
     await send(event);
     // A worker that claims and then dies without finishing.
-    const claimed = await claimInboxRows(app.database.db, { queue: 'contacts', workerId: 'crashed-worker', batchSize: 10, perLocation: 10, leaseSeconds: 1, afterFairnessKey: '' });
+    const claimed = await claimInboxRows(app.database, { queue: 'contacts', workerId: 'crashed-worker', batchSize: 10, perLocation: 10, leaseSeconds: 1, afterFairnessKey: '' });
     expect(claimed.map((row) => row.deliveryId)).toContain(event.webhookId);
     workers = app.webhooks.startWorkers();
     await waitFor(async () => ((await statusOf(event.webhookId as string))?.status === 'done' ? true : undefined), 15_000, 'lease expiry and retry');
@@ -184,7 +184,7 @@ describe('the fair claim', () => {
     seeded.push(...rows.map((row) => row.deliveryId));
   }
   const claim = (batchSize: number, perLocation: number) =>
-    claimInboxRows(app.database.db, { queue: 'contacts', workerId: 'fair-test', batchSize, perLocation, leaseSeconds: 60, afterFairnessKey: '' });
+    claimInboxRows(app.database, { queue: 'contacts', workerId: 'fair-test', batchSize, perLocation, leaseSeconds: 60, afterFairnessKey: '' });
   const countBy = (rows: readonly ClaimedRow[]) => rows.reduce((counts, row) => counts.set(row.fairnessKey, (counts.get(row.fairnessKey) ?? 0) + 1), new Map<string, number>());
   async function finish(rows: readonly ClaimedRow[]) {
     await app.database.db.execute(sql`update webhook_events set status = 'done', finished_at = now(), lease_until = null where id = any(${sql.param(rows.map((row) => row.id))}::bigint[])`);

@@ -347,7 +347,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
       runOnce: async () => {
         const startedAfter = cursor;
         const claimed = await step(queue, () =>
-          claimInboxRows(database.db, {
+          claimInboxRows(database, {
             queue,
             workerId,
             batchSize: settings.batchSize,

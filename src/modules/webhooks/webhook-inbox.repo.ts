@@ -132,56 +132,68 @@ export interface ClaimOptions {
  * neither fill a claim nor, being older, push the quiet locations' newer events out of it.
  * Each row says whether a later event of its entity is waiting behind it (`hasSuccessor`): the worker
  * then claims again at once instead of waiting for the next hint.
+ *
+ * Prepared (a named statement on both engines), so it is parsed and planned once per session: on
+ * PGlite planning this statement took longer than running it for a small claim. The joins that must
+ * stay index lookups whatever the planner knows (PGlite never gathers statistics) are written as
+ * lookups: each candidate is locked through a lateral primary-key probe and the update finds its rows
+ * by `id = any(…)`, so no plan hashes every pending row of every queue to lock a few.
  */
-export async function claimInboxRows(executor: Executor, options: ClaimOptions): Promise<ClaimedRow[]> {
-  const window = options.perLocation * 4;
-  return queryRows<ClaimedRow & Record<string, unknown>>(
-    executor,
-    sql`with recursive fair_keys as (
+const CLAIM_INBOX_ROWS: PreparedSql = {
+  name: 'webhook_inbox_claim_v2',
+  text: `with recursive fair_keys as (
       (select e.fairness_key from webhook_events e
-        where e.queue = ${options.queue} and e.status in ('pending', 'retry') and e.fairness_key > ${options.afterFairnessKey}
+        where e.queue = $1::text and e.status in ('pending', 'retry') and e.fairness_key > $2::text
         order by e.fairness_key limit 1)
       union all
       select (select e.fairness_key from webhook_events e
-        where e.queue = ${options.queue} and e.status in ('pending', 'retry') and e.fairness_key > f.fairness_key
+        where e.queue = $1::text and e.status in ('pending', 'retry') and e.fairness_key > f.fairness_key
         order by e.fairness_key limit 1)
       from fair_keys f where f.fairness_key is not null
     ),
-    keys as (select fairness_key from fair_keys where fairness_key is not null limit ${options.batchSize}),
+    keys as (select fairness_key from fair_keys where fairness_key is not null limit $3::int),
     candidates as (
       select c.id, c.priority, c.run_at, c.rank from keys k
       cross join lateral (
         select w.id, w.priority, w.run_at, row_number() over (order by w.priority desc nulls last, w.run_at, w.id) as rank from (
           select e.id, e.priority, e.run_at, e.ordering_key from webhook_events e
-          where e.queue = ${options.queue} and e.fairness_key = k.fairness_key and e.status in ('pending', 'retry') and e.run_at <= now()
+          where e.queue = $1::text and e.fairness_key = k.fairness_key and e.status in ('pending', 'retry') and e.run_at <= now()
           order by e.priority desc nulls last, e.run_at, e.id
-          limit ${window}
+          limit $4::int
         ) w
         where w.ordering_key is null or not exists (
           select 1 from webhook_events o
           where o.ordering_key = w.ordering_key and o.id < w.id and o.status in ('pending', 'retry', 'running'))
         order by w.priority desc nulls last, w.run_at, w.id
-        limit ${options.perLocation}
+        limit $5::int
       ) c
       order by c.priority desc nulls last, c.rank, c.run_at, c.id
-      limit ${options.batchSize}
+      limit $3::int
     ),
     locked as (
-      select e.id from webhook_events e join candidates c on c.id = e.id
-      where e.status in ('pending', 'retry')
-      for update of e skip locked
+      select l.id from candidates c
+      cross join lateral (
+        select e.id from webhook_events e
+        where e.id = c.id and e.status in ('pending', 'retry')
+        for update of e skip locked
+      ) l
     )
     update webhook_events e set
-      status = 'running', attempts = e.attempts + 1, locked_by = ${options.workerId},
-      lease_until = now() + make_interval(secs => ${options.leaseSeconds}), started_at = coalesce(e.started_at, now())
-    from locked l where e.id = l.id
+      status = 'running', attempts = e.attempts + 1, locked_by = $6::text,
+      lease_until = now() + make_interval(secs => $7::int), started_at = coalesce(e.started_at, now())
+    where e.id = any(array(select id from locked))
     returning e.id::text as "id", e.provider, e.event_type as "eventType", e.delivery_id as "deliveryId", e.ghl_location_id as "ghlLocationId",
       e.ghl_company_id as "ghlCompanyId", e.ordering_key as "orderingKey", e.occurred_at as "occurredAt", e.payload, e.received_at as "receivedAt",
       e.attempts, e.fairness_key as "fairnessKey", e.replay_count as "replayCount",
       (e.ordering_key is not null and exists (
         select 1 from webhook_events s
         where s.ordering_key = e.ordering_key and s.id > e.id and s.status in ('pending', 'retry', 'running'))) as "hasSuccessor"`,
-  );
+};
+
+export async function claimInboxRows(database: Database, options: ClaimOptions): Promise<ClaimedRow[]> {
+  const window = options.perLocation * 4;
+  const rows = await database.runPrepared(CLAIM_INBOX_ROWS, [options.queue, options.afterFairnessKey, options.batchSize, window, options.perLocation, options.workerId, options.leaseSeconds]);
+  return rows as unknown as ClaimedRow[];
 }
 
 const INBOX_TABLE = 'webhook_events';
