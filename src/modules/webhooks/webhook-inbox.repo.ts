@@ -141,6 +141,7 @@ export interface ClaimOptions {
  */
 const CLAIM_INBOX_ROWS: PreparedSql = {
   name: 'webhook_inbox_claim_v2',
+  isPlannedForLookups: true,
   text: `with recursive fair_keys as (
       (select e.fairness_key from webhook_events e
         where e.queue = $1::text and e.status in ('pending', 'retry') and e.fairness_key > $2::text
@@ -153,10 +154,10 @@ const CLAIM_INBOX_ROWS: PreparedSql = {
     ),
     keys as (select fairness_key from fair_keys where fairness_key is not null limit $3::int),
     candidates as (
-      select c.id, c.priority, c.run_at, c.rank from keys k
+      select c.ctid, c.priority, c.run_at, c.rank from keys k
       cross join lateral (
-        select w.id, w.priority, w.run_at, row_number() over (order by w.priority desc nulls last, w.run_at, w.id) as rank from (
-          select e.id, e.priority, e.run_at, e.ordering_key from webhook_events e
+        select w.ctid, w.id, w.priority, w.run_at, row_number() over (order by w.priority desc nulls last, w.run_at, w.id) as rank from (
+          select e.ctid, e.id, e.priority, e.run_at, e.ordering_key from webhook_events e
           where e.queue = $1::text and e.fairness_key = k.fairness_key and e.status in ('pending', 'retry') and e.run_at <= now()
           order by e.priority desc nulls last, e.run_at, e.id
           limit $4::int
@@ -171,17 +172,17 @@ const CLAIM_INBOX_ROWS: PreparedSql = {
       limit $3::int
     ),
     locked as (
-      select l.id from candidates c
+      select l.ctid from candidates c
       cross join lateral (
-        select e.id from webhook_events e
-        where e.id = c.id and e.status in ('pending', 'retry')
+        select e.ctid from webhook_events e
+        where e.ctid = c.ctid and e.status in ('pending', 'retry')
         for update of e skip locked
       ) l
     )
     update webhook_events e set
       status = 'running', attempts = e.attempts + 1, locked_by = $6::text,
       lease_until = now() + make_interval(secs => $7::int), started_at = coalesce(e.started_at, now())
-    where e.id = any(array(select id from locked))
+    where e.ctid = any(array(select ctid from locked))
     returning e.id::text as "id", e.provider, e.event_type as "eventType", e.delivery_id as "deliveryId", e.ghl_location_id as "ghlLocationId",
       e.ghl_company_id as "ghlCompanyId", e.ordering_key as "orderingKey", e.occurred_at as "occurredAt", e.payload, e.received_at as "receivedAt",
       e.attempts, e.fairness_key as "fairnessKey", e.replay_count as "replayCount",

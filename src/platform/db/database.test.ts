@@ -186,6 +186,34 @@ describe.each(handles)('database on %s', (_name, open) => {
       expect(await queryRows<{ id: number }>(database.db, sql`select id from prepared_tx_probe order by id`)).toEqual([{ id: 2 }]);
     });
 
+    it.runIf(testDatabaseEngine() === 'pglite')(
+      'plans a statement written for lookups once, with sequential scans off, so an empty table at startup leaves no sequential scan in the plan it keeps (PGlite)',
+      async () => {
+        await database.system((tx) => tx.execute(sql`create table if not exists lookup_plan_probe (id bigint primary key, note text)`));
+        // The claim's shape: rows found by ctid = any(…). On an empty table the planner prefers a sequential scan for it.
+        const lookup = {
+          name: 'database_test_lookup_plan_probe_v1',
+          text: `update lookup_plan_probe set note = 'seen' where ctid = any(array(select ctid from lookup_plan_probe where id = $1::bigint)) returning id`,
+          isPlannedForLookups: true,
+        };
+        // The first run, on the empty table, is when the statement's one plan is made and kept.
+        expect(await database.runPrepared(lookup, ['1'])).toEqual([]);
+        const plan = await database.system(async (tx) => {
+          await tx.execute(sql`set local plan_cache_mode = force_generic_plan`);
+          return queryRows<{ 'QUERY PLAN': string }>(tx, sql.raw(`explain execute database_test_lookup_plan_probe_v1('1')`));
+        });
+        const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+        expect(text).toContain('Tid Scan');
+        expect(text).not.toContain('Seq Scan');
+        // The settings were the statement's only: the session plans everything else as usual.
+        const [setting] = await queryRows<{ enable_seqscan: string; plan_cache_mode: string }>(
+          database.db,
+          sql`select current_setting('enable_seqscan') as enable_seqscan, current_setting('plan_cache_mode') as plan_cache_mode`,
+        );
+        expect(setting).toEqual({ enable_seqscan: 'on', plan_cache_mode: 'auto' });
+      },
+    );
+
     it('keeps PostgreSQL error codes and fields (unique violation 23505, custom 40001), and the transaction rolls back', async () => {
       await database.system((tx) => tx.execute(sql`create table if not exists error_probe (id int primary key)`));
       const duplicate = await database

@@ -30,6 +30,11 @@ export const APP_ROLE = 'switchboard_app';
 export interface PreparedSql {
   readonly name: string;
   readonly text: string;
+  /**
+   * Written as index and TID lookups (a queue claim): on PGlite its plan is made with sequential scans
+   * off and kept (pglite-prepared.ts), because PGlite has no statistics to re-plan it by as tables grow.
+   */
+  readonly isPlannedForLookups?: boolean;
 }
 
 export interface Database {

@@ -16,6 +16,15 @@ function concatMessages(parts: readonly Uint8Array[]): Uint8Array {
 const NO_FS_SYNC = { syncToFs: false };
 
 /**
+ * Session settings around a statement marked `isPlannedForLookups`: its one generic plan is made with
+ * sequential scans off, the first time it runs, and kept. PGlite never gathers statistics and its
+ * tables start empty, so a plan made at startup would otherwise keep, at any size, the sequential
+ * scans it chose for empty tables (PostgreSQL re-plans when ANALYZE updates a table's statistics).
+ */
+const PLAN_FOR_LOOKUPS = 'set enable_seqscan = off; set plan_cache_mode = force_generic_plan';
+const PLAN_AS_USUAL = 'reset enable_seqscan; reset plan_cache_mode';
+
+/**
  * Named statements on PGlite's one session. `PGlite.query` parses, describes and plans its text on
  * every call, in six protocol round trips into the WASM backend (a `select 1` costs ~0.3 ms of CPU on
  * the dev machine, the inbox insert's parse and plan ~0.8 ms). Here a statement is parsed once per
@@ -54,6 +63,7 @@ export function createPglitePreparedRunner(client: PGlite): (statement: Prepared
           return serializer ? serializer(value) : String(value);
         });
         let messages: Awaited<ReturnType<PGlite['execProtocolStream']>> = [];
+        if (statement.isPlannedForLookups) await client.execProtocolStream(protocol.serialize.query(PLAN_FOR_LOOKUPS), NO_FS_SYNC);
         try {
           messages = await client.execProtocolStream(
             concatMessages([protocol.serialize.bind({ statement: statement.name, values }), protocol.serialize.describe({ type: 'P' }), protocol.serialize.execute({})]),
@@ -61,6 +71,7 @@ export function createPglitePreparedRunner(client: PGlite): (statement: Prepared
           );
         } finally {
           messages = [...messages, ...(await client.execProtocolStream(protocol.serialize.sync(), NO_FS_SYNC))];
+          if (statement.isPlannedForLookups) await client.execProtocolStream(protocol.serialize.query(PLAN_AS_USUAL), NO_FS_SYNC);
         }
         if (!client.isInTransaction()) await client.syncToFs();
         return (parse.parseResults(messages, client.parsers)[0]?.rows ?? []) as Record<string, unknown>[];

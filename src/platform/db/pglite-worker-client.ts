@@ -118,7 +118,7 @@ export async function startPgliteWorker(source: PgliteWorkerSource): Promise<Pgl
 
   return {
     query: queryOn(undefined),
-    runPrepared: async (statement, params) => (await call({ op: 'prepared', name: statement.name, text: statement.text, params: [...params] })) as Record<string, unknown>[],
+    runPrepared: async (statement, params) => (await call({ op: 'prepared', statement: { ...statement }, params: [...params] })) as Record<string, unknown>[],
     async transaction(work) {
       const txId = (await call({ op: 'begin' })) as number;
       let result: Awaited<ReturnType<typeof work>>;

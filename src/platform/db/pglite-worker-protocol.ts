@@ -4,6 +4,8 @@
  * parser functions cannot cross, so a request names the type oids to return as raw text instead.
  */
 
+import type { PreparedSql } from './database.js';
+
 export type PgliteWorkerSource = { kind: 'data-dir'; dataDir: string } | { kind: 'memory'; loadDataDir: Uint8Array | undefined };
 
 export interface PgliteWorkerData {
@@ -12,7 +14,7 @@ export interface PgliteWorkerData {
 
 export type PgliteWorkerRequest =
   | { op: 'query'; id: number; txId: number | undefined; text: string; params: unknown[]; rowMode: 'array' | 'object' | undefined; rawTypes: number[] }
-  | { op: 'prepared'; id: number; name: string; text: string; params: unknown[] }
+  | { op: 'prepared'; id: number; statement: PreparedSql; params: unknown[] }
   | { op: 'begin'; id: number }
   | { op: 'commit'; id: number; txId: number }
   | { op: 'rollback'; id: number; txId: number }

@@ -96,7 +96,7 @@ async function handle(request: PgliteWorkerRequest): Promise<unknown> {
       return open.tx.query(request.text, request.params, options);
     }
     case 'prepared':
-      return runPrepared({ name: request.name, text: request.text }, request.params);
+      return runPrepared(request.statement, request.params);
     case 'begin':
       return begin();
     case 'commit':
