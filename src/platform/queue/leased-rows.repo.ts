@@ -36,11 +36,18 @@ export async function lockLeasedRows(executor: Executor, table: string, input: {
   if (input.ids.length === 0) return new Set();
   const setting = input.isCommitAsynchronous ? sql`with async_commit as materialized (select ${ASYNCHRONOUS_COMMIT_SETTING} as setting) ` : sql``;
   const alsoSetting = input.isCommitAsynchronous ? sql` cross join async_commit` : sql``;
+  // One primary-key probe per id, in id order (two lockers never wait on each other crosswise): as
+  // `id = any(…)` over the table, a planner without statistics (PGlite) scanned a whole partial index.
+  const ids = [...new Set(input.ids.map((id) => BigInt(id)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
   const rows = await queryRows<{ id: string }>(
     executor,
-    sql`${setting}select t.id::text as "id" from ${sql.identifier(table)} t${alsoSetting}
-      where t.id = any(${sql.param(input.ids.map((id) => String(id)))}::bigint[]) and t.locked_by = ${input.workerId} and t.status = 'running'
-      order by t.id for update of t`,
+    sql`${setting}select held.id::text as "id" from unnest(${sql.param(ids)}::bigint[]) with ordinality as wanted(id, position)${alsoSetting}
+      cross join lateral (
+        select t.id from ${sql.identifier(table)} t
+        where t.id = wanted.id and t.locked_by = ${input.workerId} and t.status = 'running'
+        for update of t
+      ) held
+      order by wanted.position`,
   );
   return new Set(rows.map((row) => row.id));
 }
