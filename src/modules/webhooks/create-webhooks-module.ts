@@ -92,7 +92,7 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
     registerRoutes(app) {
       backlog ??= startBacklogGauge(database, { limit: config.backlogLimit, intervalMs: 1000, logger });
       registerWebhookIngestRoutes(app, { ingest, bodyLimitBytes: config.bodyLimitBytes, retryAfterSeconds: config.retryAfterSeconds });
-      registerWebhookOpsRoutes(app, { database, onReplayed: (queues) => queues.forEach((queue) => hub.notify(queue)) });
+      registerWebhookOpsRoutes(app, { database, clock, onReplayed: (queues) => queues.forEach((queue) => hub.notify(queue)) });
       registerWebhookRollupRoutes(app, { database, clock, logger });
       rollups.start();
     },

@@ -1,4 +1,5 @@
-import type { Database } from '../../platform/db/index.js';
+import type { Clock } from '../../platform/clock/clock.js';
+import type { Database, Tx } from '../../platform/db/index.js';
 import type { Principal } from '../../platform/http/index.js';
 import { fail, succeed, type Result } from '../../platform/result/index.js';
 import {
@@ -7,7 +8,6 @@ import {
   findEvent,
   listEvents,
   readQueueBacklog,
-  readQueueThroughput,
   replayEvents,
   type EventDetailRow,
   type EventFilter,
@@ -15,9 +15,12 @@ import {
   type OpsScope,
 } from './webhook-ops.repo.js';
 import { WEBHOOK_QUEUES } from './webhook-routing.js';
+import { quantileFromBuckets } from './webhook-rollup-histogram.js';
+import { readRollupAggregates, type RollupAggregate } from './webhook-rollups.repo.js';
 
 export interface WebhookOpsDeps {
   database: Database;
+  clock: Clock;
   /** Wakes this process's workers for the queues that got replayed rows. */
   onReplayed: (queues: readonly string[]) => void;
 }
@@ -32,13 +35,35 @@ export function scopeOf(principal: Principal): Result<OpsScope, Forbidden> {
 
 const round = (value: number | null, digits = 1) => (value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
 
+const MINUTE_MS = 60_000;
+
+/**
+ * Queue status: the backlog counted in webhook_events (the unfinished and dead rows only) and what
+ * was finished read from webhook_rollups, so the answer costs the same however many events
+ * finished in the last hour. A window of N minutes is the N whole rollup minutes before the current
+ * one and the current one; its rate divides by the seconds that spans. Finished events reach the
+ * rollups at each recorder flush (WEBHOOK_ROLLUP_FLUSH_MS), latency percentiles are read from the
+ * rollup histograms (interpolated inside a bucket), and SLA compliance is exact (SLAs are bounds).
+ */
 export async function getWebhookStatus(deps: WebhookOpsDeps, principal: Principal) {
   const scope = scopeOf(principal);
   if (!scope.ok) return scope;
-  const [backlog, throughput] = await deps.database.system(async (tx) => [await readQueueBacklog(tx, scope.value), await readQueueThroughput(tx, scope.value)] as const);
+  const now = deps.clock.now().getTime();
+  const currentMinute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  const to = new Date(currentMinute + MINUTE_MS);
+  const windowOf = (minutes: number) => ({ from: new Date(currentMinute - minutes * MINUTE_MS), seconds: (now - (currentMinute - minutes * MINUTE_MS)) / 1000 });
+  const windows = { last1m: windowOf(1), last5m: windowOf(5), last60m: windowOf(60) };
+  const finishedIn = (tx: Tx, window: { from: Date }) => readRollupAggregates(tx, scope.value, { from: window.from, to, groupBy: 'queue', bucketSeconds: 60 });
+  const [backlog, last1m, last5m, last60m] = await deps.database.system(
+    async (tx) => [await readQueueBacklog(tx, scope.value), await finishedIn(tx, windows.last1m), await finishedIn(tx, windows.last5m), await finishedIn(tx, windows.last60m)] as const,
+  );
+  const completed = (rows: readonly RollupAggregate[], queue: string) => {
+    const row = rows.find((candidate) => candidate.queue === queue);
+    return row ? row.done + row.skipped : 0;
+  };
   const queues = WEBHOOK_QUEUES.map((queue) => {
     const waiting = backlog.find((row) => row.queue === queue.name);
-    const done = throughput.find((row) => row.queue === queue.name);
+    const hour = last60m.find((row) => row.queue === queue.name);
     return {
       queue: queue.name,
       slaSeconds: queue.slaSeconds,
@@ -48,13 +73,17 @@ export async function getWebhookStatus(deps: WebhookOpsDeps, principal: Principa
       dead: waiting?.dead ?? 0,
       oldestPendingAgeSeconds: round(waiting?.oldestPendingSeconds ?? null),
       throughputPerSecond: {
-        last1m: round((done?.completed1m ?? 0) / 60, 2) ?? 0,
-        last5m: round((done?.completed5m ?? 0) / 300, 2) ?? 0,
-        last60m: round((done?.completed60m ?? 0) / 3600, 2) ?? 0,
+        last1m: round(completed(last1m, queue.name) / windows.last1m.seconds, 2) ?? 0,
+        last5m: round(completed(last5m, queue.name) / windows.last5m.seconds, 2) ?? 0,
+        last60m: round(completed(last60m, queue.name) / windows.last60m.seconds, 2) ?? 0,
       },
-      receiptToDoneMs: { p50: round(done?.p50Ms ?? null), p95: round(done?.p95Ms ?? null), p99: round(done?.p99Ms ?? null) },
-      slaCompliancePercent: done && done.measured > 0 ? (round((done.withinSla / done.measured) * 100, 2) ?? 0) : null,
-      completedLastHour: done?.completed60m ?? 0,
+      receiptToDoneMs: {
+        p50: round(hour ? quantileFromBuckets(hour.latencyBuckets, 0.5) : null),
+        p95: round(hour ? quantileFromBuckets(hour.latencyBuckets, 0.95) : null),
+        p99: round(hour ? quantileFromBuckets(hour.latencyBuckets, 0.99) : null),
+      },
+      slaCompliancePercent: hour && hour.latencyCount > 0 ? (round((hour.withinSla / hour.latencyCount) * 100, 2) ?? 0) : null,
+      completedLastHour: completed(last60m, queue.name),
     };
   });
   return succeed({ queues, windowMinutes: 60 });

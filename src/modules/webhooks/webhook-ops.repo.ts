@@ -1,7 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../platform/db/index.js';
 import { listGhlLocationIdsOfCompany } from '../tenants/index.js';
-import { WEBHOOK_QUEUES } from './webhook-routing.js';
 
 /**
  * webhook_events has no RLS (rows arrive before a tenant is known), so every ops query takes a scope:
@@ -38,46 +37,6 @@ export async function readQueueBacklog(executor: Executor, scope: OpsScope): Pro
       from webhook_events e
       where e.status in ('pending', 'running', 'retry', 'dead') and ${inScope}
       group by e.queue`,
-  );
-}
-
-export interface QueueThroughputRow {
-  queue: string;
-  completed1m: number;
-  completed5m: number;
-  completed60m: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  p99Ms: number | null;
-  measured: number;
-  withinSla: number;
-}
-
-/** Completed = done or skipped. Latency and SLA leave out replays, whose receipt is long past. */
-export async function readQueueThroughput(executor: Executor, scope: OpsScope): Promise<QueueThroughputRow[]> {
-  const inScope = await scopeFilter(executor, scope);
-  const slas = sql.join(
-    WEBHOOK_QUEUES.map((queue) => sql`(${queue.name}::text, ${queue.slaSeconds}::float8)`),
-    sql`, `,
-  );
-  return queryRows<QueueThroughputRow & Record<string, unknown>>(
-    executor,
-    sql`with recent as (
-        select e.queue, e.finished_at, e.replay_count, extract(epoch from e.finished_at - e.received_at) * 1000 as latency_ms
-        from webhook_events e
-        where e.status in ('done', 'skipped') and e.finished_at > now() - interval '60 minutes' and ${inScope}
-      )
-      select r.queue,
-        count(*) filter (where r.finished_at > now() - interval '1 minute')::int as "completed1m",
-        count(*) filter (where r.finished_at > now() - interval '5 minutes')::int as "completed5m",
-        count(*)::int as "completed60m",
-        (percentile_cont(0.5) within group (order by r.latency_ms) filter (where r.replay_count = 0))::float8 as "p50Ms",
-        (percentile_cont(0.95) within group (order by r.latency_ms) filter (where r.replay_count = 0))::float8 as "p95Ms",
-        (percentile_cont(0.99) within group (order by r.latency_ms) filter (where r.replay_count = 0))::float8 as "p99Ms",
-        count(*) filter (where r.replay_count = 0)::int as "measured",
-        count(*) filter (where r.replay_count = 0 and r.latency_ms <= s.sla_seconds * 1000)::int as "withinSla"
-      from recent r join (values ${slas}) as s(queue, sla_seconds) on s.queue = r.queue
-      group by r.queue`,
   );
 }
 
