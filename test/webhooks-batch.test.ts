@@ -8,8 +8,7 @@ import { ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { createGhlLifecycleSubscriptions } from '../src/modules/ghl/index.js';
 import { systemClock } from '../src/platform/clock/clock.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
-import { waitFor } from './support/spawn-service.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { createTestWebhookKeys, ghlEvent, signedRequest, waitForInboxDrained, type TestWebhookKeys } from './webhooks-kit.js';
 
 /*
  * A claim is processed in batches: one transaction per chunk, set-based where a batch processor
@@ -118,14 +117,7 @@ async function statusesOf(webhookIds: readonly string[]) {
 }
 
 async function settle(): Promise<void> {
-  await waitFor(
-    async () => {
-      const [row] = await queryRows<{ count: number }>(app.database.db, sql`select count(*)::int as "count" from webhook_events where status in ('pending', 'running', 'retry')`);
-      return row?.count === 0 ? true : undefined;
-    },
-    30_000,
-    'the inbox to drain',
-  );
+  await waitForInboxDrained(app.database, 30_000);
 }
 
 describe('batched processing of a claim', () => {

@@ -4,8 +4,7 @@ import type { WebhookProcessor, WebhookWorkers } from '../src/modules/webhooks/i
 import { queryRows } from '../src/platform/db/index.js';
 import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
-import { waitFor } from './support/spawn-service.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { createTestWebhookKeys, ghlEvent, signedRequest, waitForInboxDrained, type TestWebhookKeys } from './webhooks-kit.js';
 
 /*
  * A worker whose claim left nothing it knows to be ready waits for the next hint instead of claiming
@@ -44,14 +43,7 @@ async function send(payload: Record<string, unknown>) {
 }
 
 async function waitUntilSettled() {
-  await waitFor(
-    async () => {
-      const [row] = await queryRows<{ count: number }>(app.database.db, sql`select count(*)::int as "count" from webhook_events where status in ('pending', 'running', 'retry')`);
-      return row?.count === 0 ? true : undefined;
-    },
-    10_000,
-    'the inbox to drain without a new hint',
-  );
+  await waitForInboxDrained(app.database, 10_000, 'the inbox to drain without a new hint');
 }
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();

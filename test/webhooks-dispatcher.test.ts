@@ -6,7 +6,7 @@ import { claimInboxRows, insertInboxRows, type ClaimedRow, type NewInboxRow } fr
 import { routeWebhookEvent } from '../src/modules/webhooks/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { createTestWebhookKeys, ghlEvent, signedRequest, waitForInboxDrained, type TestWebhookKeys } from './webhooks-kit.js';
 import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 
 let app: TestApp;
@@ -62,14 +62,7 @@ async function statusOf(webhookId: string) {
 }
 
 async function waitUntilSettled(timeoutMs = 20_000) {
-  await waitFor(
-    async () => {
-      const [row] = await queryRows<{ count: number }>(app.database.db, sql`select count(*)::int as "count" from webhook_events where status in ('pending', 'running', 'retry')`);
-      return row?.count === 0 ? true : undefined;
-    },
-    timeoutMs,
-    'the inbox to drain',
-  );
+  await waitForInboxDrained(app.database, timeoutMs);
 }
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();

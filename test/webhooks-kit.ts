@@ -1,4 +1,7 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Database } from '../src/platform/db/index.js';
+import { waitFor } from './support/spawn-service.js';
 
 /** GHL-style signing keys made in the test; the app is configured to trust them instead of GHL's. */
 export interface TestWebhookKeys {
@@ -37,4 +40,16 @@ export function signedRequest(keys: TestWebhookKeys, payload: unknown, scheme: '
   const body = JSON.stringify(payload);
   const header = scheme === 'ed25519' ? { 'x-ghl-signature': signEd25519(keys, body) } : { 'x-wh-signature': signRsa(keys, body) };
   return { body, headers: { 'content-type': 'application/json', ...header } };
+}
+
+/** Resolves once no webhook event is pending, running or retrying (the workers drained the inbox). */
+export async function waitForInboxDrained(database: Database, timeoutMs: number, what = 'the inbox to drain'): Promise<void> {
+  await waitFor(
+    async () => {
+      const [row] = await queryRows<{ count: number }>(database.db, sql`select count(*)::int as "count" from webhook_events where status in ('pending', 'running', 'retry')`);
+      return row?.count === 0 ? true : undefined;
+    },
+    timeoutMs,
+    what,
+  );
 }
