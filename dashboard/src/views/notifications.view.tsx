@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, describeError, withQuery } from '../api.js';
 import { Empty, ErrorNotice, LiveIndicator, Loading, Stat, StatusPill } from '../components/states.js';
 import { formatCount, formatRelative, formatTime, titleCase } from '../format.js';
@@ -162,12 +162,18 @@ function DeliveryList({ query, setQuery, summary }: { query: URLSearchParams; se
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [resendError, setResendError] = useState<{ id: string; message: string } | undefined>(undefined);
 
+  // Loads overlap (a filter change, a live summary update): only the latest one may set the list, or
+  // an older answer for other filters arriving last would stay on screen.
+  const latestLoad = useRef(0);
   const load = async () => {
+    const ticket = (latestLoad.current += 1);
     try {
-      setPage(await api<DeliveryPage>('/api/notifications/deliveries', { query: { channel, status, limit } }));
+      const next = await api<DeliveryPage>('/api/notifications/deliveries', { query: { channel, status, limit } });
+      if (ticket !== latestLoad.current) return;
+      setPage(next);
       setListError(undefined);
     } catch (error) {
-      setListError(describeError(error));
+      if (ticket === latestLoad.current) setListError(describeError(error));
     }
   };
   useEffect(() => {
