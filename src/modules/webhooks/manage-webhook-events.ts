@@ -15,8 +15,8 @@ import {
   type OpsScope,
 } from './webhook-ops.repo.js';
 import { WEBHOOK_QUEUES } from './webhook-routing.js';
-import { quantileFromBuckets } from './webhook-rollup-histogram.js';
-import { readRollupAggregates, type RollupAggregate } from './webhook-rollups.repo.js';
+import { EMPTY_ROLLUP_AGGREGATE, toWebhookStats } from './webhook-rollup-stats.js';
+import { readRollupAggregates } from './webhook-rollups.repo.js';
 
 export interface WebhookOpsDeps {
   database: Database;
@@ -42,8 +42,8 @@ const MINUTE_MS = 60_000;
  * was finished read from webhook_rollups, so the answer costs the same however many events
  * finished in the last hour. A window of N minutes is the N whole rollup minutes before the current
  * one and the current one; its rate divides by the seconds that spans. Finished events reach the
- * rollups at each recorder flush (WEBHOOK_ROLLUP_FLUSH_MS), latency percentiles are read from the
- * rollup histograms (interpolated inside a bucket), and SLA compliance is exact (SLAs are bounds).
+ * rollups at each recorder flush (WEBHOOK_ROLLUP_FLUSH_MS); latency and SLA compliance are the
+ * overview's figures for the hour (toWebhookStats: percentiles from the rollup histograms).
  */
 export async function getWebhookStatus(deps: WebhookOpsDeps, principal: Principal) {
   const scope = scopeOf(principal);
@@ -57,13 +57,13 @@ export async function getWebhookStatus(deps: WebhookOpsDeps, principal: Principa
   const [backlog, last1m, last5m, last60m] = await deps.database.system(
     async (tx) => [await readQueueBacklog(tx, scope.value), await finishedIn(tx, windows.last1m), await finishedIn(tx, windows.last5m), await finishedIn(tx, windows.last60m)] as const,
   );
-  const completed = (rows: readonly RollupAggregate[], queue: string) => {
+  const completed = (rows: typeof last1m, queue: string) => {
     const row = rows.find((candidate) => candidate.queue === queue);
     return row ? row.done + row.skipped : 0;
   };
   const queues = WEBHOOK_QUEUES.map((queue) => {
     const waiting = backlog.find((row) => row.queue === queue.name);
-    const hour = last60m.find((row) => row.queue === queue.name);
+    const hour = toWebhookStats(last60m.find((row) => row.queue === queue.name) ?? EMPTY_ROLLUP_AGGREGATE, windows.last60m.seconds);
     return {
       queue: queue.name,
       slaSeconds: queue.slaSeconds,
@@ -77,12 +77,8 @@ export async function getWebhookStatus(deps: WebhookOpsDeps, principal: Principa
         last5m: round(completed(last5m, queue.name) / windows.last5m.seconds, 2) ?? 0,
         last60m: round(completed(last60m, queue.name) / windows.last60m.seconds, 2) ?? 0,
       },
-      receiptToDoneMs: {
-        p50: round(hour ? quantileFromBuckets(hour.latencyBuckets, 0.5) : null),
-        p95: round(hour ? quantileFromBuckets(hour.latencyBuckets, 0.95) : null),
-        p99: round(hour ? quantileFromBuckets(hour.latencyBuckets, 0.99) : null),
-      },
-      slaCompliancePercent: hour && hour.latencyCount > 0 ? (round((hour.withinSla / hour.latencyCount) * 100, 2) ?? 0) : null,
+      receiptToDoneMs: { p50: hour.latencyMs.p50, p95: hour.latencyMs.p95, p99: hour.latencyMs.p99 },
+      slaCompliancePercent: hour.slaCompliancePercent,
       completedLastHour: completed(last60m, queue.name),
     };
   });

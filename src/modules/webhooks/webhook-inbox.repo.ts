@@ -136,8 +136,8 @@ export interface ClaimOptions {
  * Prepared (a named statement on both engines), so it is parsed and planned once per session: on
  * PGlite planning this statement took longer than running it for a small claim. The joins that must
  * stay index lookups whatever the planner knows (PGlite never gathers statistics) are written as
- * lookups: each candidate is locked through a lateral primary-key probe and the update finds its rows
- * by `id = any(…)`, so no plan hashes every pending row of every queue to lock a few.
+ * TID lookups: each candidate is locked through a lateral probe of its ctid and the update finds its
+ * rows by `ctid = any(…)`, so no plan hashes or scans every pending row of every queue to lock a few.
  */
 const CLAIM_INBOX_ROWS: PreparedSql = {
   name: 'webhook_inbox_claim_v2',
@@ -193,8 +193,15 @@ const CLAIM_INBOX_ROWS: PreparedSql = {
 
 export async function claimInboxRows(database: Database, options: ClaimOptions): Promise<ClaimedRow[]> {
   const window = options.perLocation * 4;
-  const rows = await database.runPrepared(CLAIM_INBOX_ROWS, [options.queue, options.afterFairnessKey, options.batchSize, window, options.perLocation, options.workerId, options.leaseSeconds]);
-  return rows as unknown as ClaimedRow[];
+  return database.runPrepared<ClaimedRow & Record<string, unknown>>(CLAIM_INBOX_ROWS, [
+    options.queue,
+    options.afterFairnessKey,
+    options.batchSize,
+    window,
+    options.perLocation,
+    options.workerId,
+    options.leaseSeconds,
+  ]);
 }
 
 const INBOX_TABLE = 'webhook_events';

@@ -41,13 +41,12 @@ export async function lockLeasedRows(executor: Executor, table: string, input: {
   const ids = [...new Set(input.ids.map((id) => BigInt(id)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
   const rows = await queryRows<{ id: string }>(
     executor,
-    sql`${setting}select held.id::text as "id" from unnest(${sql.param(ids)}::bigint[]) with ordinality as wanted(id, position)${alsoSetting}
+    sql`${setting}select held.id::text as "id" from unnest(${sql.param(ids)}::bigint[]) as wanted(id)${alsoSetting}
       cross join lateral (
         select t.id from ${sql.identifier(table)} t
         where t.id = wanted.id and t.locked_by = ${input.workerId} and t.status = 'running'
         for update of t
-      ) held
-      order by wanted.position`,
+      ) held`,
   );
   return new Set(rows.map((row) => row.id));
 }
