@@ -127,7 +127,18 @@ async function expectRefusalsStoreNothing(keys: TestWebhookKeys, base: string) {
   const malformed = '{"type": "ContactUpdate",';
   expect((await post(malformed, signEd25519(keys, malformed))).status).toBe(400);
   const huge = JSON.stringify({ type: 'ContactUpdate', id: 'huge', blob: 'x'.repeat(2 * 1024 * 1024) });
-  expect((await post(huge, signEd25519(keys, huge))).status).toBe(413);
+  // The service answers 413 from the declared length and closes the connection: a client still sending
+  // the 2 MB body can see that as EPIPE or ECONNRESET instead of the answer (seen once in CI). Either way
+  // the delivery is refused, and expectExactlyOnce below checks that nothing of it was stored.
+  const hugeAnswer = await post(huge, signEd25519(keys, huge)).then(
+    (response) => response.status,
+    (error: unknown) => {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      if (code === 'EPIPE' || code === 'ECONNRESET') return 'closed while sending';
+      throw error;
+    },
+  );
+  expect([413, 'closed while sending']).toContain(hugeAnswer);
 }
 
 function isFinished(summary: Summary, expected: number): boolean {
