@@ -65,6 +65,7 @@ export const envSchema = z
     WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     WEBHOOK_WORKER_PER_LOCATION: z.coerce.number().int().min(1).max(1000).default(40),
     WEBHOOK_WORKER_IDLE_MS: z.coerce.number().int().min(10).default(500),
+    WEBHOOK_WORKER_OVERDUE_SHARE: z.coerce.number().min(0).max(1).default(0.1),
     WEBHOOK_WORKER_QUEUES: commaList.optional(),
     WEBHOOK_RETENTION_DAYS: z.coerce.number().min(0).default(7),
     WEBHOOK_RETENTION_CRON: z.string().min(1).default('17 * * * *'),

@@ -71,6 +71,8 @@ export interface WebhooksConfig {
   workerConcurrency: number;
   workerPerLocation: number;
   workerIdleMs: number;
+  /** Share of a queue's SLA after which its waiting work ranks with the best bulk level (never with critical or messages). */
+  workerOverdueShare: number;
   /** undefined = every queue. */
   workerQueues: string[] | undefined;
   retentionDays: number;
@@ -173,6 +175,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY,
       workerPerLocation: env.WEBHOOK_WORKER_PER_LOCATION,
       workerIdleMs: env.WEBHOOK_WORKER_IDLE_MS,
+      workerOverdueShare: env.WEBHOOK_WORKER_OVERDUE_SHARE,
       workerQueues: env.WEBHOOK_WORKER_QUEUES && env.WEBHOOK_WORKER_QUEUES.length > 0 ? env.WEBHOOK_WORKER_QUEUES : undefined,
       retentionDays: env.WEBHOOK_RETENTION_DAYS,
       retentionCron: env.WEBHOOK_RETENTION_CRON,

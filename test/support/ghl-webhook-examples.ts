@@ -77,6 +77,7 @@ const HARNESS_SETTINGS = {
   concurrency: 1,
   perLocation: 10,
   idleMs: 20,
+  overdueShare: 0.1,
 };
 const quietLogger = createLogger({ level: 'silent' });
 

@@ -119,6 +119,7 @@ export function createWebhooksModule(deps: WebhooksDeps): WebhooksModule {
           concurrency: config.workerConcurrency,
           perLocation: config.workerPerLocation,
           idleMs: config.workerIdleMs,
+          overdueShare: config.workerOverdueShare,
         },
       });
       const listener = deps.postgresUrl

@@ -29,6 +29,8 @@ export interface DispatcherSettings {
   concurrency: number;
   perLocation: number;
   idleMs: number;
+  /** Share of a queue's SLA after which its waiting work ranks with the best bulk level (overdueRank). */
+  overdueShare: number;
 }
 
 export interface DispatcherDeps {
@@ -133,6 +135,21 @@ const MIN_CHUNK_EVENTS = 32;
  * than `permits - 2` worker slots, messages with them never more than `permits - 1` (Semaphore
  * ceilings), so a big contacts claim cannot make a critical or messages event wait for a slot.
  */
+/** The best bulk level (financial's): where overdue bulk queues meet, first come first served. */
+const OVERDUE_RANK = 2;
+
+/**
+ * The rank a queue's worker steps wait with: its own priority, or OVERDUE_RANK once its work is
+ * overdue (it has waited `overdueShare` of its SLA). Without this the worst queue (general) ran on
+ * PGlite's one session only when no other bulk queue waited, so a burst of several minutes would hold
+ * it past its SLA; in a long burst every bulk queue is overdue, and they then take turns in arrival
+ * order. Never critical's or messages' level (0, 1): those are still served before any bulk queue,
+ * and a bulk transaction is not cut short for an overdue equal.
+ */
+export function overdueRank(workerPriority: number, isOverdue: boolean): number {
+  return isOverdue ? Math.min(workerPriority, OVERDUE_RANK) : workerPriority;
+}
+
 export function workerSlotCeiling(workerPriority: number, permits: number): number {
   if (workerPriority <= 0) return permits;
   if (workerPriority === 1) return Math.max(1, permits - 1);
@@ -150,8 +167,25 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   const permits = new Semaphore(concurrency);
   const yieldToIngest = deps.yieldToIngest ?? (() => Promise.resolve());
   const isIngestWaiting = deps.isIngestWaiting ?? (() => false);
-  const priorityOf = (queue: WebhookQueueName) => WEBHOOK_QUEUES.find((definition) => definition.name === queue)?.workerPriority ?? 9;
+  const definitionOf = (queue: WebhookQueueName) => WEBHOOK_QUEUES.find((definition) => definition.name === queue);
+  const priorityOf = (queue: WebhookQueueName) => definitionOf(queue)?.workerPriority ?? 9;
   const ceilingOf = (queue: WebhookQueueName) => workerSlotCeiling(priorityOf(queue), concurrency);
+  const overdueAfterMs = (queue: WebhookQueueName) => (definitionOf(queue)?.slaSeconds ?? 60) * 1000 * settings.overdueShare;
+  // A queue is overdue while its current round has waited past its share of the SLA (the first claim of
+  // a burst that better queues keep from the session), or while its last claim brought up events that
+  // had already waited that long (the backlog behind them is late too).
+  const roundStartedAt = new Map<WebhookQueueName, number>();
+  const behind = new Set<WebhookQueueName>();
+  const isOverdue = (queue: WebhookQueueName) => behind.has(queue) || performance.now() - (roundStartedAt.get(queue) ?? Number.POSITIVE_INFINITY) >= overdueAfterMs(queue);
+  const rankOf = (queue: WebhookQueueName) => overdueRank(priorityOf(queue), isOverdue(queue));
+  const noteClaimAge = (queue: WebhookQueueName, claimed: readonly ClaimedRow[]) => {
+    // First attempts only: a retry's received time says when it first came, not how long it waited.
+    const firstAttempts = claimed.filter((row) => row.attempts <= 1);
+    if (claimed.length > 0 && firstAttempts.length === 0) return;
+    const oldest = Math.min(...firstAttempts.map((row) => toDate(row.receivedAt).getTime()));
+    if (firstAttempts.length > 0 && Date.now() - oldest >= overdueAfterMs(queue)) behind.add(queue);
+    else behind.delete(queue);
+  };
   const step = async <T>(queue: WebhookQueueName, work: () => Promise<T>): Promise<T> =>
     permits.run(
       async () => {
@@ -160,6 +194,9 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
       },
       priorityOf(queue),
       ceilingOf(queue),
+      () => rankOf(queue),
+      // Every step of a round (its claim, its transactions) keeps the place the round's first step took.
+      roundStartedAt.get(queue),
     );
 
   const report = (queue: WebhookQueueName, row: ClaimedRow, outcome: FinishedWebhook['outcome']) =>
@@ -290,7 +327,7 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
           const slice = heldRows.slice(taken, taken + sliceSize);
           await applyEvents(tx, slice.map(toWebhookEvent), outcomes, slice.length === heldRows.length);
           taken += slice.length;
-          if (isSingleSession && performance.now() - startedAt >= PGLITE_TURN_MS && (isIngestWaiting() || permits.hasWaiterBefore(priorityOf(queue)))) break;
+          if (isSingleSession && performance.now() - startedAt >= PGLITE_TURN_MS && (isIngestWaiting() || permits.hasWaiterBefore(rankOf(queue)))) break;
         }
         const attempted = heldRows.slice(0, taken);
         const marks = attempted.flatMap((row) => {
@@ -340,56 +377,67 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
 
   const loops: PollingLoop[] = deps.queues.map((queue) => {
     let cursor = '';
+    /** One claim and its processing; answers how many rows to count as progress (0: wait for the next hint). */
+    async function runRound(): Promise<number> {
+      const startedAfter = cursor;
+      const claimed = await step(queue, () =>
+        claimInboxRows(database, {
+          queue,
+          workerId,
+          batchSize: settings.batchSize,
+          perLocation: settings.perLocation,
+          leaseSeconds: settings.leaseSeconds,
+          afterFairnessKey: cursor,
+        }),
+      );
+      noteClaimAge(queue, claimed);
+      if (claimed.length === 0) {
+        // Locations before the cursor may still have work: wrap around once before idling.
+        const wasWrapped = cursor !== '';
+        cursor = '';
+        return wasWrapped ? 1 : 0;
+      }
+      cursor = claimed.length < settings.batchSize ? '' : claimed.reduce((max, row) => (row.fairnessKey > max ? row.fairnessKey : max), '');
+      const isMoreReady = startedAfter !== '' || claimed.length >= settings.batchSize || claimed.some((row) => row.hasSuccessor) || mostOfOneLocation(claimed) >= settings.perLocation;
+      const unhandled = claimed.filter((row) => deps.registry.find(row.eventType).length === 0);
+      if (unhandled.length > 0) await step(queue, () => skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId));
+      for (const row of unhandled) report(queue, row, 'skipped');
+      const handled = claimed.filter((row) => deps.registry.find(row.eventType).length > 0);
+      // A batch may outlast one lease on a slow or busy machine: renew the leases of the rows still
+      // waiting, so the reaper does not hand them to another worker (and count a failed attempt).
+      const waiting = new Set(handled.map((row) => row.id));
+      const renewer = setInterval(() => {
+        void extendInboxLeases(database.db, [...waiting], workerId, settings.leaseSeconds).catch((error: unknown) => logger.warn({ err: error, queue }, 'could not renew webhook leases'));
+      }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
+      try {
+        // One transaction per chunk, as many chunks as this queue may run at once (one on PGlite, where
+        // a transaction gives ingest its turn by time instead: runBatchTransaction).
+        const chunkSize = Math.max(MIN_CHUNK_EVENTS, Math.ceil(handled.length / ceilingOf(queue)));
+        const chunks = Array.from({ length: Math.ceil(handled.length / chunkSize) }, (_, index) => handled.slice(index * chunkSize, (index + 1) * chunkSize));
+        await runWithConcurrency(chunks, concurrency, async (chunk) => {
+          try {
+            await (chunk.length === 1 ? processClaimed(queue, chunk[0] as ClaimedRow) : processBatch(queue, chunk));
+          } finally {
+            for (const row of chunk) waiting.delete(row.id);
+          }
+        });
+      } finally {
+        clearInterval(renewer);
+      }
+      return isMoreReady ? claimed.length : 0;
+    }
+
     return startPollingLoop({
       // Answers 0 when the claim left nothing it knows to be ready: the loop then waits for the next
       // hint (a notify that came while this round ran is remembered) or the idle timer, instead of
       // spending a claim to learn that the queue is empty.
       runOnce: async () => {
-        const startedAfter = cursor;
-        const claimed = await step(queue, () =>
-          claimInboxRows(database, {
-            queue,
-            workerId,
-            batchSize: settings.batchSize,
-            perLocation: settings.perLocation,
-            leaseSeconds: settings.leaseSeconds,
-            afterFairnessKey: cursor,
-          }),
-        );
-        if (claimed.length === 0) {
-          // Locations before the cursor may still have work: wrap around once before idling.
-          const wasWrapped = cursor !== '';
-          cursor = '';
-          return wasWrapped ? 1 : 0;
-        }
-        cursor = claimed.length < settings.batchSize ? '' : claimed.reduce((max, row) => (row.fairnessKey > max ? row.fairnessKey : max), '');
-        const isMoreReady = startedAfter !== '' || claimed.length >= settings.batchSize || claimed.some((row) => row.hasSuccessor) || mostOfOneLocation(claimed) >= settings.perLocation;
-        const unhandled = claimed.filter((row) => deps.registry.find(row.eventType).length === 0);
-        if (unhandled.length > 0) await step(queue, () => skipUnhandledInboxRows(database.db, unhandled.map((row) => row.id), workerId));
-        for (const row of unhandled) report(queue, row, 'skipped');
-        const handled = claimed.filter((row) => deps.registry.find(row.eventType).length > 0);
-        // A batch may outlast one lease on a slow or busy machine: renew the leases of the rows still
-        // waiting, so the reaper does not hand them to another worker (and count a failed attempt).
-        const waiting = new Set(handled.map((row) => row.id));
-        const renewer = setInterval(() => {
-          void extendInboxLeases(database.db, [...waiting], workerId, settings.leaseSeconds).catch((error: unknown) => logger.warn({ err: error, queue }, 'could not renew webhook leases'));
-        }, Math.max(1000, (settings.leaseSeconds * 1000) / 3));
+        roundStartedAt.set(queue, performance.now());
         try {
-          // One transaction per chunk, as many chunks as this queue may run at once (one on PGlite, where
-          // a transaction gives ingest its turn by time instead: runBatchTransaction).
-          const chunkSize = Math.max(MIN_CHUNK_EVENTS, Math.ceil(handled.length / ceilingOf(queue)));
-          const chunks = Array.from({ length: Math.ceil(handled.length / chunkSize) }, (_, index) => handled.slice(index * chunkSize, (index + 1) * chunkSize));
-          await runWithConcurrency(chunks, concurrency, async (chunk) => {
-            try {
-              await (chunk.length === 1 ? processClaimed(queue, chunk[0] as ClaimedRow) : processBatch(queue, chunk));
-            } finally {
-              for (const row of chunk) waiting.delete(row.id);
-            }
-          });
+          return await runRound();
         } finally {
-          clearInterval(renewer);
+          roundStartedAt.delete(queue);
         }
-        return isMoreReady ? claimed.length : 0;
       },
       waitIdle: () => deps.hub.wait(queue, settings.idleMs),
       onError: (error) => logger.error({ err: error, queue }, 'webhook worker round failed'),

@@ -69,4 +69,40 @@ describe('Semaphore', () => {
     await Promise.all([firstRun, ...later]);
     expect(order).toEqual(['critical', 'bulk-a', 'bulk-b']);
   });
+
+  it('orders by a rank read at hand-out: a waiter that became overdue goes ahead of its equals, never ahead of better work, and keeps its own ceiling', async () => {
+    const permits = new Semaphore(1);
+    const first = holder();
+    const firstRun = permits.run(first.work, 3);
+    let isOverdue = false;
+    const order: string[] = [];
+    const later = [
+      permits.run(async () => void order.push('general'), 4, Number.POSITIVE_INFINITY, () => (isOverdue ? 3 : 4)),
+      permits.run(async () => void order.push('contacts'), 3),
+      permits.run(async () => void order.push('messages'), 1),
+    ];
+    await turn();
+    // Not yet overdue: general is behind contacts and no reason for a contacts holder to let go early.
+    expect(permits.hasWaiterBefore(4)).toBe(true);
+    isOverdue = true;
+    // Overdue, general ranks with contacts (3): still no better waiter than a contacts holder, besides messages.
+    expect(permits.hasWaiterBefore(3)).toBe(true);
+    first.release();
+    await Promise.all([firstRun, ...later]);
+    // Messages first (better rank); then general, the older of the two at rank 3.
+    expect(order).toEqual(['messages', 'general', 'contacts']);
+
+    // The ceiling stays that of the priority: ranking as bulk, general still stops at its own two of eight (four are free).
+    const eight = new Semaphore(8);
+    const bulk = [holder(), holder()];
+    const bulkRuns = bulk.map((unit) => eight.run(unit.work, 3, 2));
+    const general = [holder(), holder(), holder()];
+    const generalRuns = general.map((unit) => eight.run(unit.work, 4, 2, () => 3));
+    await turn();
+    expect(general.map((unit) => unit.started)).toEqual([true, true, false]);
+    [...bulk, ...general].forEach((unit) => unit.release());
+    await turn();
+    general[2]?.release();
+    await Promise.all([...bulkRuns, ...generalRuns]);
+  });
 });

@@ -1,5 +1,10 @@
 interface Waiter {
+  /** Decides the ceiling this waiter counts against (fixed). */
   priority: number;
+  /** Decides who goes first; read each time permits are handed out, so a waiter can move up while it waits. */
+  rank: () => number;
+  /** Among equal ranks the earliest goes first (performance.now() when it asked, unless the caller says otherwise). */
+  since: number;
   order: number;
   ceiling: number;
   wake: () => void;
@@ -13,6 +18,10 @@ interface Waiter {
  * A `ceiling` reserves capacity: an operation of priority p with ceiling k starts only while fewer
  * than k permits are held by operations of priority p or worse, so bulk work given `permits - 1` can
  * never take the last permit and better work always finds one free (it waits only for its betters).
+ *
+ * `rankNow` lets a caller move its waiter up while it waits (an overdue queue): the order is by rank,
+ * read when permits are handed out; the ceiling stays that of `priority`. `since` lets one piece of work
+ * made of several steps keep its place among equals: each step waits as if it had asked when the first did.
  */
 export class Semaphore {
   private readonly permits: number;
@@ -30,12 +39,17 @@ export class Semaphore {
     return this.permits;
   }
 
-  async run<T>(work: () => Promise<T>, priority = 0, ceiling = Number.POSITIVE_INFINITY): Promise<T> {
+  async run<T>(work: () => Promise<T>, priority = 0, ceiling = Number.POSITIVE_INFINITY, rankNow: () => number = () => priority, since = performance.now()): Promise<T> {
     const limit = Math.max(1, Math.min(this.permits, ceiling));
-    if (this.mayStart(priority, limit) && !this.waiters.some((waiter) => waiter.priority <= priority && this.mayStart(waiter.priority, waiter.ceiling))) this.take(priority);
+    const rank = rankNow();
+    const isAheadOfMe = (waiter: Waiter) => {
+      const theirs = waiter.rank();
+      return theirs < rank || (theirs === rank && waiter.since <= since);
+    };
+    if (this.mayStart(priority, limit) && !this.waiters.some((waiter) => isAheadOfMe(waiter) && this.mayStart(waiter.priority, waiter.ceiling))) this.take(priority);
     else
       await new Promise<void>((resolve) => {
-        this.waiters.push({ priority, order: (this.order += 1), ceiling: limit, wake: resolve });
+        this.waiters.push({ priority, rank: rankNow, since, order: (this.order += 1), ceiling: limit, wake: resolve });
       });
     try {
       return await work();
@@ -53,9 +67,9 @@ export class Semaphore {
     this.held.push(priority);
   }
 
-  /** Someone of a better (lower) priority is waiting for a permit: a long holder may want to let go. */
-  hasWaiterBefore(priority: number): boolean {
-    return this.waiters.some((waiter) => waiter.priority < priority);
+  /** Someone of a better (lower) rank is waiting for a permit: a long holder may want to let go. */
+  hasWaiterBefore(rank: number): boolean {
+    return this.waiters.some((waiter) => waiter.rank() < rank);
   }
 
   private release(priority: number): void {
@@ -64,11 +78,16 @@ export class Semaphore {
     // Hand the freed permit (and any others a lower ceiling kept idle) to the best waiters that may start.
     for (;;) {
       let best = -1;
+      let bestRank = 0;
       for (let index = 0; index < this.waiters.length; index += 1) {
         const candidate = this.waiters[index] as Waiter;
         if (!this.mayStart(candidate.priority, candidate.ceiling)) continue;
+        const rank = candidate.rank();
         const current = best < 0 ? undefined : (this.waiters[best] as Waiter);
-        if (!current || candidate.priority < current.priority || (candidate.priority === current.priority && candidate.order < current.order)) best = index;
+        if (!current || rank < bestRank || (rank === bestRank && (candidate.since < current.since || (candidate.since === current.since && candidate.order < current.order)))) {
+          best = index;
+          bestRank = rank;
+        }
       }
       if (best < 0) return;
       const [next] = this.waiters.splice(best, 1) as [Waiter];
