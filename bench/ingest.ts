@@ -7,6 +7,7 @@
  * Engine: PGlite in a temp dir by default; BENCH_DATABASE_URL (or DATABASE_URL) = a PostgreSQL server
  * on which a fresh database is created and dropped. PGlite runs on its own worker thread unless
  * PGLITE_THREAD=main (the service reads it from this environment). Knobs: BENCH_SECONDS (10),
+ * BENCH_NOOP_SECONDS (the no-op phase; BENCH_SECONDS by default, shorter for long offered-rate phases),
  * BENCH_CONCURRENCY (64), BENCH_RATES ("1000,500"), BENCH_MAX_EVENTS (80000); BENCH_SERVICE_NODE_ARGS
  * are node options for the service (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
@@ -26,6 +27,7 @@ import { fmt, percentile, RawPool } from './support/webhook-load.js';
 import { findFreePort } from '../test/support/spawn-service.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const NOOP_SECONDS = Number(process.env.BENCH_NOOP_SECONDS ?? SECONDS);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const RATES = (process.env.BENCH_RATES ?? '1000,500').split(',').map(Number);
 const MAX_EVENTS = Number(process.env.BENCH_MAX_EVENTS ?? 80_000);
@@ -319,7 +321,7 @@ async function main() {
 
     const noopFrom = monotonicMicros();
     const noopCpu = cpuSnapshot(child.pid);
-    const noop = await runClosedLoop(SECONDS, async () => (await pool.send(noopRequest)) === 200);
+    const noop = await runClosedLoop(NOOP_SECONDS, async () => (await pool.send(noopRequest)) === 200);
     const noopCpuEnd = cpuSnapshot(child.pid);
     printPhaseClock('no-op', noopFrom);
     const noopPerSecond = noop.count / noop.elapsedSeconds;
