@@ -130,11 +130,6 @@ const PGLITE_SLICE_EVENTS = 25;
  */
 const MIN_CHUNK_EVENTS = 32;
 
-/**
- * Capacity kept free for the tight-SLA queues: the bulk queues (financial included) never hold more
- * than `permits - 2` worker slots, messages with them never more than `permits - 1` (Semaphore
- * ceilings), so a big contacts claim cannot make a critical or messages event wait for a slot.
- */
 /** The best bulk level (financial's): where overdue bulk queues meet, first come first served. */
 const OVERDUE_RANK = 2;
 
@@ -142,14 +137,20 @@ const OVERDUE_RANK = 2;
  * The rank a queue's worker steps wait with: its own priority, or OVERDUE_RANK once its work is
  * overdue (it has waited `overdueShare` of its SLA). Without this the worst queue (general) ran on
  * PGlite's one session only when no other bulk queue waited, so a burst of several minutes would hold
- * it past its SLA; in a long burst every bulk queue is overdue, and they then take turns in arrival
- * order. Never critical's or messages' level (0, 1): those are still served before any bulk queue,
- * and a bulk transaction is not cut short for an overdue equal.
+ * it past its SLA. Overdue queues take turns in the order their rounds began. Never critical's or
+ * messages' level (0, 1): those are still served before any bulk queue. On PGlite an overdue queue
+ * ends the turn of a bulk transaction that is not overdue, as any better waiter does, but not of one
+ * that is (an equal).
  */
 export function overdueRank(workerPriority: number, isOverdue: boolean): number {
   return isOverdue ? Math.min(workerPriority, OVERDUE_RANK) : workerPriority;
 }
 
+/**
+ * Capacity kept free for the tight-SLA queues: the bulk queues (financial included) never hold more
+ * than `permits - 2` worker slots, messages with them never more than `permits - 1` (Semaphore
+ * ceilings), so a big contacts claim cannot make a critical or messages event wait for a slot.
+ */
 export function workerSlotCeiling(workerPriority: number, permits: number): number {
   if (workerPriority <= 0) return permits;
   if (workerPriority === 1) return Math.max(1, permits - 1);
@@ -179,11 +180,15 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   const isOverdue = (queue: WebhookQueueName) => behind.has(queue) || performance.now() - (roundStartedAt.get(queue) ?? Number.POSITIVE_INFINITY) >= overdueAfterMs(queue);
   const rankOf = (queue: WebhookQueueName) => overdueRank(priorityOf(queue), isOverdue(queue));
   const noteClaimAge = (queue: WebhookQueueName, claimed: readonly ClaimedRow[]) => {
+    if (claimed.length === 0) {
+      behind.delete(queue);
+      return;
+    }
     // First attempts only: a retry's received time says when it first came, not how long it waited.
     const firstAttempts = claimed.filter((row) => row.attempts <= 1);
-    if (claimed.length > 0 && firstAttempts.length === 0) return;
+    if (firstAttempts.length === 0) return;
     const oldest = Math.min(...firstAttempts.map((row) => toDate(row.receivedAt).getTime()));
-    if (firstAttempts.length > 0 && Date.now() - oldest >= overdueAfterMs(queue)) behind.add(queue);
+    if (Date.now() - oldest >= overdueAfterMs(queue)) behind.add(queue);
     else behind.delete(queue);
   };
   const step = async <T>(queue: WebhookQueueName, work: () => Promise<T>): Promise<T> =>
