@@ -8,7 +8,7 @@ import { ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { createGhlLifecycleSubscriptions } from '../src/modules/ghl/index.js';
 import { systemClock } from '../src/platform/clock/clock.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, waitForInboxDrained, type TestWebhookKeys } from './webhooks-kit.js';
+import { createTestWebhookKeys, ghlEvent, waitForInboxDrained, type TestWebhookKeys, ingestSigned } from './webhooks-kit.js';
 
 /*
  * A claim is processed in batches: one transaction per chunk, set-based where a batch processor
@@ -102,9 +102,7 @@ afterEach(async () => {
 });
 
 async function send(payload: Record<string, unknown>): Promise<string> {
-  const request = signedRequest(keys, payload);
-  const response = await app.app.inject({ method: 'POST', url: '/api/webhooks/ghl', payload: request.body, headers: request.headers });
-  if (response.statusCode !== 200) throw new Error(`ingest failed: ${response.body}`);
+  await ingestSigned(app.app, keys, payload);
   return payload.webhookId as string;
 }
 

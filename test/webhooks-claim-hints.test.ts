@@ -4,7 +4,7 @@ import type { WebhookProcessor, WebhookWorkers } from '../src/modules/webhooks/i
 import { queryRows } from '../src/platform/db/index.js';
 import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, waitForInboxDrained, type TestWebhookKeys } from './webhooks-kit.js';
+import { createTestWebhookKeys, ghlEvent, waitForInboxDrained, type TestWebhookKeys, ingestSigned } from './webhooks-kit.js';
 
 /*
  * A worker whose claim left nothing it knows to be ready waits for the next hint instead of claiming
@@ -37,9 +37,7 @@ afterEach(async () => {
 });
 
 async function send(payload: Record<string, unknown>) {
-  const request = signedRequest(keys, payload);
-  const response = await app.app.inject({ method: 'POST', url: '/api/webhooks/ghl', payload: request.body, headers: request.headers });
-  expect(response.statusCode).toBe(200);
+  await ingestSigned(app.app, keys, payload);
 }
 
 async function waitUntilSettled() {

@@ -6,7 +6,7 @@ import { claimInboxRows, insertInboxRows, type ClaimedRow, type NewInboxRow } fr
 import { routeWebhookEvent } from '../src/modules/webhooks/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, waitForInboxDrained, type TestWebhookKeys } from './webhooks-kit.js';
+import { createTestWebhookKeys, ghlEvent, waitForInboxDrained, type TestWebhookKeys, ingestSigned } from './webhooks-kit.js';
 import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 
 let app: TestApp;
@@ -47,10 +47,7 @@ afterEach(async () => {
 });
 
 async function send(payload: Record<string, unknown>) {
-  const request = signedRequest(keys, payload);
-  const response = await app.app.inject({ method: 'POST', url: '/api/webhooks/ghl', payload: request.body, headers: request.headers });
-  if (response.statusCode !== 200) throw new Error(`ingest failed: ${response.body}`);
-  return response.json<{ id?: string; duplicate: boolean }>();
+  return ingestSigned(app.app, keys, payload);
 }
 
 async function statusOf(webhookId: string) {

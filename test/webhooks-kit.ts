@@ -1,5 +1,7 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { WebhookProcessor } from '../src/modules/webhooks/index.js';
 import { queryRows, type Database } from '../src/platform/db/index.js';
 import { waitFor } from './support/spawn-service.js';
 
@@ -42,6 +44,14 @@ export function signedRequest(keys: TestWebhookKeys, payload: unknown, scheme: '
   return { body, headers: { 'content-type': 'application/json', ...header } };
 }
 
+/** Posts a signed GHL webhook through the app (no network hop) and answers its 200 body; any other status throws. */
+export async function ingestSigned(app: FastifyInstance, keys: TestWebhookKeys, payload: Record<string, unknown>): Promise<{ id?: string; duplicate: boolean }> {
+  const request = signedRequest(keys, payload);
+  const response = await app.inject({ method: 'POST', url: '/api/webhooks/ghl', payload: request.body, headers: request.headers });
+  if (response.statusCode !== 200) throw new Error(`ingest failed (${response.statusCode}): ${response.body}`);
+  return response.json<{ id?: string; duplicate: boolean }>();
+}
+
 /** Resolves once no webhook event is pending, running or retrying (the workers drained the inbox). */
 export async function waitForInboxDrained(database: Database, timeoutMs: number, what = 'the inbox to drain'): Promise<void> {
   await waitFor(
@@ -52,4 +62,25 @@ export async function waitForInboxDrained(database: Database, timeoutMs: number,
     timeoutMs,
     what,
   );
+}
+
+/**
+ * A table that test processors log every event they process into, in commit order: `processor(sleepSeconds)`
+ * logs (after that much database time, to make bulk work slow), `countByType()` reads how many of each type committed.
+ */
+export async function createEventLog(database: Database, table: string) {
+  await database.db.execute(sql`create table ${sql.identifier(table)} (seq serial primary key, event_type text not null)`);
+  return {
+    processor:
+      (sleepSeconds = 0): WebhookProcessor =>
+      async (tx, event) => {
+        if (sleepSeconds > 0) await tx.execute(sql`select pg_sleep(${sleepSeconds})`);
+        await tx.execute(sql`insert into ${sql.identifier(table)} (event_type) values (${event.eventType})`);
+        return { status: 'done' };
+      },
+    async countByType(): Promise<Map<string, number>> {
+      const rows = await queryRows<{ eventType: string; count: number }>(database.db, sql`select event_type as "eventType", count(*)::int as "count" from ${sql.identifier(table)} group by event_type`);
+      return new Map(rows.map((row) => [row.eventType, row.count]));
+    },
+  };
 }

@@ -1,11 +1,9 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookProcessor, WebhookRouteSpec, WebhookWorkers } from '../src/modules/webhooks/index.js';
+import type { WebhookRouteSpec, WebhookWorkers } from '../src/modules/webhooks/index.js';
 import { overdueRank } from '../src/modules/webhooks/webhook-dispatcher.js';
-import { queryRows } from '../src/platform/db/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { createEventLog, createTestWebhookKeys, ghlEvent, ingestSigned, type TestWebhookKeys } from './webhooks-kit.js';
 
 /*
  * The general queue (worker priority 4, the lowest) must not wait for the end of a burst of the other
@@ -27,14 +25,9 @@ const contactsRoute: WebhookRouteSpec = { queue: 'contacts', priority: 10, entit
 const appointmentsRoute: WebhookRouteSpec = { queue: 'appointments', priority: 10, entity };
 const generalRoute: WebhookRouteSpec = { queue: 'general', priority: 10, entity };
 
-/** Bulk events take a few milliseconds of database time each, so the backlog keeps the workers busy for seconds. */
-const logged =
-  (isSlow: boolean): WebhookProcessor =>
-  async (tx, event) => {
-    if (isSlow) await tx.execute(sql`select pg_sleep(0.005)`);
-    await tx.execute(sql`insert into wh_overdue_log (event_type) values (${event.eventType})`);
-    return { status: 'done' };
-  };
+/** Every processed event logs itself; bulk events also take a few milliseconds of database time each, so the backlog keeps the workers busy for seconds. */
+let log: Awaited<ReturnType<typeof createEventLog>>;
+const countByType = () => log.countByType();
 
 beforeAll(async () => {
   keys = createTestWebhookKeys();
@@ -42,10 +35,10 @@ beforeAll(async () => {
     withDefaultProcessors: false,
     env: { ...keys.env, WEBHOOK_WORKER_IDLE_MS: '50', WEBHOOK_WORKER_BATCH_SIZE: '50', WEBHOOK_WORKER_PER_LOCATION: '25', WEBHOOK_LEASE_SECONDS: '30', WEBHOOK_WORKER_OVERDUE_SHARE: '0.0025' },
   });
-  await app.database.db.execute(sql`create table wh_overdue_log (seq serial primary key, event_type text not null)`);
-  app.processors.register('OverdueTestContact', contactsRoute, logged(true));
-  app.processors.register('OverdueTestAppointment', appointmentsRoute, logged(true));
-  app.processors.register('OverdueTestGeneral', generalRoute, logged(false));
+  log = await createEventLog(app.database, 'wh_overdue_log');
+  app.processors.register('OverdueTestContact', contactsRoute, log.processor(0.005));
+  app.processors.register('OverdueTestAppointment', appointmentsRoute, log.processor(0.005));
+  app.processors.register('OverdueTestGeneral', generalRoute, log.processor());
 });
 afterAll(async () => {
   await workers?.stop();
@@ -53,14 +46,7 @@ afterAll(async () => {
 });
 
 async function send(payload: Record<string, unknown>): Promise<void> {
-  const request = signedRequest(keys, payload);
-  const response = await app.app.inject({ method: 'POST', url: '/api/webhooks/ghl', payload: request.body, headers: request.headers });
-  if (response.statusCode !== 200) throw new Error(`ingest failed: ${response.body}`);
-}
-
-async function countByType(): Promise<Map<string, number>> {
-  const rows = await queryRows<{ eventType: string; count: number }>(app.database.db, sql`select event_type as "eventType", count(*)::int as "count" from wh_overdue_log group by event_type`);
-  return new Map(rows.map((row) => [row.eventType, row.count]));
+  await ingestSigned(app.app, keys, payload);
 }
 
 const bulkDone = (counts: Map<string, number>) => (counts.get('OverdueTestContact') ?? 0) + (counts.get('OverdueTestAppointment') ?? 0);

@@ -1,12 +1,10 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookProcessor, WebhookRouteSpec, WebhookWorkers } from '../src/modules/webhooks/index.js';
+import type { WebhookRouteSpec, WebhookWorkers } from '../src/modules/webhooks/index.js';
 import { workerSlotCeiling } from '../src/modules/webhooks/webhook-dispatcher.js';
-import { queryRows } from '../src/platform/db/index.js';
 import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { createEventLog, createTestWebhookKeys, ghlEvent, ingestSigned, type TestWebhookKeys } from './webhooks-kit.js';
 
 /*
  * Issue 14 point 3: critical and messages events are processed before contacts whatever the load. A
@@ -26,13 +24,8 @@ const criticalRoute: WebhookRouteSpec = { queue: 'critical', priority: 100, enti
 const messagesRoute: WebhookRouteSpec = { queue: 'messages', priority: 50, entity };
 
 /** Every processed event logs itself; contacts also take a few milliseconds of database time each (slow bulk work). */
-const logged =
-  (isSlow: boolean): WebhookProcessor =>
-  async (tx, event) => {
-    if (isSlow) await tx.execute(sql`select pg_sleep(0.008)`);
-    await tx.execute(sql`insert into wh_priority_log (event_type) values (${event.eventType})`);
-    return { status: 'done' };
-  };
+let log: Awaited<ReturnType<typeof createEventLog>>;
+const countByType = () => log.countByType();
 
 beforeAll(async () => {
   keys = createTestWebhookKeys();
@@ -40,10 +33,10 @@ beforeAll(async () => {
     withDefaultProcessors: false,
     env: { ...keys.env, WEBHOOK_WORKER_IDLE_MS: '50', WEBHOOK_WORKER_BATCH_SIZE: '200', WEBHOOK_WORKER_PER_LOCATION: '100', WEBHOOK_LEASE_SECONDS: '30' },
   });
-  await app.database.db.execute(sql`create table wh_priority_log (seq serial primary key, event_type text not null)`);
-  app.processors.register('ContactUpdate', CRM_WEBHOOK_ROUTES.contact, logged(true));
-  app.processors.register('PriorityTestCritical', criticalRoute, logged(false));
-  app.processors.register('PriorityTestMessage', messagesRoute, logged(false));
+  log = await createEventLog(app.database, 'wh_priority_log');
+  app.processors.register('ContactUpdate', CRM_WEBHOOK_ROUTES.contact, log.processor(0.008));
+  app.processors.register('PriorityTestCritical', criticalRoute, log.processor());
+  app.processors.register('PriorityTestMessage', messagesRoute, log.processor());
 });
 afterAll(async () => {
   await workers?.stop();
@@ -51,14 +44,7 @@ afterAll(async () => {
 });
 
 async function send(payload: Record<string, unknown>): Promise<void> {
-  const request = signedRequest(keys, payload);
-  const response = await app.app.inject({ method: 'POST', url: '/api/webhooks/ghl', payload: request.body, headers: request.headers });
-  if (response.statusCode !== 200) throw new Error(`ingest failed: ${response.body}`);
-}
-
-async function countByType(): Promise<Map<string, number>> {
-  const rows = await queryRows<{ eventType: string; count: number }>(app.database.db, sql`select event_type as "eventType", count(*)::int as "count" from wh_priority_log group by event_type`);
-  return new Map(rows.map((row) => [row.eventType, row.count]));
+  await ingestSigned(app.app, keys, payload);
 }
 
 describe('webhook priority under load', () => {

@@ -8,7 +8,7 @@ import { emptyLatencyBuckets } from '../src/modules/webhooks/webhook-rollup-hist
 import { createAgency, createLocationUser } from './support/factories.js';
 import { bearer, createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { createTestWebhookKeys, ghlEvent, signedRequest, type TestWebhookKeys } from './webhooks-kit.js';
+import { createTestWebhookKeys, ghlEvent, type TestWebhookKeys, ingestSigned } from './webhooks-kit.js';
 import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 
 let app: TestApp;
@@ -20,10 +20,7 @@ let platformToken: string;
 let memberToken: string;
 
 async function send(payload: Record<string, unknown>): Promise<string> {
-  const request = signedRequest(keys, payload);
-  const response = await app.app.inject({ method: 'POST', url: '/api/webhooks/ghl', payload: request.body, headers: request.headers });
-  if (response.statusCode !== 200) throw new Error(`ingest failed: ${response.body}`);
-  return response.json<{ id: string }>().id;
+  return (await ingestSigned(app.app, keys, payload)).id as string;
 }
 
 async function statusOf(id: string): Promise<string | undefined> {
