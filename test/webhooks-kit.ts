@@ -68,6 +68,8 @@ export async function waitForInboxDrained(database: Database, timeoutMs: number,
  * A table that test processors log every event they process into, in commit order: `processor(sleepSeconds)`
  * logs (after that much database time, to make bulk work slow), `countByType()` reads how many of each type committed.
  */
+export type EventLog = Awaited<ReturnType<typeof createEventLog>>;
+
 export async function createEventLog(database: Database, table: string) {
   await database.db.execute(sql`create table ${sql.identifier(table)} (seq serial primary key, event_type text not null)`);
   return {

@@ -3,7 +3,7 @@ import type { WebhookRouteSpec, WebhookWorkers } from '../src/modules/webhooks/i
 import { overdueRank } from '../src/modules/webhooks/webhook-dispatcher.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { createEventLog, createTestWebhookKeys, ghlEvent, ingestSigned, type TestWebhookKeys } from './webhooks-kit.js';
+import { createEventLog, createTestWebhookKeys, ghlEvent, ingestSigned, type EventLog, type TestWebhookKeys } from './webhooks-kit.js';
 
 /*
  * The general queue (worker priority 4, the lowest) must not wait for the end of a burst of the other
@@ -26,8 +26,7 @@ const appointmentsRoute: WebhookRouteSpec = { queue: 'appointments', priority: 1
 const generalRoute: WebhookRouteSpec = { queue: 'general', priority: 10, entity };
 
 /** Every processed event logs itself; bulk events also take a few milliseconds of database time each, so the backlog keeps the workers busy for seconds. */
-let log: Awaited<ReturnType<typeof createEventLog>>;
-const countByType = () => log.countByType();
+let log: EventLog;
 
 beforeAll(async () => {
   keys = createTestWebhookKeys();
@@ -63,15 +62,15 @@ describe('overdue bulk queues', () => {
       await send(ghlEvent('OverdueTestAppointment', { id: `ap_overdue_${index}`, locationId: `loc_overdue_${index % 4}` }));
     }
     workers = app.webhooks.startWorkers();
-    await waitFor(async () => (bulkDone(await countByType()) > 0 ? true : undefined), 60_000, 'bulk processing to start');
+    await waitFor(async () => (bulkDone(await log.countByType()) > 0 ? true : undefined), 60_000, 'bulk processing to start');
     await Promise.all(Array.from({ length: GENERAL }, (_, index) => send(ghlEvent('OverdueTestGeneral', { id: `gen_overdue_${index}`, locationId: `loc_overdue_${index}` }))));
-    const atArrival = bulkDone(await countByType());
+    const atArrival = bulkDone(await log.countByType());
     const leftAtArrival = 2 * PER_BULK_QUEUE - atArrival;
     // The burst is well under way and most of it still waits (else this test would prove nothing).
     expect(leftAtArrival).toBeGreaterThan(PER_BULK_QUEUE);
     const whenDone = await waitFor(
       async () => {
-        const counts = await countByType();
+        const counts = await log.countByType();
         return (counts.get('OverdueTestGeneral') ?? 0) === GENERAL ? counts : undefined;
       },
       60_000,
@@ -79,6 +78,6 @@ describe('overdue bulk queues', () => {
     );
     // Done while most of the burst still waited; before, general ran only after all of it.
     expect(bulkDone(whenDone) - atArrival).toBeLessThan(leftAtArrival / 2);
-    await waitFor(async () => (bulkDone(await countByType()) === 2 * PER_BULK_QUEUE ? true : undefined), 120_000, 'the bulk backlog');
+    await waitFor(async () => (bulkDone(await log.countByType()) === 2 * PER_BULK_QUEUE ? true : undefined), 120_000, 'the bulk backlog');
   });
 });

@@ -4,7 +4,7 @@ import { workerSlotCeiling } from '../src/modules/webhooks/webhook-dispatcher.js
 import { CRM_WEBHOOK_ROUTES } from '../src/modules/crm/index.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/spawn-service.js';
-import { createEventLog, createTestWebhookKeys, ghlEvent, ingestSigned, type TestWebhookKeys } from './webhooks-kit.js';
+import { createEventLog, createTestWebhookKeys, ghlEvent, ingestSigned, type EventLog, type TestWebhookKeys } from './webhooks-kit.js';
 
 /*
  * Issue 14 point 3: critical and messages events are processed before contacts whatever the load. A
@@ -24,8 +24,7 @@ const criticalRoute: WebhookRouteSpec = { queue: 'critical', priority: 100, enti
 const messagesRoute: WebhookRouteSpec = { queue: 'messages', priority: 50, entity };
 
 /** Every processed event logs itself; contacts also take a few milliseconds of database time each (slow bulk work). */
-let log: Awaited<ReturnType<typeof createEventLog>>;
-const countByType = () => log.countByType();
+let log: EventLog;
 
 beforeAll(async () => {
   keys = createTestWebhookKeys();
@@ -59,7 +58,7 @@ describe('webhook priority under load', () => {
     for (let index = 0; index < CONTACTS; index += 1) await send(ghlEvent('ContactUpdate', { id: `ct_prio_${index}`, locationId: `loc_prio_${index % 4}` }));
     workers = app.webhooks.startWorkers();
     // The contacts backlog is under way (claims of 200 running) before the better work arrives.
-    await waitFor(async () => (((await countByType()).get('ContactUpdate') ?? 0) > 0 ? true : undefined), 60_000, 'contacts processing to start');
+    await waitFor(async () => (((await log.countByType()).get('ContactUpdate') ?? 0) > 0 ? true : undefined), 60_000, 'contacts processing to start');
     // Sent at once, so they are stored together. On PGlite every stored request costs the contacts work
     // a turn of the one session, so sent one by one under load they arrived hundreds of contacts later:
     // what is measured is what the workers do after the better events are stored.
@@ -69,12 +68,12 @@ describe('webhook priority under load', () => {
         send(ghlEvent('PriorityTestMessage', { id: `msg_${index}`, locationId: `loc_prio_${index}` })),
       ]),
     );
-    const atArrival = (await countByType()).get('ContactUpdate') ?? 0;
+    const atArrival = (await log.countByType()).get('ContactUpdate') ?? 0;
     // The backlog is still under way when they arrive (else this test would prove nothing).
     expect(atArrival).toBeLessThan(CONTACTS * 0.75);
     const whenDone = await waitFor(
       async () => {
-        const counts = await countByType();
+        const counts = await log.countByType();
         return (counts.get('PriorityTestCritical') ?? 0) === 3 && (counts.get('PriorityTestMessage') ?? 0) === 3 ? counts : undefined;
       },
       60_000,
@@ -84,6 +83,6 @@ describe('webhook priority under load', () => {
     // 200 that was running: on PGlite one run measured 175 contacts committed after the arrival, on
     // PostgreSQL none).
     expect((whenDone.get('ContactUpdate') ?? 0) - atArrival).toBeLessThan(CONTACTS / 2);
-    await waitFor(async () => ((await countByType()).get('ContactUpdate') === CONTACTS ? true : undefined), 120_000, 'the contacts backlog');
+    await waitFor(async () => ((await log.countByType()).get('ContactUpdate') === CONTACTS ? true : undefined), 120_000, 'the contacts backlog');
   });
 });

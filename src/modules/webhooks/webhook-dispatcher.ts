@@ -168,10 +168,13 @@ export function startWebhookDispatcher(deps: DispatcherDeps): RunningDispatcher 
   const permits = new Semaphore(concurrency);
   const yieldToIngest = deps.yieldToIngest ?? (() => Promise.resolve());
   const isIngestWaiting = deps.isIngestWaiting ?? (() => false);
-  const definitionOf = (queue: WebhookQueueName) => WEBHOOK_QUEUES.find((definition) => definition.name === queue);
-  const priorityOf = (queue: WebhookQueueName) => definitionOf(queue)?.workerPriority ?? 9;
-  const ceilingOf = (queue: WebhookQueueName) => workerSlotCeiling(priorityOf(queue), concurrency);
-  const overdueAfterMs = (queue: WebhookQueueName) => (definitionOf(queue)?.slaSeconds ?? 60) * 1000 * settings.overdueShare;
+  // Fixed per queue for the dispatcher's life, and read at every permit hand-out (rankOf): computed once.
+  const factsOf = (priority: number, slaSeconds: number) => ({ priority, ceiling: workerSlotCeiling(priority, concurrency), overdueAfterMs: slaSeconds * 1000 * settings.overdueShare });
+  const queueFacts = new Map(WEBHOOK_QUEUES.map((definition) => [definition.name, factsOf(definition.workerPriority, definition.slaSeconds)]));
+  const unknownQueueFacts = factsOf(9, 60);
+  const priorityOf = (queue: WebhookQueueName) => (queueFacts.get(queue) ?? unknownQueueFacts).priority;
+  const ceilingOf = (queue: WebhookQueueName) => (queueFacts.get(queue) ?? unknownQueueFacts).ceiling;
+  const overdueAfterMs = (queue: WebhookQueueName) => (queueFacts.get(queue) ?? unknownQueueFacts).overdueAfterMs;
   // A queue is overdue while its current round has waited past its share of the SLA (the first claim of
   // a burst that better queues keep from the session), or while its last claim brought up events that
   // had already waited that long (the backlog behind them is late too).
