@@ -2,7 +2,8 @@
  * A second (or third) OS process for the token single-flight test: it builds the same GHL stack the
  * service builds (its own pool, vault, OAuth client, token store) against a shared PostgreSQL
  * database and the test's sandbox, says `ready`, waits for `go` on stdin, makes CALLS concurrent GHL
- * calls for one location and prints one JSON line with what happened.
+ * calls for one location and prints one JSON line with what happened (with the HTTP calls by endpoint
+ * and status, so a failed run says whether a 401 or a retried token call caused a second refresh).
  */
 import { createInterface } from 'node:readline';
 import { KeyRing } from '../../src/platform/crypto/index.js';
@@ -51,5 +52,6 @@ const failures = results.flatMap((result) => {
   if (result.status === 'rejected') return [result.reason instanceof Error ? result.reason.message : String(result.reason)];
   return result.value.ok ? [] : [`${result.value.error.status} ${result.value.error.message}`];
 });
-process.stdout.write(`${JSON.stringify({ calls, failures, refreshGrantsSent: store.refreshGrantsSent })}\n`);
+const httpCalls = Object.fromEntries(http.callCounts());
+process.stdout.write(`${JSON.stringify({ calls, failures, refreshGrantsSent: store.refreshGrantsSent, httpCalls })}\n`);
 await database.close();

@@ -173,14 +173,16 @@ describe('GHL token store', () => {
       const reports = processes.map((child) => {
         const line = child.output().split('\n').find((text) => text.startsWith('{'));
         if (!line) throw new Error(`no report from a child process: ${child.output()}`);
-        return JSON.parse(line) as { calls: number; failures: string[]; refreshGrantsSent: number };
+        return JSON.parse(line) as { calls: number; failures: string[]; refreshGrantsSent: number; httpCalls: Record<string, number> };
       });
-      expect(codes).toEqual([0, 0]);
-      expect(reports.flatMap((report) => report.failures)).toEqual([]);
-      expect(reports.reduce((sum, report) => sum + report.calls, 0)).toBe(50);
-      expect(reports.reduce((sum, report) => sum + report.refreshGrantsSent, 0)).toBe(1);
       const [row] = await queryRows<{ refreshCount: number; status: string; leaseId: string | null }>(first.db, sql`select refresh_count as "refreshCount", status, refresh_lease_id as "leaseId" from ghl_tokens where subject_key = ${subject}`);
-      expect(row).toEqual({ refreshCount: 1, status: 'active', leaseId: null });
+      // What each process saw (HTTP calls by endpoint and status) and what was stored, should it fail.
+      const seen = JSON.stringify({ reports, row });
+      expect(codes, seen).toEqual([0, 0]);
+      expect(reports.flatMap((report) => report.failures), seen).toEqual([]);
+      expect(reports.reduce((sum, report) => sum + report.calls, 0), seen).toBe(50);
+      expect(reports.reduce((sum, report) => sum + report.refreshGrantsSent, 0), seen).toBe(1);
+      expect(row, seen).toEqual({ refreshCount: 1, status: 'active', leaseId: null });
     } finally {
       for (const child of processes) if (child.process.exitCode === null) child.process.kill();
       // Its sandbox goes away: the token must not stay behind for the scheduled refresh of later tests.
