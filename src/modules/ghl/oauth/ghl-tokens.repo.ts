@@ -5,9 +5,14 @@ import { ghlTokens } from '../ghl-tokens.tables.js';
 export type TokenRow = typeof ghlTokens.$inferSelect;
 export type TokenChanges = Partial<Omit<typeof ghlTokens.$inferInsert, 'id' | 'subjectKey' | 'refreshCount'>>;
 
-export async function findToken(tx: Executor, subjectKey: string, options: { forUpdate?: boolean } = {}): Promise<TokenRow | undefined> {
+/**
+ * `lock`: 'update' to change the row; 'share' to read it together with its vault secrets as one
+ * version — every writer locks the row before it replaces a secret, so under a share lock a refresh
+ * cannot commit between the row and the secret reads (a new token with the old expiry).
+ */
+export async function findToken(tx: Executor, subjectKey: string, options: { lock?: 'update' | 'share' } = {}): Promise<TokenRow | undefined> {
   const query = tx.select().from(ghlTokens).where(eq(ghlTokens.subjectKey, subjectKey));
-  const [row] = options.forUpdate ? await query.for('update') : await query;
+  const [row] = options.lock ? await query.for(options.lock) : await query;
   return row;
 }
 

@@ -9,6 +9,8 @@ import { createHttpClient } from '../../../platform/http-client/index.js';
 import { generateId } from '../../../platform/ids/ids.js';
 import { createLogger } from '../../../platform/log/index.js';
 import { createVault } from '../../vault/index.js';
+
+type GhlVault = ReturnType<typeof createVault>;
 import { ensureGhlLocation } from '../../tenants/index.js';
 import { GhlClient } from '../client/ghl-client.js';
 import { readRateLimitHeaders } from '../client/ghl-http.js';
@@ -30,7 +32,7 @@ const ACCESS_TOKEN_TTL_SECONDS = 3600;
 const vaultKey = generateVaultKey();
 const keyRing = new KeyRing(new Map([['k1', Buffer.from(vaultKey, 'base64')]]), 'k1');
 
-function buildStack(database: Database) {
+function buildStack(database: Database, options: { vault?: GhlVault } = {}) {
   const http = createHttpClient({
     defaultTimeoutMs: 5000,
     retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 50, maxRateLimitWaits: 3 },
@@ -38,7 +40,7 @@ function buildStack(database: Database) {
     readRateHeaders: readRateLimitHeaders,
     guard: refuseInsideTransaction,
   });
-  const vault = createVault({ keyRing, generateId, clock: testClock });
+  const vault = options.vault ?? createVault({ keyRing, generateId, clock: testClock });
   const oauth = new GhlOAuthClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret });
   const store = new GhlTokenStore({ database, vault, oauth, clock: testClock, generateId, logger: createLogger({ level: 'silent' }), refreshWindowSeconds: 0, leasePollMs: 20 });
   const client = new GhlClient({ http, apiBaseUrl: sandbox.baseUrl, clientId: sandbox.clientId, tokens: store });
@@ -93,6 +95,41 @@ describe('GHL token store', () => {
     expect(a.store.refreshGrantsSent + b.store.refreshGrantsSent).toBe(1);
     const [row] = await queryRows<{ refreshCount: number; status: string }>(first.db, sql`select refresh_count as "refreshCount", status from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
     expect(row).toEqual({ refreshCount: 1, status: 'active' });
+  });
+
+  it('reads a token and its expiry as one version: a refresh stored between the two reads does not look expired and cause a second refresh', async () => {
+    const ghlLocationId = sandbox.locationIds[0] as string;
+    const subject = { kind: 'location', ghlLocationId } as const;
+    // A's vault pauses A's read between the token row and its secret while B refreshes (up to 1 s).
+    let pauseForB: (() => Promise<unknown>) | undefined;
+    const plain = createVault({ keyRing, generateId, clock: testClock });
+    const pausing: GhlVault = {
+      ...plain,
+      async readSecret(tx, secretId) {
+        const pause = pauseForB;
+        pauseForB = undefined;
+        if (pause) await Promise.race([pause(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+        return plain.readSecret(tx, secretId);
+      },
+    };
+    const a = buildStack(first, { vault: pausing });
+    const b = buildStack(second);
+    await installLocation(first, a.store, ghlLocationId);
+    const [before] = await queryRows<{ refreshCount: number }>(first.db, sql`select refresh_count as "refreshCount" from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
+    expireAccessTokens();
+    // B's refresh is chained here, outside A's transaction (its call to GHL must not run inside one).
+    let startB = () => undefined as void;
+    const refreshedByB = new Promise<void>((resolve) => (startB = resolve)).then(() => b.store.getAccessToken(subject));
+    pauseForB = () => {
+      startB();
+      return refreshedByB;
+    };
+    const tokenOfA = await a.store.getAccessToken(subject);
+    const tokenOfB = await refreshedByB;
+    expect(tokenOfA).toBe(tokenOfB);
+    expect(a.store.refreshGrantsSent + b.store.refreshGrantsSent).toBe(1);
+    const [after] = await queryRows<{ refreshCount: number }>(first.db, sql`select refresh_count as "refreshCount" from ghl_tokens where subject_key = ${`location:${ghlLocationId}`}`);
+    expect(after).toEqual({ refreshCount: (before?.refreshCount ?? 0) + 1 });
   });
 
   it('holds no transaction while GHL answers: the database serves others during a slow refresh', async () => {

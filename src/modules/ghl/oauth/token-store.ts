@@ -99,7 +99,7 @@ export class GhlTokenStore implements GhlTokenSource {
     const key = input.userType === 'Location' && input.ghlLocationId ? `location:${input.ghlLocationId}` : `company:${input.ghlCompanyId}`;
     const now = this.deps.clock.now();
     const expiresAt = new Date(now.getTime() + input.token.expires_in * 1000);
-    const existing = await findToken(tx, key, { forUpdate: true });
+    const existing = await findToken(tx, key, { lock: 'update' });
     const accessSecretId = await this.putSecret(tx, input.companyId, 'ghl.access_token', input.token.access_token, existing?.accessSecretId ?? null);
     const refreshSecretId = input.token.refresh_token
       ? await this.putSecret(tx, input.companyId, 'ghl.refresh_token', input.token.refresh_token, existing?.refreshSecretId ?? null)
@@ -133,7 +133,8 @@ export class GhlTokenStore implements GhlTokenSource {
     const cached = this.cache.get(key);
     if (cached && cached.expiresAtMs - windowMs > this.deps.clock.now().getTime()) return cached.token;
     const current = await this.deps.database.system(async (tx) => {
-      const row = await findToken(tx, key);
+      // Shared lock: the token and its expiry as one version (see findToken), never a torn pair.
+      const row = await findToken(tx, key, { lock: 'share' });
       if (!row) throw new GhlNotInstalledError(key);
       if (row.status !== 'active') throw new GhlReauthRequiredError(key, row.statusReason ?? row.status);
       const token = row.accessSecretId ? await this.deps.vault.readSecret(tx, row.accessSecretId) : undefined;
@@ -172,7 +173,7 @@ export class GhlTokenStore implements GhlTokenSource {
 
   /** Uninstall: the tokens are deleted from the vault; the row stays as a record with status revoked. */
   async revokeSubject(tx: Executor, key: string, reason: string): Promise<boolean> {
-    const row = await findToken(tx, key, { forUpdate: true });
+    const row = await findToken(tx, key, { lock: 'update' });
     if (!row) return false;
     if (row.accessSecretId) await this.deps.vault.deleteSecret(tx, row.accessSecretId);
     if (row.refreshSecretId) await this.deps.vault.deleteSecret(tx, row.refreshSecretId);
@@ -217,7 +218,7 @@ export class GhlTokenStore implements GhlTokenSource {
 
   private takeLease(key: string, leaseId: string, rejectedToken: string | undefined): Promise<LeaseStep> {
     return this.deps.database.system(async (tx): Promise<LeaseStep> => {
-      const row = await findToken(tx, key, { forUpdate: true });
+      const row = await findToken(tx, key, { lock: 'update' });
       if (!row) throw new GhlNotInstalledError(key);
       if (row.status !== 'active') return { kind: 'reauth', reason: row.statusReason ?? row.status };
       const now = this.deps.clock.now();
@@ -286,7 +287,7 @@ export class GhlTokenStore implements GhlTokenSource {
   /** The agency token of a location row, when it is usable for a re-mint (the SDK's fallback, §2.6). */
   private async readCompanyToken(tx: Executor, row: TokenRow): Promise<string | undefined> {
     if (row.userType !== 'Location' || !row.ghlLocationId) return undefined;
-    const company = await findToken(tx, `company:${row.ghlCompanyId}`);
+    const company = await findToken(tx, `company:${row.ghlCompanyId}`, { lock: 'share' });
     if (!company || company.status !== 'active' || !company.accessSecretId) return undefined;
     if ((company.accessExpiresAt?.getTime() ?? 0) <= this.deps.clock.now().getTime()) return undefined;
     return this.deps.vault.readSecret(tx, company.accessSecretId);
