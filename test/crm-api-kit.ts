@@ -26,7 +26,7 @@ export interface CrmApiKit {
   /** The same routes without a GHL client (a server with GHL not configured). */
   serverWithoutGhl: HttpServer;
   runner: JobRunner;
-  agency: { token: string; companyId: string; locationIds: string[] };
+  agency: { email: string; token: string; companyId: string; locationIds: string[] };
   otherAgency: { token: string; companyId: string; locationIds: string[] };
   /** The agency's location linked to the sandbox location and synced. */
   installed: { companyId: string; locationId: string; ghlLocationId: string };

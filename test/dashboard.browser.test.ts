@@ -371,7 +371,7 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
 
   it('is readable at 390 px, keyboard-usable and follows the colour scheme', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [title, name] of [['System', 'system'], ['Dead letters', 'dead-letters'], ['Installs', 'installs'], ['Sync health', 'sync-health'], ['Notifications', 'notifications']] as const) {
+    for (const [title, name] of [['System', 'system'], ['Dead letters', 'dead-letters'], ['Installs', 'installs'], ['Sync health', 'sync-health'], ['Notifications', 'notifications'], ['Account', 'account']] as const) {
       await openView(title);
       await page.waitForTimeout(300);
       await expectNoHorizontalScroll();
@@ -398,15 +398,40 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('lists your sessions and signs another one out: its token is refused at once', async () => {
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0' },
+      body: JSON.stringify({ email: DEMO_ACCOUNTS.adminEmail, password: DEMO_ACCOUNTS.password }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    expect((await apiAs(token, 'GET', '/api/auth/me')).status).toBe(200);
+    await openView('Account');
+    const table = page.getByTestId('sessions-table');
+    await table.waitFor();
+    await table.getByText('this session').waitFor();
+    const firefox = table.getByRole('row').filter({ hasText: 'Firefox on Linux' });
+    await firefox.waitFor();
+    await screenshot('account');
+    await firefox.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Signed out Firefox on Linux');
+    await expect.poll(() => table.getByRole('row').filter({ hasText: 'Firefox on Linux' }).count()).toBe(0);
+    expect((await apiAs(token, 'GET', '/api/auth/me')).status).toBe(401);
+  });
+
   it('respects roles, logs out, and returns to the login page when the session expires', async () => {
+    const cookieBefore = (await page.context().cookies()).find((cookie) => cookie.name === 'sb_session')?.value ?? '';
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByText('You are logged out.').waitFor();
+    // Logging out ended the session itself: the old cookie, replayed, is no session.
+    const replayed = await fetch(`${base}/api/auth/me`, { headers: { cookie: `sb_session=${cookieBefore}` } });
+    expect(replayed.status).toBe(401);
     await page.getByLabel('Email').fill(DEMO_ACCOUNTS.memberEmail);
     await page.getByLabel('Password').fill(DEMO_ACCOUNTS.password);
     await page.getByRole('button', { name: 'Log in', exact: true }).click();
     const nav = page.getByRole('navigation', { name: 'Dashboard views' });
     await nav.getByRole('link', { name: 'Installs' }).waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Installs', 'Sync health']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Installs', 'Sync health', 'Account']);
     expect(await page.getByRole('button', { name: 'Connect GoHighLevel' }).count()).toBe(0);
     await screenshot('member-installs');
 

@@ -6,7 +6,7 @@ import { generateId } from '../src/platform/ids/ids.js';
 import { ensureGhlLocation } from '../src/modules/tenants/index.js';
 import { enqueueSetupSync } from '../src/modules/crm/index.js';
 import { createTestApp, bearer, startLiveApp, type TestApp } from './support/test-app.js';
-import { createAgency, createLocationUser } from './support/factories.js';
+import { createAgency, createLocationUser, TEST_PASSWORD } from './support/factories.js';
 import { buildGhlEvent, loadGhlExample, processGhlEvent } from './support/ghl-webhook-examples.js';
 import { waitFor } from './support/spawn-service.js';
 
@@ -37,6 +37,8 @@ interface Ids {
   messageSend: string;
   delivery: string;
   webhookEndpoint: string;
+  /** A second session of A's admin (a second login), not the one the probes are sent with. */
+  session: string;
 }
 interface Probe {
   method: Method;
@@ -106,6 +108,7 @@ const ROUTES: Route[] = [
   { template: 'PATCH /api/notifications/webhook-endpoints/{endpointId}', kind: 'company', probe: (ids) => ({ method: 'PATCH', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}`, payload: { description: 'Taken over' } }) },
   { template: 'POST /api/notifications/webhook-endpoints/{endpointId}/rotate-secret', kind: 'company', probe: (ids) => ({ method: 'POST', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}/rotate-secret` }) },
   { template: 'POST /api/notifications/webhook-endpoints/{endpointId}/test', kind: 'company', probe: (ids) => ({ method: 'POST', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}/test` }) },
+  { template: 'DELETE /api/auth/sessions/{sessionId}', kind: 'company', probe: (ids) => ({ method: 'DELETE', url: `/api/auth/sessions/${ids.session}` }) },
   // Last: the owner's probe deletes it.
   { template: 'DELETE /api/notifications/webhook-endpoints/{endpointId}', kind: 'company', probe: (ids) => ({ method: 'DELETE', url: `/api/notifications/webhook-endpoints/${ids.webhookEndpoint}` }) },
 ];
@@ -200,6 +203,11 @@ beforeAll(async () => {
     return row?.id;
   }, 30_000, 'a stored webhook event of L');
 
+  const secondLogin = await app.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: owner.email, password: TEST_PASSWORD } });
+  const secondSessions = await app.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: bearer(secondLogin.json<{ token: string }>().token) });
+  const secondSession = secondSessions.json<{ items: { id: string; isCurrent: boolean }[] }>().items.find((item) => item.isCurrent)?.id;
+  if (!secondSession) throw new Error(`fixture: no second session: ${secondSessions.body}`);
+
   ids = {
     location: L,
     apiKey: apiKey.json<{ apiKey: { id: string } }>().apiKey.id,
@@ -219,6 +227,7 @@ beforeAll(async () => {
     messageSend: send.json<{ id: string }>().id,
     delivery: delivery.json<{ deliveries: { id: string }[] }>().deliveries[0]?.id ?? '',
     webhookEndpoint,
+    session: secondSession,
   };
 
   const other = await createAgency(app, 1);
@@ -275,6 +284,8 @@ describe('404 means 404', () => {
         (select count(*)::int from webhook_events where id = ${ids.webhookEvent}::bigint) as events`,
     );
     expect(counts).toEqual({ notes: 1, tasks: 1, keys: 1, invites: 2, events: 1 });
+    const [session] = await queryRows<{ revokedAt: string | null }>(app.database.db, sql`select revoked_at as "revokedAt" from user_sessions where id = ${ids.session}`);
+    expect(session).toEqual({ revokedAt: null });
     const location = await app.app.inject({ method: 'GET', url: `/api/locations/${ids.location}`, headers: ownerHeaders });
     expect(location.json<{ name: string }>().name).not.toBe('Taken over');
   });

@@ -263,3 +263,13 @@ export interface CapturedMessage {
   deliveryId: string | null;
   capturedAt: string;
 }
+
+/** GET /api/auth/sessions item (UserSession in the OpenAPI document). */
+export interface UserSession {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  isCurrent: boolean;
+}

@@ -1,3 +1,4 @@
+import { accountView } from './account.view.js';
 import { deadLettersView } from './dead-letters.view.js';
 import { installsView } from './installs.view.js';
 import { notificationsView } from './notifications.view.js';
@@ -10,4 +11,4 @@ import type { DashboardView } from './view.js';
  * (integrations, notifications, orders, leads, payments) adds one `<name>.view.tsx` file and one
  * entry here; the frame does the rest (navigation, routing, session, roles).
  */
-export const DASHBOARD_VIEWS: readonly DashboardView[] = [systemView, deadLettersView, installsView, syncHealthView, notificationsView];
+export const DASHBOARD_VIEWS: readonly DashboardView[] = [systemView, deadLettersView, installsView, syncHealthView, notificationsView, accountView];

@@ -5,11 +5,14 @@ import type { TenantsDeps } from './tenants.deps.js';
 import { findActiveApiKeyByPrefix, findUserById, isLocationRole, listMembershipsOfUser, markApiKeyUsed } from './tenants.repo.js';
 import { parseSecretCode } from './secret-codes.js';
 import { verifySessionCookie } from './cookie-session.js';
+import type { SessionClaims } from './session-tokens.js';
+import { isUserSessionLive } from './user-sessions.repo.js';
 
 /**
  * Accepts `Authorization: Bearer <jwt>` or an API key (`x-api-key: sbk_…` or `Authorization: Bearer sbk_…`),
  * else a stream ticket or the browser session cookie.
- * The user's roles are read on every request, so a removed user or role loses access at once.
+ * The user's roles and session are read on every request, so a removed user or role, or a session that
+ * was logged out, loses access at once.
  */
 export function createAuthenticator(deps: TenantsDeps): Authenticator {
   return {
@@ -17,28 +20,30 @@ export function createAuthenticator(deps: TenantsDeps): Authenticator {
       const credential = readCredential(request);
       if (!credential) {
         const ticket = readStreamTicket(request);
-        const userId = ticket ? await deps.sessions.verifyStreamTicket(ticket) : undefined;
+        const fromTicket = ticket ? await deps.sessions.verifyStreamTicket(ticket) : undefined;
         // Browsers (the dashboard) hold their session in an httpOnly cookie; see cookie-session.ts.
-        const sessionUserId = userId ?? (await verifySessionCookie(deps.sessions, request));
-        return sessionUserId ? loadUserPrincipal(deps, sessionUserId) : undefined;
+        const claims = fromTicket ?? (await verifySessionCookie(deps.sessions, request));
+        return claims ? loadUserPrincipal(deps, claims) : undefined;
       }
       if (credential.startsWith('sbk_')) return authenticateApiKey(deps, credential);
-      const userId = await deps.sessions.verify(credential);
-      return userId ? loadUserPrincipal(deps, userId) : undefined;
+      const claims = await deps.sessions.verify(credential);
+      return claims ? loadUserPrincipal(deps, claims) : undefined;
     },
   };
 }
 
-export async function loadUserPrincipal(deps: TenantsDeps, userId: string): Promise<Principal | undefined> {
+/** The principal of a signed session, while its session is live (not logged out, not expired) and its user exists. */
+export async function loadUserPrincipal(deps: TenantsDeps, claims: SessionClaims): Promise<Principal | undefined> {
   return deps.database.system(async (tx) => {
-    const user = await findUserById(tx, userId);
+    if (!(await isUserSessionLive(tx, claims.sessionId, claims.userId, deps.clock.now()))) return undefined;
+    const user = await findUserById(tx, claims.userId);
     if (!user) return undefined;
     const role = user.role as UserRole;
     const hasAllLocations = role === 'platform_admin' || role === 'agency_admin';
     const locations = hasAllLocations
       ? ('*' as const)
       : new Map((await listMembershipsOfUser(tx, user.id)).map((membership) => [membership.locationId, membership.role as LocationRole]));
-    return { kind: 'user', userId: user.id, apiKeyId: undefined, companyId: user.companyId, role, locations } satisfies Principal;
+    return { kind: 'user', userId: user.id, apiKeyId: undefined, sessionId: claims.sessionId, companyId: user.companyId, role, locations } satisfies Principal;
   });
 }
 
@@ -54,6 +59,7 @@ async function authenticateApiKey(deps: TenantsDeps, key: string): Promise<Princ
       kind: 'api_key',
       userId: undefined,
       apiKeyId: apiKey.id,
+      sessionId: undefined,
       companyId: apiKey.companyId,
       role: 'member',
       locations: new Map([[apiKey.locationId, role]]),

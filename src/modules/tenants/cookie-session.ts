@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isSameSecret, sha256Hex } from '../../platform/crypto/index.js';
 import { sendError, type HttpServer } from '../../platform/http/index.js';
-import type { SessionTokens } from './session-tokens.js';
+import type { SessionClaims, SessionTokens } from './session-tokens.js';
 
 /**
  * Browser sessions (the dashboard): the session JWT lives in an httpOnly, SameSite=Strict cookie
@@ -45,8 +45,8 @@ export function readSessionCookie(request: FastifyRequest): string | undefined {
   return readCookie(request.headers.cookie, SESSION_COOKIE);
 }
 
-/** The user id of a valid session cookie (any method; the CSRF guard below checks unsafe ones). */
-export async function verifySessionCookie(sessions: SessionTokens, request: FastifyRequest): Promise<string | undefined> {
+/** The claims of a validly signed session cookie (any method; the CSRF guard below checks unsafe ones). */
+export async function verifySessionCookie(sessions: SessionTokens, request: FastifyRequest): Promise<SessionClaims | undefined> {
   const token = readSessionCookie(request);
   return token ? sessions.verify(token) : undefined;
 }

@@ -4,6 +4,7 @@ import { createAuthenticator } from './authenticate-request.js';
 import type { TenantsDeps } from './tenants.deps.js';
 import { registerTenantsRoutes } from './tenants.routes.js';
 import { registerSessionRoutes, type SessionRoutesOptions } from './session.routes.js';
+import { purgeEndedSessionsJob } from './user-sessions.js';
 
 export interface TenantsModule extends AppModule {
   /** Turns a request's credentials into a principal; the HTTP server runs it before every route. */
@@ -15,6 +16,8 @@ export function createTenantsModule(deps: TenantsDeps, options: { browserSession
   return {
     name: 'tenants',
     authenticator: createAuthenticator(deps),
+    // Ended sessions (expired or logged out) are refused either way; the rows go after a week.
+    schedules: [purgeEndedSessionsJob(deps, '41 3 * * *')],
     registerRoutes: (app) => {
       registerTenantsRoutes(app, deps);
       // Cookie sessions for the dashboard (and their CSRF guard); see cookie-session.ts.

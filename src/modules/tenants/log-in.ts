@@ -4,6 +4,7 @@ import type { TenantsDeps } from './tenants.deps.js';
 import { clearThrottle, findUserByEmail, listMembershipsOfUser, releaseThrottledAttempt, reserveThrottledAttempt, type ThrottleReservation } from './tenants.repo.js';
 import { normalizeEmail, toUserView } from './user-view.js';
 import type { Session } from './register-account.js';
+import { startUserSession } from './user-sessions.js';
 
 export type LogInError = 'invalid_credentials' | 'too_many_attempts';
 
@@ -14,7 +15,7 @@ export type LogInError = 'invalid_credentials' | 'too_many_attempts';
  */
 export async function logIn(
   deps: TenantsDeps,
-  input: { email: string; password: string; ip: string },
+  input: { email: string; password: string; ip: string; userAgent?: string | undefined },
 ): Promise<Result<Session, LogInError>> {
   const email = normalizeEmail(input.email);
   const now = deps.clock.now();
@@ -42,6 +43,6 @@ export async function logIn(
     await clearThrottle(tx, accountKey);
     return listMembershipsOfUser(tx, user.id);
   });
-  const session = await deps.sessions.issue(user.id);
+  const session = await startUserSession(deps, user, { ip: input.ip, userAgent: input.userAgent });
   return succeed({ user: toUserView(user, memberships), ...session });
 }

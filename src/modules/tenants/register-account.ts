@@ -15,6 +15,7 @@ import {
 import { findPasswordProblem, type PasswordProblem } from './password-policy.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 import { parseSecretCode } from './secret-codes.js';
+import { startUserSession } from './user-sessions.js';
 
 export type RegisterAccountInput =
   | { email: string; password: string; name: string; companyName: string }
@@ -38,7 +39,7 @@ const PASSWORD_PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
  * Every attempt counts against the caller's IP first: sign-ups cost an argon2 hash and say whether an
  * email is taken, so both are rationed.
  */
-export async function registerAccount(deps: TenantsDeps, input: RegisterAccountInput & { ip: string }): Promise<Result<Session, RegisterAccountError>> {
+export async function registerAccount(deps: TenantsDeps, input: RegisterAccountInput & { ip: string; userAgent?: string | undefined }): Promise<Result<Session, RegisterAccountError>> {
   const email = normalizeEmail(input.email);
   const now = deps.clock.now();
   const { maxAttemptsPerIp, windowSeconds } = deps.registerLimits;
@@ -73,6 +74,6 @@ export async function registerAccount(deps: TenantsDeps, input: RegisterAccountI
     return succeed(toUserView(user, await listMembershipsOfUser(tx, user.id)));
   });
   if (!outcome.ok) return outcome;
-  const session = await deps.sessions.issue(outcome.value.id);
+  const session = await startUserSession(deps, { id: outcome.value.id, companyId: outcome.value.companyId }, { ip: input.ip, userAgent: input.userAgent });
   return succeed({ user: outcome.value, ...session });
 }

@@ -9,6 +9,7 @@ import { getCurrentUser } from './list-users.js';
 import { logIn } from './log-in.js';
 import { registerAccount } from './register-account.js';
 import { startDemoSession } from './start-demo-session.js';
+import { endCurrentSession } from './user-sessions.js';
 import type { TenantsDeps } from './tenants.deps.js';
 import { loginBodySchema, passwordSchema, registerBodySchema, userViewSchema } from './tenants.schemas.js';
 
@@ -67,7 +68,7 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
       },
     },
     async (request, reply) => {
-      const result = await logIn(deps, { ...request.body, ip: request.ip });
+      const result = await logIn(deps, { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] });
       if (result.ok) {
         setSessionCookie(request, reply, options, result.value);
         return reply.send({ user: result.value.user, csrfToken: csrfTokenOf(result.value.token), expiresAt: result.value.expiresAt.toISOString() });
@@ -90,7 +91,7 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
       },
     },
     async (request, reply) => {
-      const result = await registerAccount(deps, { ...request.body, ip: request.ip });
+      const result = await registerAccount(deps, { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] });
       if (result.ok) {
         setSessionCookie(request, reply, options, result.value);
         return reply.status(201).send({ user: result.value.user, csrfToken: csrfTokenOf(result.value.token), expiresAt: result.value.expiresAt.toISOString() });
@@ -132,9 +133,12 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
     '/api/auth/session',
     {
       config: { isPublic: true },
-      schema: { tags, summary: 'Browser logout: clears the session cookie', security: [], response: { 204: z.null() } },
+      schema: { tags, summary: 'Browser logout: ends the cookie\'s session (when the request sends its CSRF token) and clears the cookie', security: [], response: { 204: z.null() } },
     },
     async (request, reply) => {
+      // Only the cookie's own session (a bearer token logs out with POST /api/auth/logout). Without the
+      // CSRF token the guard left no principal: the cookie is cleared but its session stays.
+      if (readSessionCookie(request) && request.principal?.sessionId) await endCurrentSession(deps, request.principal);
       clearSessionCookie(request, reply, options);
       return reply.status(204).send(null);
     },
@@ -154,7 +158,7 @@ export function registerSessionRoutes(app: HttpServer, deps: TenantsDeps, option
       },
     },
     async (request, reply) => {
-      const result = await startDemoSession(deps, { password: request.body.password });
+      const result = await startDemoSession(deps, { password: request.body.password, origin: { ip: request.ip, userAgent: request.headers['user-agent'] } });
       if (!result.ok) return sendFailure(reply, demoFailures, result);
       setSessionCookie(request, reply, options, result.value);
       const { demo } = result.value;

@@ -7,6 +7,7 @@ import type { createInvite, revokeInvite } from './manage-invites.js';
 import type { createLocation, getLocation, updateLocation } from './manage-locations.js';
 import type { registerAccount } from './register-account.js';
 import type { startDemoSession } from './start-demo-session.js';
+import type { endCurrentSession, endOtherSessions, endUserSession, listUserSessions } from './user-sessions.js';
 
 /** Every code the tenants use cases return, plus the ones its routes answer themselves. */
 export type TenantsErrorCode =
@@ -23,6 +24,10 @@ export type TenantsErrorCode =
       | typeof createInvite
       | typeof revokeInvite
       | typeof startDemoSession
+      | typeof endCurrentSession
+      | typeof listUserSessions
+      | typeof endUserSession
+      | typeof endOtherSessions
     >
   | 'users_only';
 

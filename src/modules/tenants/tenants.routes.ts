@@ -9,6 +9,7 @@ import { createLocation, getLocation, listLocations, updateLocation } from './ma
 import { createApiKey, listApiKeys, revokeApiKey } from './manage-api-keys.js';
 import { createInvite, listInvites, revokeInvite } from './manage-invites.js';
 import { getCurrentUser, listUsers } from './list-users.js';
+import { endCurrentSession, endOtherSessions, endUserSession, listUserSessions } from './user-sessions.js';
 import {
   apiKeyViewSchema,
   createApiKeyBodySchema,
@@ -24,6 +25,8 @@ import {
   updateLocationBodySchema,
   userViewSchema,
   streamTicketSchema,
+  sessionIdParamsSchema,
+  userSessionViewSchema,
 } from './tenants.schemas.js';
 import { TENANTS_ERROR_STATUS } from './tenants.errors.js';
 
@@ -32,6 +35,7 @@ const loginFailures = routeFailures(TENANTS_ERROR_STATUS, ['invalid_credentials'
 const notFound = routeFailures(TENANTS_ERROR_STATUS, ['not_found']);
 const forbidden = routeFailures(TENANTS_ERROR_STATUS, ['forbidden']);
 const usersOnly = routeFailures(TENANTS_ERROR_STATUS, ['users_only']);
+const endSessionFailures = routeFailures(TENANTS_ERROR_STATUS, ['users_only', 'not_found']);
 const createLocationFailures = routeFailures(TENANTS_ERROR_STATUS, ['forbidden', 'company_required', 'company_not_found']);
 const changeFailures = routeFailures(TENANTS_ERROR_STATUS, ['not_found', 'forbidden']);
 const createApiKeyFailures = routeFailures(TENANTS_ERROR_STATUS, ['location_not_found', 'forbidden']);
@@ -56,7 +60,7 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
       },
     },
     async (request, reply) => {
-      const result = await registerAccount(deps, { ...request.body, ip: request.ip });
+      const result = await registerAccount(deps, { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] });
       if (result.ok) return reply.status(201).send({ ...result.value, expiresAt: result.value.expiresAt.toISOString() });
       setRetryAfter(reply, result);
       return sendFailure(reply, registerFailures, result);
@@ -76,7 +80,7 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
       },
     },
     async (request, reply) => {
-      const result = await logIn(deps, { ...request.body, ip: request.ip });
+      const result = await logIn(deps, { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] });
       if (result.ok) return reply.send({ ...result.value, expiresAt: result.value.expiresAt.toISOString() });
       setRetryAfter(reply, result);
       return sendFailure(reply, loginFailures, result);
@@ -104,9 +108,74 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (!principal.userId) return sendFailure(reply, usersOnly, fail('users_only', 'Stream tickets are for logged-in users; API keys send their header on streams'));
-      const { ticket, expiresAt } = await deps.sessions.issueStreamTicket(principal.userId);
+      if (!principal.userId || !principal.sessionId) return sendFailure(reply, usersOnly, fail('users_only', 'Stream tickets are for logged-in users; API keys send their header on streams'));
+      const { ticket, expiresAt } = await deps.sessions.issueStreamTicket({ userId: principal.userId, sessionId: principal.sessionId });
       return reply.send({ ticket, expiresAt: expiresAt.toISOString() });
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "Log out: ends the session of the caller's token at once (the token and its stream tickets are refused from now on)",
+        response: { 204: z.null(), ...usersOnly.responses },
+      },
+    },
+    async (request, reply) => {
+      const result = await endCurrentSession(deps, principalOf(request));
+      if (result.ok) return reply.status(204).send(null);
+      return sendFailure(reply, usersOnly, result);
+    },
+  );
+
+  app.get(
+    '/api/auth/sessions',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "The caller's live sessions (logins not yet logged out or expired), newest first",
+        response: { 200: z.object({ items: z.array(userSessionViewSchema) }), ...usersOnly.responses },
+      },
+    },
+    async (request, reply) => {
+      const result = await listUserSessions(deps, principalOf(request));
+      if (result.ok) return reply.send(result.value);
+      return sendFailure(reply, usersOnly, result);
+    },
+  );
+
+  app.delete(
+    '/api/auth/sessions/:sessionId',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "Ends one of the caller's own sessions (another user's is 404)",
+        params: sessionIdParamsSchema,
+        response: { 204: z.null(), ...endSessionFailures.responses },
+      },
+    },
+    async (request, reply) => {
+      const result = await endUserSession(deps, principalOf(request), request.params.sessionId);
+      if (result.ok) return reply.status(204).send(null);
+      return sendFailure(reply, endSessionFailures, result);
+    },
+  );
+
+  app.post(
+    '/api/auth/sessions/sign-out-others',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "Ends every live session of the caller except the one making this request; answers how many ended",
+        response: { 200: z.object({ ended: z.number().int() }), ...usersOnly.responses },
+      },
+    },
+    async (request, reply) => {
+      const result = await endOtherSessions(deps, principalOf(request));
+      if (result.ok) return reply.send(result.value);
+      return sendFailure(reply, usersOnly, result);
     },
   );
 

@@ -98,4 +98,17 @@ export const createInviteBodySchema = z
 
 export const idParamsSchema = (name: string) => z.object({ [name]: z.string().min(1).max(100) });
 
+export const userSessionViewSchema = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    userAgent: z.string().nullable().describe('The User-Agent that started it (cut to 200 characters)'),
+    ip: z.string().nullable().describe('The client IP that started it'),
+    isCurrent: z.boolean().describe('The session this request was made with'),
+  })
+  .meta({ id: 'UserSession' });
+
+export const sessionIdParamsSchema = z.object({ sessionId: z.string().min(1).max(100) });
+
 export const streamTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() }).meta({ id: 'StreamTicket' });

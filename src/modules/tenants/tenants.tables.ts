@@ -135,3 +135,27 @@ export const authThrottle = pgTable('auth_throttle', {
   windowStartedAt: timestamp('window_started_at', { withTimezone: true, mode: 'date' }).notNull(),
   attempts: integer('attempts').notNull(),
 });
+
+/**
+ * One row per signed-in session (a login, a sign-up, a demo session). Every session JWT names its
+ * row (`sid`), and a request counts only while that row is live: logging out, "sign out other
+ * sessions" and removing the user end a session at once instead of at the token's expiry.
+ */
+export const userSessions = pgTable(
+  'user_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Null only for platform admins, who belong to no agency. */
+    companyId: text('company_id').references(() => companies.id, { onDelete: 'cascade' }),
+    /** What started it, so a user can tell their sessions apart: the User-Agent (cut to 200 characters) and the client IP. */
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [index('user_sessions_user_id_idx').on(table.userId), index('user_sessions_expires_at_idx').on(table.expiresAt), companyTenantPolicy('user_sessions')],
+).enableRLS();

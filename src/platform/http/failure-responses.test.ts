@@ -11,7 +11,7 @@ type ThingsErrorCode = 'thing_gone' | 'thing_clash' | 'thing_busy';
 const THINGS_ERROR_STATUS = { thing_gone: 404, thing_clash: 409, thing_busy: 429 } as const satisfies Record<ThingsErrorCode, HttpErrorStatus>;
 const thingFailures = routeFailures(THINGS_ERROR_STATUS, ['thing_gone', 'thing_clash']);
 
-const caller: Principal = { kind: 'user', userId: 'u1', apiKeyId: undefined, companyId: 'c1', role: 'agency_admin', locations: '*' };
+const caller: Principal = { kind: 'user', userId: 'u1', apiKeyId: undefined, sessionId: 'ses_1', companyId: 'c1', role: 'agency_admin', locations: '*' };
 
 let app: HttpServer;
 beforeAll(async () => {

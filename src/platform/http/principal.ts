@@ -9,6 +9,8 @@ export interface Principal {
   kind: 'user' | 'api_key';
   userId: string | undefined;
   apiKeyId: string | undefined;
+  /** The user's session (user_sessions) the request was made with; undefined for an API key. */
+  sessionId: string | undefined;
   /** Null only for a platform admin outside any agency. */
   companyId: string | null;
   role: UserRole;
