@@ -419,6 +419,24 @@ describe.skipIf(!availability.isAvailable && !availability.isRequired)('operator
     expect((await apiAs(token, 'GET', '/api/auth/me')).status).toBe(401);
   });
 
+  it('changes the password from the Account page: a wrong current one is refused in words, the new one logs in', async () => {
+    const form = page.getByRole('form', { name: 'Change password' });
+    await form.getByLabel('Current password').fill('not-the-password');
+    // The label's name includes its hint ("At least 10 characters…").
+    await form.getByLabel(/^New password(?! again)/).fill('a-new-demo-passphrase');
+    await form.getByLabel('New password again').fill('a-new-demo-passphrase');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.getByTestId('password-error').textContent()).toContain('The current password is not correct');
+    // Still signed in: a refused password is not a lost session.
+    await page.getByRole('heading', { level: 1, name: 'Account' }).waitFor();
+    await form.getByLabel('Current password').fill(DEMO_ACCOUNTS.password);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Password changed.');
+    const login = (password: string) => fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: DEMO_ACCOUNTS.adminEmail, password }) });
+    expect((await login(DEMO_ACCOUNTS.password)).status).toBe(401);
+    expect((await login('a-new-demo-passphrase')).status).toBe(200);
+  });
+
   it('respects roles, logs out, and returns to the login page when the session expires', async () => {
     const cookieBefore = (await page.context().cookies()).find((cookie) => cookie.name === 'sb_session')?.value ?? '';
     await page.getByRole('button', { name: 'Log out' }).click();

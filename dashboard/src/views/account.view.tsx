@@ -15,9 +15,68 @@ export function describeUserAgent(userAgent: string | null): string {
   return browser ?? system ?? userAgent.slice(0, 60);
 }
 
+/** Change password: the current one, the new one twice; the API signs out every other session. */
+function PasswordPanel({ onChanged }: { onChanged: (endedSessions: number) => void }) {
+  const [form, setForm] = useState({ currentPassword: '', newPassword: '', repeat: '' });
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [isBusy, setIsBusy] = useState(false);
+  const bind = (name: keyof typeof form) => ({
+    value: form[name],
+    onInput: (event: Event) => setForm((current) => ({ ...current, [name]: (event.currentTarget as HTMLInputElement).value })),
+  });
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    if (form.newPassword !== form.repeat) {
+      setError('The two new passwords differ.');
+      return;
+    }
+    setIsBusy(true);
+    try {
+      const { endedSessions } = await api<{ endedSessions: number }>('/api/auth/password', { method: 'POST', body: { currentPassword: form.currentPassword, newPassword: form.newPassword } });
+      setForm({ currentPassword: '', newPassword: '', repeat: '' });
+      onChanged(endedSessions);
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setIsBusy(false);
+    }
+  };
+  return (
+    <section class="panel" aria-labelledby="password-title">
+      <h2 id="password-title">Change password</h2>
+      <form class="stack" aria-label="Change password" onSubmit={(event) => void submit(event)}>
+        <label class="field">
+          <span>Current password</span>
+          <input {...bind('currentPassword')} type="password" required autoComplete="current-password" maxLength={200} />
+        </label>
+        <label class="field">
+          <span>New password</span>
+          <input {...bind('newPassword')} type="password" required minLength={10} autoComplete="new-password" maxLength={200} />
+          <small class="muted">At least 10 characters. Your other sessions are signed out.</small>
+        </label>
+        <label class="field">
+          <span>New password again</span>
+          <input {...bind('repeat')} type="password" required minLength={10} autoComplete="new-password" maxLength={200} />
+        </label>
+        {error ? (
+          <p class="form-error" role="alert" data-testid="password-error">
+            {error}
+          </p>
+        ) : null}
+        <div class="actions">
+          <button type="submit" class="button button-primary" disabled={isBusy}>
+            Change password
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
 /**
- * The signed-in user's own sessions: every login that is not logged out or expired, where it
- * started, and a way to end any of them (a lost laptop, a shared computer) or all but this one.
+ * The signed-in user's password and own sessions: every login that is not logged out or expired,
+ * where it started, and a way to end any of them (a lost laptop, a shared computer) or all but this one.
  */
 function AccountView({ user }: ViewContext) {
   const sessions = useResource<{ items: UserSession[] }>('/api/auth/sessions');
@@ -63,6 +122,12 @@ function AccountView({ user }: ViewContext) {
           {user.email} · {user.role.replace('_', ' ')}
         </p>
       </section>
+      <PasswordPanel
+        onChanged={(endedSessions) => {
+          setNotice(`Password changed. ${endedSessions === 0 ? 'You had no other sessions.' : `Signed out ${endedSessions} other ${endedSessions === 1 ? 'session' : 'sessions'}.`}`);
+          sessions.reload();
+        }}
+      />
       <section aria-labelledby="sessions-title">
         <h2 id="sessions-title" class="section-title">
           Your sessions
@@ -135,7 +200,7 @@ function AccountView({ user }: ViewContext) {
 export const accountView: DashboardView = {
   id: 'account',
   title: 'Account',
-  description: 'Your sign-ins on every device, and signing them out.',
+  description: 'Your password, your sign-ins on every device, and signing them out.',
   isVisibleTo: () => true,
   Component: AccountView,
 };

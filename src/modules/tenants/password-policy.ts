@@ -2,6 +2,11 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 
 export type PasswordProblem = 'password_matches_email' | 'password_too_common';
 
+export const PASSWORD_PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
+  password_matches_email: 'The password must not be the email address',
+  password_too_common: 'This password is among the most common ones; choose another',
+};
+
 let commonPasswords: ReadonlySet<string> | undefined;
 
 /**

@@ -12,7 +12,7 @@ import {
   reserveThrottledAttempt,
   upsertMembership,
 } from './tenants.repo.js';
-import { findPasswordProblem, type PasswordProblem } from './password-policy.js';
+import { findPasswordProblem, PASSWORD_PROBLEM_MESSAGES, type PasswordProblem } from './password-policy.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 import { parseSecretCode } from './secret-codes.js';
 import { startUserSession } from './user-sessions.js';
@@ -28,11 +28,6 @@ export interface Session {
   token: string;
   expiresAt: Date;
 }
-
-const PASSWORD_PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
-  password_matches_email: 'The password must not be the email address',
-  password_too_common: 'This password is among the most common ones; choose another',
-};
 
 /**
  * Creates an agency with its first admin, or joins an existing agency/location through an invite.

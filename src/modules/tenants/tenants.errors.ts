@@ -7,6 +7,7 @@ import type { createInvite, revokeInvite } from './manage-invites.js';
 import type { createLocation, getLocation, updateLocation } from './manage-locations.js';
 import type { registerAccount } from './register-account.js';
 import type { startDemoSession } from './start-demo-session.js';
+import type { changePassword } from './change-password.js';
 import type { endCurrentSession, endOtherSessions, endUserSession, listUserSessions } from './user-sessions.js';
 
 /** Every code the tenants use cases return, plus the ones its routes answer themselves. */
@@ -28,6 +29,7 @@ export type TenantsErrorCode =
       | typeof listUserSessions
       | typeof endUserSession
       | typeof endOtherSessions
+      | typeof changePassword
     >
   | 'users_only';
 
@@ -47,5 +49,7 @@ export const TENANTS_ERROR_STATUS = {
   location_not_found: 404,
   role_mismatch: 400,
   users_only: 403,
+  current_password_incorrect: 400,
+  password_unchanged: 400,
   demo_unavailable: 500,
 } as const satisfies Record<TenantsErrorCode, HttpErrorStatus>;

@@ -65,6 +65,10 @@ export async function findUserById(tx: Executor, userId: string): Promise<UserRo
   return row;
 }
 
+export async function updateUserPasswordHash(tx: Executor, userId: string, passwordHash: string, now: Date): Promise<void> {
+  await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+}
+
 export async function listUsers(tx: Executor, page: { limit: number; offset: number }): Promise<{ rows: UserRow[]; total: number }> {
   const rows = await tx.select().from(users).orderBy(asc(users.email)).limit(page.limit).offset(page.offset);
   const [count] = await tx.select({ total: sql<number>`count(*)::int` }).from(users);

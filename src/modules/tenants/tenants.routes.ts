@@ -9,6 +9,7 @@ import { createLocation, getLocation, listLocations, updateLocation } from './ma
 import { createApiKey, listApiKeys, revokeApiKey } from './manage-api-keys.js';
 import { createInvite, listInvites, revokeInvite } from './manage-invites.js';
 import { getCurrentUser, listUsers } from './list-users.js';
+import { changePassword } from './change-password.js';
 import { endCurrentSession, endOtherSessions, endUserSession, listUserSessions } from './user-sessions.js';
 import {
   apiKeyViewSchema,
@@ -26,6 +27,7 @@ import {
   userViewSchema,
   streamTicketSchema,
   sessionIdParamsSchema,
+  changePasswordBodySchema,
   userSessionViewSchema,
 } from './tenants.schemas.js';
 import { TENANTS_ERROR_STATUS } from './tenants.errors.js';
@@ -36,6 +38,7 @@ const notFound = routeFailures(TENANTS_ERROR_STATUS, ['not_found']);
 const forbidden = routeFailures(TENANTS_ERROR_STATUS, ['forbidden']);
 const usersOnly = routeFailures(TENANTS_ERROR_STATUS, ['users_only']);
 const endSessionFailures = routeFailures(TENANTS_ERROR_STATUS, ['users_only', 'not_found']);
+const changePasswordFailures = routeFailures(TENANTS_ERROR_STATUS, ['users_only', 'not_found', 'current_password_incorrect', 'password_unchanged', 'password_matches_email', 'password_too_common', 'too_many_attempts']);
 const createLocationFailures = routeFailures(TENANTS_ERROR_STATUS, ['forbidden', 'company_required', 'company_not_found']);
 const changeFailures = routeFailures(TENANTS_ERROR_STATUS, ['not_found', 'forbidden']);
 const createApiKeyFailures = routeFailures(TENANTS_ERROR_STATUS, ['location_not_found', 'forbidden']);
@@ -176,6 +179,24 @@ export function registerTenantsRoutes(app: HttpServer, deps: TenantsDeps): void 
       const result = await endOtherSessions(deps, principalOf(request));
       if (result.ok) return reply.send(result.value);
       return sendFailure(reply, usersOnly, result);
+    },
+  );
+
+  app.post(
+    '/api/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "Change your password (the current one is required; wrong guesses count against the login throttle); every other session of yours ends",
+        body: changePasswordBodySchema,
+        response: { 200: z.object({ endedSessions: z.number().int().describe('Your other sessions, signed out') }), ...changePasswordFailures.responses },
+      },
+    },
+    async (request, reply) => {
+      const result = await changePassword(deps, principalOf(request), request.body);
+      if (result.ok) return reply.send(result.value);
+      setRetryAfter(reply, result);
+      return sendFailure(reply, changePasswordFailures, result);
     },
   );
 

@@ -109,6 +109,10 @@ export const userSessionViewSchema = z
   })
   .meta({ id: 'UserSession' });
 
+export const changePasswordBodySchema = z
+  .object({ currentPassword: z.string().min(1).max(200), newPassword: passwordSchema })
+  .strict();
+
 export const sessionIdParamsSchema = z.object({ sessionId: z.string().min(1).max(100) });
 
 export const streamTicketSchema = z.object({ ticket: z.string(), expiresAt: z.string() }).meta({ id: 'StreamTicket' });

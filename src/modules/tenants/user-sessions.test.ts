@@ -13,7 +13,7 @@ import { ENDED_SESSION_RETENTION_DAYS, purgeEndedSessionsJob } from './user-sess
 let app: TestApp;
 
 beforeAll(async () => {
-  app = await createTestApp({ env: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000' } });
+  app = await createTestApp({ env: { LOGIN_MAX_ATTEMPTS_PER_IP: '1000', LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: '3' } });
 });
 afterAll(async () => app.close());
 
@@ -191,5 +191,59 @@ describe('user sessions', () => {
     expect((result as { deleted: number }).deleted).toBeGreaterThanOrEqual(1);
     expect(await ids()).toEqual(all.filter((id) => id !== endedId));
     expect((await me(bearer(live))).statusCode).toBe(200);
+  });
+});
+
+describe('changing the password', () => {
+  const change = (token: string, body: Record<string, string>) => app.app.inject({ method: 'POST', url: '/api/auth/password', headers: bearer(token), payload: body });
+  const logInWith = (email: string, password: string) => app.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+
+  it('needs the current password, then logs in with the new one only and ends every other session', async () => {
+    const agency = await createAgency(app, 0);
+    const other = await logIn(agency.email);
+    const current = await logIn(agency.email);
+    const response = await change(current, { currentPassword: TEST_PASSWORD, newPassword: 'a-brand-new-passphrase' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ endedSessions: 2 });
+    for (const token of [agency.token, other]) expect((await me(bearer(token))).statusCode).toBe(401);
+    expect((await me(bearer(current))).statusCode).toBe(200);
+    expect((await logInWith(agency.email, TEST_PASSWORD)).statusCode).toBe(401);
+    expect((await logInWith(agency.email, 'a-brand-new-passphrase')).statusCode).toBe(200);
+  });
+
+  it('refuses a wrong current password (400, not 401: the session is fine), the same password, and weak ones, changing nothing', async () => {
+    const agency = await createAgency(app, 0);
+    const wrong = await change(agency.token, { currentPassword: 'not-my-password', newPassword: 'a-brand-new-passphrase' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toMatchObject({ error: { code: 'current_password_incorrect' } });
+    const same = await change(agency.token, { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD });
+    expect(same.json()).toMatchObject({ error: { code: 'password_unchanged' } });
+    const common = await change(agency.token, { currentPassword: TEST_PASSWORD, newPassword: 'password123' });
+    expect(common.json()).toMatchObject({ error: { code: 'password_too_common' } });
+    const local = agency.email.split('@')[0] as string;
+    expect((await change(agency.token, { currentPassword: TEST_PASSWORD, newPassword: local })).json()).toMatchObject({ error: { code: 'password_matches_email' } });
+    const short = await change(agency.token, { currentPassword: TEST_PASSWORD, newPassword: 'short' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({ error: { code: 'validation_failed' } });
+    expect((await me(bearer(agency.token))).statusCode).toBe(200);
+    expect((await logInWith(agency.email, TEST_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it('counts wrong current passwords against the login throttle of the account', async () => {
+    const agency = await createAgency(app, 0);
+    for (let attempt = 0; attempt < 3; attempt += 1) expect((await change(agency.token, { currentPassword: `wrong-${attempt}-guess`, newPassword: 'a-brand-new-passphrase' })).statusCode).toBe(400);
+    const throttled = await change(agency.token, { currentPassword: TEST_PASSWORD, newPassword: 'a-brand-new-passphrase' });
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.headers['retry-after']).toMatch(/^\d+$/);
+    // One budget: the login form is throttled for this account too.
+    expect((await logInWith(agency.email, TEST_PASSWORD)).statusCode).toBe(429);
+  });
+
+  it('answers 403 users_only to an API key', async () => {
+    const agency = await createAgency(app, 1);
+    const created = await app.app.inject({ method: 'POST', url: '/api/api-keys', headers: bearer(agency.token), payload: { name: 'k', locationId: agency.locationIds[0] } });
+    const response = await app.app.inject({ method: 'POST', url: '/api/auth/password', headers: { 'x-api-key': created.json<{ key: string }>().key }, payload: { currentPassword: 'x', newPassword: 'a-brand-new-passphrase' } });
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ error: { code: 'users_only' } });
   });
 });
