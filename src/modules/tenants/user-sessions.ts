@@ -30,6 +30,8 @@ export const ENDED_SESSION_RETENTION_DAYS = 7;
  */
 export async function startUserSession(deps: TenantsDeps, user: { id: string; companyId: string | null }, origin: SessionOrigin): Promise<{ token: string; expiresAt: Date }> {
   const sessionId = deps.generateId('ses');
+  // Taken before signing: the token's expiry (whole seconds from its iat) is then within a second of createdAt + TTL.
+  const createdAt = deps.clock.now();
   const session = await deps.sessions.issue({ userId: user.id, sessionId });
   await deps.database.system((tx) =>
     insertUserSession(tx, {
@@ -38,14 +40,15 @@ export async function startUserSession(deps: TenantsDeps, user: { id: string; co
       companyId: user.companyId,
       userAgent: origin.userAgent ? origin.userAgent.slice(0, MAX_USER_AGENT_LENGTH) : null,
       ip: origin.ip,
-      createdAt: deps.clock.now(),
+      createdAt,
       expiresAt: session.expiresAt,
     }),
   );
   return session;
 }
 
-function sessionOf(principal: Principal): Result<{ userId: string; sessionId: string }, 'users_only'> {
+/** The caller's user and session, or users_only for an API key (which has neither). */
+export function sessionOf(principal: Principal): Result<{ userId: string; sessionId: string }, 'users_only'> {
   if (!principal.userId || !principal.sessionId) return fail('users_only', 'Sessions belong to logged-in users; an API key is revoked in its location instead');
   return succeed({ userId: principal.userId, sessionId: principal.sessionId });
 }
