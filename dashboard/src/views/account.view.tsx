@@ -82,35 +82,31 @@ function AccountView({ user }: ViewContext) {
   const sessions = useResource<{ items: UserSession[] }>('/api/auth/sessions');
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [actionError, setActionError] = useState<string | undefined>(undefined);
-  const [busyId, setBusyId] = useState<string | undefined>(undefined);
+  const [isBusy, setIsBusy] = useState(false);
 
-  const endSession = async (session: UserSession) => {
-    setBusyId(session.id);
+  /** One sign-out action: its request, then the notice it leaves and the list read again. */
+  const signOut = async (request: () => Promise<string>) => {
+    setIsBusy(true);
     setActionError(undefined);
     try {
+      setNotice(await request());
+      sessions.reload();
+    } catch (error) {
+      setActionError(describeError(error));
+    } finally {
+      setIsBusy(false);
+    }
+  };
+  const endSession = (session: UserSession) =>
+    signOut(async () => {
       await api<void>(`/api/auth/sessions/${encodeURIComponent(session.id)}`, { method: 'DELETE' });
-      setNotice(`Signed out ${describeUserAgent(session.userAgent)} (started ${formatRelative(session.createdAt)}).`);
-      sessions.reload();
-    } catch (error) {
-      setActionError(describeError(error));
-    } finally {
-      setBusyId(undefined);
-    }
-  };
-
-  const endOthers = async () => {
-    setBusyId('others');
-    setActionError(undefined);
-    try {
+      return `Signed out ${describeUserAgent(session.userAgent)} (started ${formatRelative(session.createdAt)}).`;
+    });
+  const endOthers = () =>
+    signOut(async () => {
       const { ended } = await api<{ ended: number }>('/api/auth/sessions/sign-out-others', { method: 'POST' });
-      setNotice(ended === 0 ? 'There were no other sessions.' : `Signed out ${ended} other ${ended === 1 ? 'session' : 'sessions'}.`);
-      sessions.reload();
-    } catch (error) {
-      setActionError(describeError(error));
-    } finally {
-      setBusyId(undefined);
-    }
-  };
+      return ended === 0 ? 'There were no other sessions.' : `Signed out ${ended} other ${ended === 1 ? 'session' : 'sessions'}.`;
+    });
 
   const items = sessions.data?.items ?? [];
   const others = items.filter((session) => !session.isCurrent);
@@ -175,7 +171,7 @@ function AccountView({ user }: ViewContext) {
                       <td>{formatTime(session.expiresAt)}</td>
                       <td>
                         {session.isCurrent ? null : (
-                          <button type="button" class="button" disabled={busyId !== undefined} onClick={() => void endSession(session)}>
+                          <button type="button" class="button" disabled={isBusy} onClick={() => void endSession(session)}>
                             Sign out
                           </button>
                         )}
@@ -186,7 +182,7 @@ function AccountView({ user }: ViewContext) {
               </table>
             </div>
             <div class="actions">
-              <button type="button" class="button" disabled={others.length === 0 || busyId !== undefined} onClick={() => void endOthers()}>
+              <button type="button" class="button" disabled={others.length === 0 || isBusy} onClick={() => void endOthers()}>
                 Sign out all other sessions
               </button>
             </div>

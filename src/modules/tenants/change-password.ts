@@ -3,6 +3,7 @@ import { fail, succeed, type Result } from '../../platform/result/index.js';
 import { findPasswordProblem, PASSWORD_PROBLEM_MESSAGES, type PasswordProblem } from './password-policy.js';
 import type { TenantsDeps } from './tenants.deps.js';
 import { clearThrottle, findUserById, releaseThrottledAttempt, reserveThrottledAttempt, updateUserPasswordHash } from './tenants.repo.js';
+import { sessionOf } from './user-sessions.js';
 import { revokeUserSessionsExcept } from './user-sessions.repo.js';
 
 export type ChangePasswordError = 'users_only' | 'not_found' | 'current_password_incorrect' | 'password_unchanged' | 'too_many_attempts' | PasswordProblem;
@@ -18,14 +19,20 @@ export async function changePassword(
   principal: Principal,
   input: { currentPassword: string; newPassword: string },
 ): Promise<Result<{ endedSessions: number }, ChangePasswordError>> {
-  if (!principal.userId || !principal.sessionId) return fail('users_only', 'API keys have no password');
-  const { userId, sessionId } = principal;
-  const user = await deps.database.system((tx) => findUserById(tx, userId));
-  if (!user) return fail('not_found', 'User not found');
+  const session = sessionOf(principal);
+  if (!session.ok) return session;
+  const { userId, sessionId } = session.value;
   const { maxAttemptsPerAccount, windowSeconds } = deps.loginLimits;
-  // The login throttle's own key: a guess here and a guess at the login form take from one budget.
-  const accountKey = `login:account:${user.email}`;
-  const reservation = await deps.database.system((tx) => reserveThrottledAttempt(tx, { key: accountKey, now: deps.clock.now(), windowSeconds, maxAttempts: maxAttemptsPerAccount }));
+  const found = await deps.database.system(async (tx) => {
+    const user = await findUserById(tx, userId);
+    if (!user) return undefined;
+    // The login throttle's own key: a guess here and a guess at the login form take from one budget.
+    const accountKey = `login:account:${user.email}`;
+    const reservation = await reserveThrottledAttempt(tx, { key: accountKey, now: deps.clock.now(), windowSeconds, maxAttempts: maxAttemptsPerAccount });
+    return { user, accountKey, reservation };
+  });
+  if (!found) return fail('not_found', 'User not found');
+  const { user, accountKey, reservation } = found;
   if (!reservation.isAllowed) return fail('too_many_attempts', 'Too many wrong passwords; try again later', { retryAfterSeconds: reservation.retryAfterSeconds });
   if (!(await deps.passwords.verify(user.passwordHash, input.currentPassword))) return fail('current_password_incorrect', 'The current password is not correct');
   // The attempt was the right password: it does not count against the account.

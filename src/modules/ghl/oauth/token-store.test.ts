@@ -8,9 +8,7 @@ import { queryRows, refuseInsideTransaction, type Database } from '../../../plat
 import { createHttpClient } from '../../../platform/http-client/index.js';
 import { generateId } from '../../../platform/ids/ids.js';
 import { createLogger } from '../../../platform/log/index.js';
-import { createVault } from '../../vault/index.js';
-
-type GhlVault = ReturnType<typeof createVault>;
+import { createVault, type Vault } from '../../vault/index.js';
 import { ensureGhlLocation } from '../../tenants/index.js';
 import { GhlClient } from '../client/ghl-client.js';
 import { readRateLimitHeaders } from '../client/ghl-http.js';
@@ -32,7 +30,7 @@ const ACCESS_TOKEN_TTL_SECONDS = 3600;
 const vaultKey = generateVaultKey();
 const keyRing = new KeyRing(new Map([['k1', Buffer.from(vaultKey, 'base64')]]), 'k1');
 
-function buildStack(database: Database, options: { vault?: GhlVault } = {}) {
+function buildStack(database: Database, options: { vault?: Vault } = {}) {
   const http = createHttpClient({
     defaultTimeoutMs: 5000,
     retry: { maxRetries: 2, baseDelayMs: 10, maxDelayMs: 50, maxRateLimitWaits: 3 },
@@ -103,7 +101,7 @@ describe('GHL token store', () => {
     // A's vault pauses A's read between the token row and its secret while B refreshes (up to 1 s).
     let pauseForB: (() => Promise<unknown>) | undefined;
     const plain = createVault({ keyRing, generateId, clock: testClock });
-    const pausing: GhlVault = {
+    const pausing: Vault = {
       ...plain,
       async readSecret(tx, secretId) {
         const pause = pauseForB;
